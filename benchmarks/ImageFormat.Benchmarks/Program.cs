@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(ImageFormat.Benchmarks.HashingBenchmarks).Assembly).Run(args);

@@ -1,0 +1,50 @@
+namespace ImageFormat.Errors;
+
+/// <summary>
+/// The stable codes carried by every <see cref="ImageFormatException"/>. A code never changes meaning once
+/// published; new kinds of failure get new codes. Tests keep the codes unique.
+/// </summary>
+public static class ErrorCodes
+{
+    /// <summary>A string is not a valid digest (<c>algorithm:hex</c>).</summary>
+    public const string InvalidDigest = "IMGFMT0001";
+
+    /// <summary>Content does not hash to the digest that names it.</summary>
+    public const string DigestMismatch = "IMGFMT0002";
+
+    /// <summary>Content is longer or shorter than the size its descriptor declares.</summary>
+    public const string SizeMismatch = "IMGFMT0003";
+
+    /// <summary>A string is not a valid image reference.</summary>
+    public const string InvalidReference = "IMGFMT0004";
+
+    /// <summary>A JSON document (manifest, index, config, ...) is malformed or breaks its schema.</summary>
+    public const string InvalidDocument = "IMGFMT0005";
+
+    /// <summary>Input exceeds a configured safety limit (document size, nesting depth, header size, ...).</summary>
+    public const string LimitExceeded = "IMGFMT0006";
+
+    /// <summary>An image archive or layout is structurally invalid (missing entries, bad paths, ...).</summary>
+    public const string InvalidArchive = "IMGFMT0007";
+
+    /// <summary>A tar stream is malformed or truncated.</summary>
+    public const string InvalidTar = "IMGFMT0008";
+
+    /// <summary>A compression format is recognised but not supported, or a compressed stream is corrupt.</summary>
+    public const string UnsupportedFormat = "IMGFMT0009";
+
+    /// <summary>An image, reference, blob, layer or container does not exist.</summary>
+    public const string NotFound = "IMGFMT0010";
+
+    /// <summary>A name or short ID matches more than one object.</summary>
+    public const string Ambiguous = "IMGFMT0011";
+
+    /// <summary>An operation conflicts with the state of the image store (Docker's <c>conflict:</c> errors).</summary>
+    public const string Conflict = "IMGFMT0012";
+
+    /// <summary>A path in a layer or archive would escape its root, or is otherwise unsafe to use.</summary>
+    public const string UnsafePath = "IMGFMT0013";
+
+    /// <summary>A layer's content is invalid (bad whiteout, hardlink to a directory, ...).</summary>
+    public const string InvalidLayer = "IMGFMT0014";
+}
