@@ -16,6 +16,7 @@ internal sealed class GzipWriteStream : Stream
     private readonly DeflateStream _deflate;
     private readonly Crc32 _crc = new();
     private uint _size;
+    private bool _wroteData;
     private bool _disposed;
 
     public GzipWriteStream(Stream output, int level, bool leaveOpen)
@@ -57,6 +58,7 @@ internal sealed class GzipWriteStream : Stream
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _deflate.Write(buffer);
+        _wroteData |= !buffer.IsEmpty;
         _crc.Append(buffer);
         _size = unchecked(_size + (uint)buffer.Length);
     }
@@ -71,6 +73,7 @@ internal sealed class GzipWriteStream : Stream
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _deflate.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        _wroteData |= !buffer.IsEmpty;
         _crc.Append(buffer.Span);
         _size = unchecked(_size + (uint)buffer.Length);
     }
@@ -93,6 +96,13 @@ internal sealed class GzipWriteStream : Stream
         {
             _disposed = true;
             _deflate.Dispose();
+            if (!_wroteData)
+            {
+                // DeflateStream writes nothing at all when given no data, which is not valid deflate; write
+                // the empty final stored block Go's compress/flate writes in that case.
+                _output.Write([0x01, 0x00, 0x00, 0xff, 0xff]);
+            }
+
             Span<byte> trailer = stackalloc byte[8];
             BinaryPrimitives.WriteUInt32LittleEndian(trailer, _crc.GetCurrentHashAsUInt32());
             BinaryPrimitives.WriteUInt32LittleEndian(trailer[4..], _size);
