@@ -69,6 +69,13 @@ public class TestSupportTests
 
         act.Should().Throw<Exception>().WithMessage("`sh -c sleep 300 & echo*` timed out after 0.5 s and was killed with its children");
         int child = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        // SIGKILL is delivered asynchronously: on a loaded machine the child may take a moment to die.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (ProcessIsAlive(child) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(20);
+        }
+
         ProcessIsAlive(child).Should().BeFalse("the grandchild `sleep` must be killed with its parent");
     }
 
