@@ -215,6 +215,12 @@ public sealed class TarReader : IDisposable
                 case (byte)'g':
                     lastMetaName = HeaderName();
                     MergeGlobal(ParsePax(ReadMetaBody(lastMetaName), lastMetaName), lastMetaName);
+                    if (!pendingMeta)
+                    {
+                        // A global header belongs to no entry: the next entry starts after it.
+                        headerOffset = _position;
+                    }
+
                     continue;
                 case (byte)'L':
                     lastMetaName = HeaderName();
