@@ -1,0 +1,318 @@
+using System.Globalization;
+using System.Runtime.ExceptionServices;
+using ImageFormat.Errors;
+
+namespace ImageFormat.Digests;
+
+/// <summary>
+/// A read-only, forward-only stream that returns another stream's content while checking it against the size
+/// and digest that name it. It never returns a byte past the expected size.
+/// </summary>
+/// <remarks>
+/// <para>When the checks happen:</para>
+/// <list type="bullet">
+/// <item>The inner stream ends before the expected size: the read that meets the end throws
+/// <see cref="DigestMismatchException"/> with <see cref="ErrorCodes.SizeMismatch"/> and the count found.</item>
+/// <item>All expected bytes were returned: the next read (or <see cref="VerifyToEnd"/>) asks the inner stream for
+/// one more byte. If there is one it throws <see cref="ErrorCodes.SizeMismatch"/> with the actual size
+/// "more than N"; otherwise it compares digests and throws <see cref="ErrorCodes.DigestMismatch"/> when they
+/// differ, or returns 0.</item>
+/// <item>Unknown size (<c>-1</c>): the read that meets the end of the inner stream compares digests.</item>
+/// </list>
+/// <para>A caller that reads exactly the expected number of bytes and stops has not been told the content is
+/// good: call <see cref="VerifyToEnd"/> (or <see cref="VerifyToEndAsync"/>), which drains what is left and runs the
+/// checks. Disposing does not verify. Once a check failed, every later read throws the same exception.
+/// Not thread-safe.</para>
+/// </remarks>
+public sealed class VerifyingReadStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly bool _leaveOpen;
+    private readonly DigestHasher _hasher;
+    private long _bytesRead;
+    private bool _verified;
+    private bool _disposed;
+    private ExceptionDispatchInfo? _failure;
+    private byte[]? _probe;
+
+    /// <summary>Creates the stream.</summary>
+    /// <param name="inner">The content, read from its current position.</param>
+    /// <param name="expected">The digest the content must have; its algorithm is the one used.</param>
+    /// <param name="expectedSize">The exact size the content must have, or <c>-1</c> when unknown (then only the digest is checked).</param>
+    /// <param name="subject">What the content is, for error messages (an entry name, a blob path).</param>
+    /// <param name="leaveOpen">
+    /// <see langword="true"/> to leave <paramref name="inner"/> open when this stream is disposed;
+    /// <see langword="false"/> (the default) to dispose it too.
+    /// </param>
+    /// <exception cref="ArgumentNullException"><paramref name="inner"/> or <paramref name="subject"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="inner"/> cannot be read, or <paramref name="expected"/> is <c>default</c>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="expectedSize"/> is less than <c>-1</c>.</exception>
+    public VerifyingReadStream(Stream inner, Digest expected, long expectedSize, string subject, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(subject);
+        if (!inner.CanRead)
+        {
+            throw new ArgumentException("The inner stream must be readable.", nameof(inner));
+        }
+
+        if (expected.IsEmpty)
+        {
+            throw new ArgumentException("The expected digest is the default value, which names no content.", nameof(expected));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(expectedSize, -1);
+        _hasher = new DigestHasher(expected.Algorithm);
+        _inner = inner;
+        Expected = expected;
+        ExpectedSize = expectedSize;
+        Subject = subject;
+        _leaveOpen = leaveOpen;
+    }
+
+    /// <summary>The digest the content must have.</summary>
+    public Digest Expected { get; }
+
+    /// <summary>The size the content must have, or <c>-1</c> when unknown.</summary>
+    public long ExpectedSize { get; }
+
+    /// <summary>What the content is, as named in error messages.</summary>
+    public string Subject { get; }
+
+    /// <summary>How many bytes were returned to the caller (or drained by <see cref="VerifyToEnd"/>).</summary>
+    public long BytesRead => _bytesRead;
+
+    /// <summary>Whether the whole content was read and both checks passed.</summary>
+    public bool IsVerified => _verified;
+
+    /// <inheritdoc/>
+    public override bool CanRead => !_disposed;
+
+    /// <inheritdoc/>
+    public override bool CanSeek => false;
+
+    /// <inheritdoc/>
+    public override bool CanWrite => false;
+
+    /// <summary>Not supported.</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
+    public override long Length => throw new NotSupportedException();
+
+    /// <summary>Not supported.</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>Reads and discards what is left of the content, then checks size and digest.</summary>
+    /// <exception cref="DigestMismatchException">The content is shorter or longer than expected (<see cref="ErrorCodes.SizeMismatch"/>) or has another digest (<see cref="ErrorCodes.DigestMismatch"/>).</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    public void VerifyToEnd()
+    {
+        byte[] scratch = new byte[16 * 1024];
+        while (Read(scratch) > 0)
+        {
+        }
+    }
+
+    /// <summary>Reads and discards what is left of the content, then checks size and digest.</summary>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <returns>The check.</returns>
+    /// <exception cref="DigestMismatchException">The content is shorter or longer than expected (<see cref="ErrorCodes.SizeMismatch"/>) or has another digest (<see cref="ErrorCodes.DigestMismatch"/>).</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task VerifyToEndAsync(CancellationToken cancellationToken = default)
+    {
+        byte[] scratch = new byte[16 * 1024];
+        while (await ReadAsync(scratch, cancellationToken).ConfigureAwait(false) > 0)
+        {
+        }
+    }
+
+    /// <inheritdoc/>
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return Read(buffer.AsSpan(offset, count));
+    }
+
+    /// <summary>Reads content; see the remarks on <see cref="VerifyingReadStream"/> for when it throws.</summary>
+    /// <param name="buffer">Where to put the bytes.</param>
+    /// <returns>The number of bytes read; 0 at the verified end.</returns>
+    /// <exception cref="DigestMismatchException">A size or digest check failed.</exception>
+    public override int Read(Span<byte> buffer)
+    {
+        if (!TryLimit(buffer.Length, out int limit))
+        {
+            return 0;
+        }
+
+        if (limit == 0)
+        {
+            Span<byte> probe = stackalloc byte[1];
+            return AtExpectedEnd(_inner.Read(probe));
+        }
+
+        int n = _inner.Read(buffer[..limit]);
+        return Account(buffer[..n]);
+    }
+
+    /// <inheritdoc/>
+    public override int ReadByte()
+    {
+        Span<byte> one = stackalloc byte[1];
+        return Read(one) == 0 ? -1 : one[0];
+    }
+
+    /// <inheritdoc/>
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+
+    /// <summary>Reads content; see the remarks on <see cref="VerifyingReadStream"/> for when it throws.</summary>
+    /// <param name="buffer">Where to put the bytes.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The number of bytes read; 0 at the verified end.</returns>
+    /// <exception cref="DigestMismatchException">A size or digest check failed.</exception>
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        if (!TryLimit(buffer.Length, out int limit))
+        {
+            return 0;
+        }
+
+        if (limit == 0)
+        {
+            _probe ??= new byte[1];
+            return AtExpectedEnd(await _inner.ReadAsync(_probe, cancellationToken).ConfigureAwait(false));
+        }
+
+        int n = await _inner.ReadAsync(buffer[..limit], cancellationToken).ConfigureAwait(false);
+        return Account(buffer.Span[..n]);
+    }
+
+    /// <summary>Not supported.</summary>
+    /// <param name="offset">Unused.</param>
+    /// <param name="origin">Unused.</param>
+    /// <returns>Never returns.</returns>
+    /// <exception cref="NotSupportedException">Always.</exception>
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    /// <summary>Not supported.</summary>
+    /// <param name="value">Unused.</param>
+    /// <exception cref="NotSupportedException">Always.</exception>
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <summary>Not supported.</summary>
+    /// <param name="buffer">Unused.</param>
+    /// <param name="offset">Unused.</param>
+    /// <param name="count">Unused.</param>
+    /// <exception cref="NotSupportedException">Always.</exception>
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    /// <summary>Does nothing: the stream is read-only.</summary>
+    public override void Flush()
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_disposed)
+        {
+            _disposed = true;
+            _hasher.Dispose();
+            if (!_leaveOpen)
+            {
+                _inner.Dispose();
+            }
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <inheritdoc/>
+    public override async ValueTask DisposeAsync()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _hasher.Dispose();
+            if (!_leaveOpen)
+            {
+                await _inner.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        await base.DisposeAsync().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    // Decides how much the next inner read may return: false when nothing is to be read (zero-length request or
+    // already verified), limit 0 when every expected byte was returned and only the end remains to be confirmed.
+    private bool TryLimit(int requested, out int limit)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _failure?.Throw();
+        limit = 0;
+        if (_verified || requested == 0)
+        {
+            return false;
+        }
+
+        limit = ExpectedSize < 0 ? requested : (int)Math.Min(requested, ExpectedSize - _bytesRead);
+        return true;
+    }
+
+    private int Account(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            if (ExpectedSize >= 0)
+            {
+                Fail(new DigestMismatchException(ErrorCodes.SizeMismatch, Subject, Format(ExpectedSize), Format(_bytesRead)));
+            }
+
+            CheckDigest();
+            return 0;
+        }
+
+        _hasher.Append(data);
+        _bytesRead += data.Length;
+        return data.Length;
+    }
+
+    private int AtExpectedEnd(int extra)
+    {
+        if (extra > 0)
+        {
+            Fail(new DigestMismatchException(ErrorCodes.SizeMismatch, Subject, Format(ExpectedSize), $"more than {Format(ExpectedSize)}"));
+        }
+
+        CheckDigest();
+        return 0;
+    }
+
+    private void CheckDigest()
+    {
+        Digest actual = _hasher.GetDigest();
+        if (!actual.FixedTimeEquals(Expected))
+        {
+            Fail(new DigestMismatchException(ErrorCodes.DigestMismatch, Subject, Expected.Value, actual.Value));
+        }
+
+        _verified = true;
+    }
+
+    private void Fail(DigestMismatchException failure)
+    {
+        _failure = ExceptionDispatchInfo.Capture(failure);
+        throw failure;
+    }
+
+    private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

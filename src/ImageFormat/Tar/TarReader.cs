@@ -1,0 +1,930 @@
+using System.Text;
+using ImageFormat.Errors;
+
+namespace ImageFormat.Tar;
+
+/// <summary>
+/// Reads a tar stream entry by entry: V7, ustar, pax (local and global extended headers, GNU sparse formats 0.0,
+/// 0.1 and 1.0) and GNU (long names and links, base-256 numbers, old sparse files). Entry data is never buffered:
+/// <see cref="OpenEntryData"/> streams it from the archive, and <see cref="GetNextEntry"/> skips what was not read,
+/// by seeking when the stream can seek and by reading otherwise.
+/// </summary>
+/// <remarks>
+/// <para>The archive ends at a zero block followed by another zero block or by the end of the stream, or at a clean
+/// end of the stream where a header would start (some writers omit the trailer). A zero block followed by anything
+/// else, a stream ending inside a header or inside data, a bad checksum and malformed fields are errors.</para>
+/// <para>Global (<c>g</c>) headers are not returned as entries: their records apply to every entry after them.</para>
+/// <para>Offsets (<see cref="Position"/>, <see cref="TarEntryHeader.HeaderOffset"/>, <see cref="TarEntryHeader.DataOffset"/>)
+/// count bytes from where the stream was when the reader was created.</para>
+/// </remarks>
+public sealed class TarReader : IDisposable
+{
+    private const int BlockSize = TarFields.BlockSize;
+    private const string MaxTarHeaderBytesName = nameof(ImageFormatLimits.MaxTarHeaderBytes);
+
+    private readonly Stream _stream;
+    private readonly bool _leaveOpen;
+    private readonly ImageFormatLimits _limits;
+    private readonly bool _canSeek;
+    private readonly long _origin;
+    private readonly byte[] _block = new byte[BlockSize];
+    private readonly List<KeyValuePair<string, byte[]>> _globalRecords = [];
+    private long _globalRecordBytes;
+    private byte[]? _skipBuffer;
+    private long _position;
+    private long _entryCount;
+    private bool _ended;
+    private bool _disposed;
+    private TarEntryHeader? _current;
+    private long _storedRemaining;
+    private long _paddingRemaining;
+    private int _generation;
+
+    /// <summary>Creates a reader over <paramref name="stream"/>, starting at its current position.</summary>
+    /// <param name="stream">The tar stream; it need not be seekable.</param>
+    /// <param name="leaveOpen">Whether <see cref="Dispose"/> leaves <paramref name="stream"/> open.</param>
+    /// <param name="limits">Safety limits; <see cref="ImageFormatLimits.Default"/> when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="stream"/> cannot be read.</exception>
+    public TarReader(Stream stream, bool leaveOpen = false, ImageFormatLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanRead)
+        {
+            throw new ArgumentException("The stream must be readable.", nameof(stream));
+        }
+
+        _stream = stream;
+        _leaveOpen = leaveOpen;
+        _limits = limits ?? ImageFormatLimits.Default;
+        _canSeek = stream.CanSeek;
+        _origin = _canSeek ? stream.Position : 0;
+    }
+
+    /// <summary>How many bytes of the stream the reader has consumed (or skipped) since it was created.</summary>
+    public long Position => _position;
+
+    /// <summary>
+    /// Reads the headers of the next entry, first skipping whatever data of the current entry was not read.
+    /// </summary>
+    /// <returns>The next entry, or <see langword="null"/> at the end of the archive.</returns>
+    /// <exception cref="InvalidArchiveException">The archive is malformed or truncated (code <see cref="ErrorCodes.InvalidTar"/>).</exception>
+    /// <exception cref="LimitExceededException">A metadata record exceeds <see cref="ImageFormatLimits.MaxTarHeaderBytes"/>,
+    /// or the archive has more than <see cref="ImageFormatLimits.MaxTarEntries"/> entries.</exception>
+    /// <exception cref="ObjectDisposedException">The reader was disposed.</exception>
+    public TarEntryHeader? GetNextEntry()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_ended)
+        {
+            return null;
+        }
+
+        if (_current is not null)
+        {
+            Skip(_storedRemaining + _paddingRemaining, _current.Name);
+            _storedRemaining = 0;
+            _paddingRemaining = 0;
+            _current = null;
+        }
+
+        _generation++;
+        TarEntryHeader? entry = ReadEntry();
+        if (entry is null)
+        {
+            _ended = true;
+            return null;
+        }
+
+        _current = entry;
+        return entry;
+    }
+
+    /// <summary>
+    /// Opens the current entry's content: the stored bytes, or for a sparse file the expanded content with its holes
+    /// read as zeros. The stream is valid until the next call to <see cref="GetNextEntry"/>; reading it past the end
+    /// of a truncated archive throws <see cref="InvalidArchiveException"/>.
+    /// </summary>
+    /// <returns>A read-only, forward-only stream of <see cref="TarEntryHeader.Size"/> bytes.</returns>
+    /// <exception cref="InvalidOperationException">There is no current entry, or its data was already partly consumed.</exception>
+    /// <exception cref="ObjectDisposedException">The reader was disposed.</exception>
+    public Stream OpenEntryData()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_current is null)
+        {
+            throw new InvalidOperationException("There is no current entry: call GetNextEntry first.");
+        }
+
+        if (_storedRemaining != _current.StoredSize)
+        {
+            throw new InvalidOperationException("The current entry's data was already read.");
+        }
+
+        return new TarEntryDataStream(this, _generation, _current);
+    }
+
+    /// <summary>Releases the stream unless the reader was created with <c>leaveOpen</c>.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (!_leaveOpen)
+        {
+            _stream.Dispose();
+        }
+    }
+
+    /// <summary>Reads up to <paramref name="buffer"/>'s length of the current entry's stored data.</summary>
+    internal int ReadStored(int generation, Span<byte> buffer, string entryName)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (generation != _generation)
+        {
+            throw new ObjectDisposedException(nameof(TarEntryDataStream), "The entry's data stream is no longer valid: the reader moved to the next entry.");
+        }
+
+        if (_storedRemaining == 0 || buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        int want = (int)Math.Min(buffer.Length, _storedRemaining);
+        int n = _stream.Read(buffer[..want]);
+        if (n <= 0)
+        {
+            throw Truncated(entryName, $"the archive ends inside the entry's data ({_storedRemaining} bytes missing)");
+        }
+
+        _position += n;
+        _storedRemaining -= n;
+        return n;
+    }
+
+    private TarEntryHeader? ReadEntry()
+    {
+        long headerOffset = _position;
+        List<KeyValuePair<string, byte[]>>? localRecords = null;
+        byte[]? longName = null;
+        byte[]? longLink = null;
+        bool pendingMeta = false;
+        string? lastMetaName = null;
+
+        while (true)
+        {
+            int n = ReadFull(_block);
+            if (n == 0)
+            {
+                if (pendingMeta)
+                {
+                    throw Truncated(lastMetaName, "the archive ends after a metadata header, without the entry it describes");
+                }
+
+                return null;
+            }
+
+            if (n < BlockSize)
+            {
+                throw Truncated(null, $"the archive ends inside a header block at offset {_position - n} ({n} of 512 bytes)");
+            }
+
+            if (TarFields.IsAllZero(_block))
+            {
+                if (pendingMeta)
+                {
+                    throw Invalid(lastMetaName, "a metadata header is followed by the end-of-archive marker instead of an entry");
+                }
+
+                ReadEndMarker();
+                return null;
+            }
+
+            VerifyChecksum();
+            byte type = _block[TarFields.TypeOffset];
+            switch (type)
+            {
+                case (byte)'x' or (byte)'X':
+                    lastMetaName = HeaderName();
+                    localRecords = ParsePax(ReadMetaBody(lastMetaName), lastMetaName);
+                    pendingMeta = true;
+                    continue;
+                case (byte)'g':
+                    lastMetaName = HeaderName();
+                    MergeGlobal(ParsePax(ReadMetaBody(lastMetaName), lastMetaName), lastMetaName);
+                    if (!pendingMeta)
+                    {
+                        // A global header belongs to no entry: the next entry starts after it.
+                        headerOffset = _position;
+                    }
+
+                    continue;
+                case (byte)'L':
+                    lastMetaName = HeaderName();
+                    longName = TarFields.CString(ReadMetaBody(lastMetaName)).ToArray();
+                    pendingMeta = true;
+                    continue;
+                case (byte)'K':
+                    lastMetaName = HeaderName();
+                    longLink = TarFields.CString(ReadMetaBody(lastMetaName)).ToArray();
+                    pendingMeta = true;
+                    continue;
+                default:
+                    return BuildEntry(headerOffset, localRecords, longName, longLink);
+            }
+        }
+    }
+
+    private void ReadEndMarker()
+    {
+        int n = ReadFull(_block);
+        if (n == 0)
+        {
+            return;
+        }
+
+        if (!TarFields.IsAllZero(_block.AsSpan(0, n)))
+        {
+            throw Invalid(null, $"a zero block at offset {_position - n - BlockSize} is followed by a non-zero block; the archive has data after its end marker");
+        }
+    }
+
+    private TarEntryHeader BuildEntry(long headerOffset, List<KeyValuePair<string, byte[]>>? localRecords, byte[]? longName, byte[]? longLink)
+    {
+        ReadOnlySpan<byte> b = _block;
+        bool isGnu = b.Slice(TarFields.MagicOffset, TarFields.MagicLength).SequenceEqual(TarFields.GnuMagic)
+            && b.Slice(TarFields.VersionOffset, TarFields.VersionLength).SequenceEqual(TarFields.GnuVersion);
+        bool isUstar = !isGnu && b.Slice(TarFields.MagicOffset, TarFields.MagicLength).SequenceEqual(TarFields.UstarMagic);
+        bool isStar = isUstar && b.Slice(TarFields.StarTrailerOffset, 4).SequenceEqual(TarFields.StarTrailer);
+
+        string name = HeaderName();
+        if (isUstar)
+        {
+            ReadOnlySpan<byte> prefix = TarFields.CString(b.Slice(TarFields.PrefixOffset, isStar ? TarFields.StarPrefixLength : TarFields.PrefixLength));
+            if (!prefix.IsEmpty)
+            {
+                name = TarFields.Utf8(prefix) + "/" + name;
+            }
+        }
+
+        if (longName is not null)
+        {
+            name = TarFields.Utf8(longName);
+        }
+
+        string linkName = longLink is not null
+            ? TarFields.Utf8(longLink)
+            : TarFields.Utf8(TarFields.CString(b.Slice(TarFields.LinkNameOffset, TarFields.LinkNameLength)));
+
+        long mode = Numeric(b, TarFields.ModeOffset, TarFields.ModeLength, name, "mode");
+        long uid = Numeric(b, TarFields.UidOffset, TarFields.UidLength, name, "uid");
+        long gid = Numeric(b, TarFields.GidOffset, TarFields.GidLength, name, "gid");
+        long size = Numeric(b, TarFields.SizeOffset, TarFields.SizeLength, name, "size");
+        long mtimeSeconds = Numeric(b, TarFields.MtimeOffset, TarFields.MtimeLength, name, "mtime");
+        DateTimeOffset mtime = TarFields.FromUnix(mtimeSeconds) ?? throw Invalid(name, $"mtime {mtimeSeconds} is out of range");
+
+        string userName = string.Empty, groupName = string.Empty;
+        long devMajor = 0, devMinor = 0;
+        DateTimeOffset? atime = null, ctime = null;
+        if (isUstar || isGnu)
+        {
+            userName = TarFields.Utf8(TarFields.CString(b.Slice(TarFields.UserNameOffset, TarFields.UserNameLength)));
+            groupName = TarFields.Utf8(TarFields.CString(b.Slice(TarFields.GroupNameOffset, TarFields.GroupNameLength)));
+            devMajor = Numeric(b, TarFields.DevMajorOffset, TarFields.DevMajorLength, name, "devmajor");
+            devMinor = Numeric(b, TarFields.DevMinorOffset, TarFields.DevMinorLength, name, "devminor");
+        }
+
+        if (isGnu)
+        {
+            atime = OptionalTime(b, TarFields.GnuAtimeOffset, name, "atime");
+            ctime = OptionalTime(b, TarFields.GnuCtimeOffset, name, "ctime");
+        }
+        else if (isStar)
+        {
+            atime = OptionalTime(b, TarFields.StarAtimeOffset, name, "atime");
+            ctime = OptionalTime(b, TarFields.StarCtimeOffset, name, "ctime");
+        }
+
+        byte typeFlag = b[TarFields.TypeOffset];
+        if (typeFlag == 0)
+        {
+            typeFlag = name.EndsWith('/') ? (byte)TarEntryType.Directory : (byte)TarEntryType.RegularFile;
+        }
+
+        // Old GNU sparse headers: read the map now, while _block still holds the header.
+        List<TarSparseSegment>? sparse = null;
+        long realSize = -1;
+        if (typeFlag == (byte)TarEntryType.SparseFile)
+        {
+            realSize = Numeric(b, TarFields.GnuRealSizeOffset, TarFields.GnuRealSizeLength, name, "realsize");
+            sparse = ReadOldGnuSparseMap(name);
+            typeFlag = (byte)TarEntryType.RegularFile;
+        }
+
+        // PAX records: global ones first, then the entry's own; the last occurrence of a key wins.
+        var records = new List<KeyValuePair<string, byte[]>>(_globalRecords);
+        if (localRecords is not null)
+        {
+            records.AddRange(localRecords);
+        }
+
+        Dictionary<string, byte[]>? xattrs = null;
+        Dictionary<string, byte[]>? libarchiveXattrs = null;
+        byte[]? sparseMajor = null, sparseMinor = null, sparseMap = null, sparseName = null;
+        long sparseRealSize = -1;
+        List<long>? sparseOffsets = null;
+        string recordSubject = name;
+        foreach (KeyValuePair<string, byte[]> record in records)
+        {
+            byte[] v = record.Value;
+            switch (record.Key)
+            {
+                case "path":
+                    name = TarFields.Utf8(v);
+                    break;
+                case "linkpath":
+                    linkName = TarFields.Utf8(v);
+                    break;
+                case "uname":
+                    userName = TarFields.Utf8(v);
+                    break;
+                case "gname":
+                    groupName = TarFields.Utf8(v);
+                    break;
+                case "uid":
+                    uid = PaxDecimal(v, recordSubject, record.Key);
+                    break;
+                case "gid":
+                    gid = PaxDecimal(v, recordSubject, record.Key);
+                    break;
+                case "size":
+                    size = PaxDecimal(v, recordSubject, record.Key);
+                    break;
+                case "mtime":
+                    mtime = PaxTime(v, recordSubject, record.Key);
+                    break;
+                case "atime":
+                    atime = PaxTime(v, recordSubject, record.Key);
+                    break;
+                case "ctime":
+                    ctime = PaxTime(v, recordSubject, record.Key);
+                    break;
+                case "GNU.sparse.major":
+                    sparseMajor = v;
+                    break;
+                case "GNU.sparse.minor":
+                    sparseMinor = v;
+                    break;
+                case "GNU.sparse.name":
+                    sparseName = v;
+                    break;
+                case "GNU.sparse.size" or "GNU.sparse.realsize":
+                    sparseRealSize = PaxDecimal(v, recordSubject, record.Key);
+                    break;
+                case "GNU.sparse.map":
+                    sparseMap = v;
+                    break;
+                case "GNU.sparse.offset" or "GNU.sparse.numbytes":
+                    // Format 0.0 repeats these two keys, one pair per segment, in order.
+                    sparseOffsets ??= [];
+                    if ((sparseOffsets.Count % 2 == 0) != (record.Key == "GNU.sparse.offset"))
+                    {
+                        throw Invalid(recordSubject, "GNU.sparse.offset and GNU.sparse.numbytes records do not alternate");
+                    }
+
+                    sparseOffsets.Add(PaxDecimal(v, recordSubject, record.Key));
+                    break;
+                default:
+                    if (record.Key.StartsWith("SCHILY.xattr.", StringComparison.Ordinal))
+                    {
+                        xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
+                        xattrs[record.Key["SCHILY.xattr.".Length..]] = v;
+                    }
+                    else if (record.Key.StartsWith("LIBARCHIVE.xattr.", StringComparison.Ordinal))
+                    {
+                        libarchiveXattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
+                        libarchiveXattrs[Uri.UnescapeDataString(record.Key["LIBARCHIVE.xattr.".Length..])] = DecodeBase64(v, recordSubject, record.Key);
+                    }
+
+                    break;
+            }
+        }
+
+        if (libarchiveXattrs is not null)
+        {
+            xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            foreach (KeyValuePair<string, byte[]> x in libarchiveXattrs)
+            {
+                xattrs.TryAdd(x.Key, x.Value);
+            }
+        }
+
+        if (sparseName is not null)
+        {
+            name = TarFields.Utf8(sparseName);
+        }
+
+        if (size < 0)
+        {
+            throw Invalid(name, $"negative size {size}");
+        }
+
+        if (devMajor is < int.MinValue or > int.MaxValue || devMinor is < int.MinValue or > int.MaxValue)
+        {
+            throw Invalid(name, $"device number out of range (major {devMajor}, minor {devMinor})");
+        }
+
+        var type = (TarEntryType)typeFlag;
+        long storedSize = IsHeaderOnly(type) ? 0 : size;
+        long logicalSize = storedSize;
+
+        // PAX sparse formats.
+        bool paxSparse1 = sparseMajor is not null && IsAscii(sparseMajor, "1") && sparseMinor is not null && IsAscii(sparseMinor, "0");
+        if (sparse is null && (paxSparse1 || sparseMap is not null || sparseOffsets is not null))
+        {
+            if (type != TarEntryType.RegularFile)
+            {
+                throw Invalid(name, $"GNU sparse records on an entry of type '{(char)typeFlag}'");
+            }
+
+            if (sparseRealSize < 0)
+            {
+                throw Invalid(name, "GNU sparse records without GNU.sparse.size or GNU.sparse.realsize");
+            }
+
+            if (paxSparse1)
+            {
+                long mapStart = _position;
+                sparse = ReadSparseMap10(name, storedSize);
+                storedSize -= _position - mapStart;
+            }
+            else if (sparseMap is not null)
+            {
+                sparse = ParseSparseMap01(sparseMap, name);
+            }
+            else
+            {
+                if (sparseOffsets!.Count % 2 != 0)
+                {
+                    throw Invalid(name, "GNU.sparse.offset without GNU.sparse.numbytes");
+                }
+
+                sparse = [];
+                for (int i = 0; i < sparseOffsets.Count; i += 2)
+                {
+                    sparse.Add(new TarSparseSegment(sparseOffsets[i], sparseOffsets[i + 1]));
+                }
+            }
+
+            realSize = sparseRealSize;
+        }
+        else if (sparse is not null && sparseRealSize >= 0)
+        {
+            realSize = sparseRealSize;
+        }
+
+        if (sparse is not null)
+        {
+            ValidateSparseMap(sparse, realSize, storedSize, name);
+            logicalSize = realSize;
+        }
+
+        _entryCount++;
+        if (_entryCount > _limits.MaxTarEntries)
+        {
+            throw new LimitExceededException(name, nameof(ImageFormatLimits.MaxTarEntries), _limits.MaxTarEntries, _entryCount);
+        }
+
+        TarFormat format = records.Count > 0 ? TarFormat.Pax : isGnu ? TarFormat.Gnu : isUstar ? TarFormat.Ustar : TarFormat.V7;
+        _storedRemaining = storedSize;
+        _paddingRemaining = Padding(storedSize);
+        return new TarEntryHeader
+        {
+            Name = name,
+            LinkName = linkName,
+            Type = type,
+            Format = format,
+            Size = logicalSize,
+            StoredSize = storedSize,
+            Mode = (int)(mode & 0xfff),
+            Uid = uid,
+            Gid = gid,
+            UserName = userName,
+            GroupName = groupName,
+            ModificationTime = mtime,
+            AccessTime = atime,
+            ChangeTime = ctime,
+            DevMajor = (int)devMajor,
+            DevMinor = (int)devMinor,
+            PaxRecords = records,
+            Xattrs = xattrs ?? new Dictionary<string, byte[]>(StringComparer.Ordinal),
+            HeaderOffset = headerOffset,
+            DataOffset = _position,
+            IsSparse = sparse is not null,
+            SparseMap = sparse,
+        };
+    }
+
+    private static bool IsHeaderOnly(TarEntryType type) => type is TarEntryType.HardLink or TarEntryType.SymbolicLink
+        or TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Directory or TarEntryType.Fifo;
+
+    private static long Padding(long size) => (BlockSize - (size % BlockSize)) % BlockSize;
+
+    private static bool IsAscii(byte[] value, string expected) => value.AsSpan().SequenceEqual(Encoding.ASCII.GetBytes(expected));
+
+    private List<TarSparseSegment> ReadOldGnuSparseMap(string name)
+    {
+        var map = new List<TarSparseSegment>();
+        bool more = ParseSparseEntries(_block.AsSpan(TarFields.GnuSparseOffset, TarFields.GnuSparseEntries * TarFields.SparseEntryLength), map, name)
+            && _block[TarFields.GnuIsExtendedOffset] != 0;
+        long extensionBytes = 0;
+        byte[] ext = new byte[BlockSize];
+        while (more)
+        {
+            extensionBytes += BlockSize;
+            if (extensionBytes > _limits.MaxTarHeaderBytes)
+            {
+                throw new LimitExceededException(name, MaxTarHeaderBytesName, _limits.MaxTarHeaderBytes, extensionBytes);
+            }
+
+            int n = ReadFull(ext);
+            if (n < BlockSize)
+            {
+                throw Truncated(name, "the archive ends inside an old GNU sparse extension header");
+            }
+
+            more = ParseSparseEntries(ext.AsSpan(0, TarFields.GnuExtensionEntries * TarFields.SparseEntryLength), map, name)
+                && ext[TarFields.GnuExtensionIsExtendedOffset] != 0;
+        }
+
+        return map;
+    }
+
+    /// <summary>Adds the used entries of an old GNU sparse array; false when an unused entry ended the list early.</summary>
+    private static bool ParseSparseEntries(ReadOnlySpan<byte> entries, List<TarSparseSegment> map, string name)
+    {
+        for (int at = 0; at < entries.Length; at += TarFields.SparseEntryLength)
+        {
+            ReadOnlySpan<byte> offset = entries.Slice(at, TarFields.SparseNumberLength);
+            ReadOnlySpan<byte> length = entries.Slice(at + TarFields.SparseNumberLength, TarFields.SparseNumberLength);
+            if (offset[0] == 0 && length[0] == 0)
+            {
+                return false;
+            }
+
+            map.Add(new TarSparseSegment(
+                Numeric(offset, 0, offset.Length, name, "sparse offset"),
+                Numeric(length, 0, length.Length, name, "sparse length")));
+        }
+
+        return true;
+    }
+
+    private static List<TarSparseSegment> ParseSparseMap01(byte[] text, string name)
+    {
+        var numbers = new List<long>();
+        if (text.Length > 0)
+        {
+            foreach (Range r in text.AsSpan().Split((byte)','))
+            {
+                if (!TarFields.TryParseDecimal(text.AsSpan(r), out long n))
+                {
+                    throw Invalid(name, $"GNU.sparse.map is malformed: \"{TarFields.Printable(text)}\"");
+                }
+
+                numbers.Add(n);
+            }
+        }
+
+        if (numbers.Count % 2 != 0)
+        {
+            throw Invalid(name, "GNU.sparse.map has an odd number of values");
+        }
+
+        var map = new List<TarSparseSegment>(numbers.Count / 2);
+        for (int i = 0; i < numbers.Count; i += 2)
+        {
+            map.Add(new TarSparseSegment(numbers[i], numbers[i + 1]));
+        }
+
+        return map;
+    }
+
+    /// <summary>Reads the newline-separated sparse map that starts the data of a PAX sparse 1.0 entry.</summary>
+    private List<TarSparseSegment> ReadSparseMap10(string name, long storedSize)
+    {
+        var map = new List<TarSparseSegment>();
+        long count = -1;
+        long pendingOffset = -1;
+        long current = 0;
+        int digits = 0;
+        long consumed = 0;
+        while (count < 0 || map.Count < count)
+        {
+            consumed += BlockSize;
+            if (consumed > storedSize)
+            {
+                throw Invalid(name, "the GNU sparse 1.0 map runs past the entry's data");
+            }
+
+            if (consumed > _limits.MaxTarHeaderBytes)
+            {
+                throw new LimitExceededException(name, MaxTarHeaderBytesName, _limits.MaxTarHeaderBytes, consumed);
+            }
+
+            if (ReadFull(_block) < BlockSize)
+            {
+                throw Truncated(name, "the archive ends inside a GNU sparse 1.0 map");
+            }
+
+            foreach (byte c in _block)
+            {
+                if (count >= 0 && map.Count == count)
+                {
+                    break;
+                }
+
+                if (c == (byte)'\n')
+                {
+                    if (digits == 0)
+                    {
+                        throw Invalid(name, "the GNU sparse 1.0 map has an empty number");
+                    }
+
+                    if (count < 0)
+                    {
+                        count = current;
+                    }
+                    else if (pendingOffset < 0)
+                    {
+                        pendingOffset = current;
+                    }
+                    else
+                    {
+                        map.Add(new TarSparseSegment(pendingOffset, current));
+                        pendingOffset = -1;
+                    }
+
+                    current = 0;
+                    digits = 0;
+                }
+                else if (c is >= (byte)'0' and <= (byte)'9' && digits < 18)
+                {
+                    current = (current * 10) + (c - '0');
+                    digits++;
+                }
+                else
+                {
+                    throw Invalid(name, $"the GNU sparse 1.0 map has an invalid byte 0x{c:x2} or a number too long");
+                }
+            }
+        }
+
+        return map;
+    }
+
+    private static void ValidateSparseMap(List<TarSparseSegment> map, long realSize, long storedSize, string name)
+    {
+        if (realSize < 0)
+        {
+            throw Invalid(name, $"negative sparse file size {realSize}");
+        }
+
+        long end = 0;
+        long total = 0;
+        foreach (TarSparseSegment s in map)
+        {
+            if (s.Offset < 0 || s.Length < 0 || s.Offset > long.MaxValue - s.Length)
+            {
+                throw Invalid(name, $"sparse segment {s.Offset}+{s.Length} is invalid");
+            }
+
+            if (s.Offset + s.Length > realSize)
+            {
+                throw Invalid(name, $"sparse segment {s.Offset}+{s.Length} ends past the file's size {realSize}");
+            }
+
+            if (s.Offset < end)
+            {
+                throw Invalid(name, $"sparse segment {s.Offset}+{s.Length} overlaps or precedes the previous one");
+            }
+
+            end = s.Offset + s.Length;
+            total += s.Length;
+        }
+
+        if (total != storedSize)
+        {
+            throw Invalid(name, $"the sparse map holds {total} bytes of data but the archive stores {storedSize}");
+        }
+    }
+
+    private byte[] ReadMetaBody(string metaName)
+    {
+        long size = Numeric(_block, TarFields.SizeOffset, TarFields.SizeLength, metaName, "size");
+        if (size < 0)
+        {
+            throw Invalid(metaName, $"negative size {size}");
+        }
+
+        if (size > _limits.MaxTarHeaderBytes)
+        {
+            throw new LimitExceededException(metaName, MaxTarHeaderBytesName, _limits.MaxTarHeaderBytes, size);
+        }
+
+        byte[] body = new byte[size];
+        if (ReadFull(body) < size)
+        {
+            throw Truncated(metaName, "the archive ends inside a metadata record");
+        }
+
+        Skip(Padding(size), metaName);
+        return body;
+    }
+
+    private static List<KeyValuePair<string, byte[]>> ParsePax(byte[] body, string metaName)
+    {
+        var records = new List<KeyValuePair<string, byte[]>>();
+        ReadOnlySpan<byte> rest = body;
+        while (!rest.IsEmpty)
+        {
+            int space = rest.IndexOf((byte)' ');
+            if (space <= 0 || space > 19 || !TarFields.TryParseDecimal(rest[..space], out long length)
+                || rest[0] is (byte)'-' or (byte)'+' || length < space + 4 || length > rest.Length)
+            {
+                throw Invalid(metaName, $"PAX record with a bad length at \"{TarFields.Printable(rest[..Math.Min(rest.Length, 24)])}\"");
+            }
+
+            ReadOnlySpan<byte> record = rest[(space + 1)..(int)length];
+            if (record[^1] != (byte)'\n')
+            {
+                throw Invalid(metaName, $"PAX record \"{TarFields.Printable(record)}\" does not end with a newline");
+            }
+
+            record = record[..^1];
+            int eq = record.IndexOf((byte)'=');
+            if (eq <= 0)
+            {
+                throw Invalid(metaName, $"PAX record \"{TarFields.Printable(record)}\" has no key");
+            }
+
+            ReadOnlySpan<byte> key = record[..eq];
+            if (key.Contains((byte)0))
+            {
+                throw Invalid(metaName, $"PAX record key \"{TarFields.Printable(key)}\" contains NUL");
+            }
+
+            records.Add(new(TarFields.Utf8(key), record[(eq + 1)..].ToArray()));
+            rest = rest[(int)length..];
+        }
+
+        return records;
+    }
+
+    private void MergeGlobal(List<KeyValuePair<string, byte[]>> records, string metaName)
+    {
+        foreach (KeyValuePair<string, byte[]> r in records)
+        {
+            _globalRecords.RemoveAll(g => g.Key == r.Key);
+            _globalRecords.Add(r);
+        }
+
+        _globalRecordBytes = 0;
+        foreach (KeyValuePair<string, byte[]> g in _globalRecords)
+        {
+            _globalRecordBytes += g.Key.Length + g.Value.Length;
+        }
+
+        if (_globalRecordBytes > _limits.MaxTarHeaderBytes)
+        {
+            throw new LimitExceededException(metaName, MaxTarHeaderBytesName, _limits.MaxTarHeaderBytes, _globalRecordBytes);
+        }
+    }
+
+    private void VerifyChecksum()
+    {
+        (long unsignedSum, long signedSum) = TarFields.Checksums(_block);
+        ReadOnlySpan<byte> field = _block.AsSpan(TarFields.ChecksumOffset, TarFields.ChecksumLength);
+        if (!TarFields.TryParseOctal(field, out long stored) || (stored != unsignedSum && stored != signedSum))
+        {
+            throw Invalid(null, $"the header block at offset {_position - BlockSize} has a bad checksum (stored \"{TarFields.Printable(field)}\", computed {unsignedSum}); the archive is corrupt or not a tar");
+        }
+    }
+
+    private string HeaderName() => TarFields.Utf8(TarFields.CString(_block.AsSpan(TarFields.NameOffset, TarFields.NameLength)));
+
+    private static long Numeric(ReadOnlySpan<byte> block, int offset, int length, string entry, string field)
+    {
+        ReadOnlySpan<byte> bytes = block.Slice(offset, length);
+        if (!TarFields.TryParseNumeric(bytes, out long value))
+        {
+            throw Invalid(entry, $"the {field} field \"{TarFields.Printable(bytes)}\" is not a valid number or overflows");
+        }
+
+        return value;
+    }
+
+    private static DateTimeOffset? OptionalTime(ReadOnlySpan<byte> block, int offset, string entry, string field)
+    {
+        if (block[offset] == 0)
+        {
+            return null;
+        }
+
+        long seconds = Numeric(block, offset, TarFields.GnuTimeLength, entry, field);
+        return TarFields.FromUnix(seconds) ?? throw Invalid(entry, $"{field} {seconds} is out of range");
+    }
+
+    private static long PaxDecimal(byte[] value, string entry, string key)
+    {
+        if (!TarFields.TryParseDecimal(value, out long n) || value[0] == (byte)'+')
+        {
+            throw Invalid(entry, $"PAX record {key} has an invalid value \"{TarFields.Printable(value)}\"");
+        }
+
+        return n;
+    }
+
+    private static DateTimeOffset PaxTime(byte[] value, string entry, string key)
+    {
+        if (!TarFields.TryParsePaxTime(value, out DateTimeOffset t))
+        {
+            throw Invalid(entry, $"PAX record {key} has an invalid or out-of-range time \"{TarFields.Printable(value)}\"");
+        }
+
+        return t;
+    }
+
+    private static byte[] DecodeBase64(byte[] value, string entry, string key)
+    {
+        // libarchive writes base64 without padding.
+        string text = Encoding.ASCII.GetString(value).TrimEnd('=');
+        text += (text.Length % 4) switch { 2 => "==", 3 => "=", _ => string.Empty };
+        try
+        {
+            return Convert.FromBase64String(text);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidArchiveException(ErrorCodes.InvalidTar, entry, $"PAX record {key} is not valid base64", e);
+        }
+    }
+
+    private int ReadFull(Span<byte> buffer)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int n = _stream.Read(buffer[total..]);
+            if (n <= 0)
+            {
+                break;
+            }
+
+            total += n;
+        }
+
+        _position += total;
+        return total;
+    }
+
+    private void Skip(long count, string entryName)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        if (_canSeek)
+        {
+            long target = _origin + _position + count;
+            if (target > _stream.Length)
+            {
+                throw Truncated(entryName, $"the archive ends inside the entry's data or padding ({target - _stream.Length} bytes missing)");
+            }
+
+            _stream.Seek(target, SeekOrigin.Begin);
+            _position += count;
+            return;
+        }
+
+        _skipBuffer ??= new byte[16 * 1024];
+        while (count > 0)
+        {
+            int n = ReadFull(_skipBuffer.AsSpan(0, (int)Math.Min(count, _skipBuffer.Length)));
+            if (n == 0)
+            {
+                throw Truncated(entryName, $"the archive ends inside the entry's data or padding ({count} bytes missing)");
+            }
+
+            count -= n;
+        }
+    }
+
+    private static InvalidArchiveException Invalid(string? entry, string reason) => new(ErrorCodes.InvalidTar, entry, reason);
+
+    private static InvalidArchiveException Truncated(string? entry, string reason) => new(ErrorCodes.InvalidTar, entry, "truncated archive: " + reason);
+}
