@@ -60,9 +60,9 @@ public static class ArchiveVerifier
         {
             string subject = $"image {image.ShortId}";
             CheckHistory(image, subject, problems);
-            if (!string.Equals(image.Config.Value.RootFs?.Type, "layers", StringComparison.Ordinal))
+            if (!string.Equals(image.Config.Value.RootFs.Type, "layers", StringComparison.Ordinal))
             {
-                problems.Add(new ArchiveProblem(ProblemSeverity.Error, ErrorCodes.InvalidDocument, image.ConfigEntry, $"rootfs.type is \"{image.Config.Value.RootFs?.Type}\", expected \"layers\""));
+                problems.Add(new ArchiveProblem(ProblemSeverity.Error, ErrorCodes.InvalidDocument, image.ConfigEntry, $"rootfs.type is \"{image.Config.Value.RootFs.Type}\", expected \"layers\""));
             }
 
             foreach (ArchiveLayer layer in image.Layers)
@@ -98,7 +98,8 @@ public static class ArchiveVerifier
                     problems.Add(new ArchiveProblem(ProblemSeverity.Error, ErrorCodes.DigestMismatch, layer.Entry, $"layer {layer.Index} of {subject}: config declares diffID {layer.DiffId}, uncompressed content hashes to {blob.DiffId}"));
                 }
 
-                if (layer.MediaType is { } mediaType && Model.MediaTypes.LayerCompression(mediaType) is { } expected && expected != blob.Compression)
+                if (layer.MediaType is { } mediaType && Model.MediaTypes.TryGetLayerCompression(mediaType, out Model.LayerCompression declaredCompression)
+                    && ToFormat(declaredCompression) is var expected && expected != blob.Compression)
                 {
                     problems.Add(new ArchiveProblem(ProblemSeverity.Error, ErrorCodes.InvalidArchive, layer.Entry, $"layer {layer.Index} of {subject}: media type {mediaType} says {expected}, the blob is {blob.Compression}"));
                 }
@@ -107,6 +108,13 @@ public static class ArchiveVerifier
 
         return new ArchiveVerification(problems, results.Count, results.Values.Sum(r => r.StoredSize));
     }
+
+    private static CompressionFormat ToFormat(Model.LayerCompression compression) => compression switch
+    {
+        Model.LayerCompression.Gzip => CompressionFormat.Gzip,
+        Model.LayerCompression.Zstd => CompressionFormat.Zstd,
+        _ => CompressionFormat.None,
+    };
 
     private static void CheckHistory(ArchiveImage image, string subject, List<ArchiveProblem> problems)
     {

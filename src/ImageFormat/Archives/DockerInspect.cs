@@ -84,7 +84,7 @@ public static class DockerInspect
         writer.WriteString("Name", string.Empty);
         writer.WriteEndObject();
         writer.WriteStartObject("RootFS");
-        writer.WriteString("Type", image.Config.Value.RootFs?.Type ?? "layers");
+        writer.WriteString("Type", image.Config.Value.RootFs.Type);
         writer.WriteStartArray("Layers");
         foreach (ArchiveLayer layer in image.Layers)
         {

@@ -291,7 +291,7 @@ public sealed class ImageArchive : IDisposable
                 throw new LimitExceededException(subject, nameof(ImageFormatLimits.MaxLayerCount), Options.Limits.MaxLayerCount, entry.Layers.Count);
             }
 
-            IReadOnlyList<Digest> diffIds = config.Value.RootFs?.DiffIds ?? [];
+            IReadOnlyList<Digest> diffIds = config.Value.RootFs.DiffIds;
             var layers = new List<ArchiveLayer>(entry.Layers.Count);
             for (int j = 0; j < entry.Layers.Count; j++)
             {
@@ -328,17 +328,7 @@ public sealed class ImageArchive : IDisposable
                 DockerManifestIndex = i,
                 RepoTags = NormaliseTags(entry.RepoTags ?? [], subject),
             };
-            if (entry.Parent is { Length: > 0 } parent)
-            {
-                if (Digest.TryParse(parent, out Digest parentId, out string? reason))
-                {
-                    image.Parent = parentId;
-                }
-                else
-                {
-                    AddProblem(ProblemSeverity.Error, ErrorCodes.InvalidDigest, subject, $"Parent \"{parent}\" is not a digest: {reason}");
-                }
-            }
+            image.Parent = entry.Parent;
 
             if (_images.Any(x => x.Id == image.Id))
             {
@@ -634,7 +624,7 @@ public sealed class ImageArchive : IDisposable
             throw new LimitExceededException(blobPath, nameof(ImageFormatLimits.MaxLayerCount), Options.Limits.MaxLayerCount, manifest.Value.Layers.Count);
         }
 
-        IReadOnlyList<Digest> diffIds = config.Value.RootFs?.DiffIds ?? [];
+        IReadOnlyList<Digest> diffIds = config.Value.RootFs.DiffIds;
         var layers = new List<ArchiveLayer>(manifest.Value.Layers.Count);
         for (int i = 0; i < manifest.Value.Layers.Count; i++)
         {
@@ -645,7 +635,7 @@ public sealed class ImageArchive : IDisposable
             {
                 layerFile = resolved;
             }
-            else if (!(layer.Urls is { Count: > 0 } || MediaTypes.IsNonDistributable(layer.MediaType)))
+            else if (!(layer.Urls is { Count: > 0 } || MediaTypes.IsNondistributableLayer(layer.MediaType)))
             {
                 AddProblem(ProblemSeverity.Error, ErrorCodes.InvalidArchive, layerPath, $"layer {i} named by {blobPath}: {layerProblem}");
             }
