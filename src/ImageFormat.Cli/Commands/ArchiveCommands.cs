@@ -7,6 +7,8 @@ namespace ImageFormat.Cli.Commands;
 /// <summary><c>imagefmt archive …</c>: read-only commands over an image archive or layout.</summary>
 internal static class ArchiveCommands
 {
+    private static readonly string[] ListHeader = ["IMAGE ID", "TAGS", "PLATFORM", "LAYERS", "SIZE"];
+
     public static Command Create(CliConsole console)
     {
         var archive = new Command("archive", "Inspect, verify and read Docker and OCI image archives without extracting them.");
@@ -83,7 +85,7 @@ internal static class ArchiveCommands
                 return 0;
             }
 
-            var rows = new List<string[]> { new[] { "IMAGE ID", "TAGS", "PLATFORM", "LAYERS", "SIZE" } };
+            var rows = new List<string[]> { ListHeader };
             foreach (ArchiveImage image in archive.Images)
             {
                 rows.Add([image.ShortId, image.RepoTags.Count == 0 ? "<none>" : string.Join(",", image.RepoTags), image.Platform, image.Layers.Count.ToString(), Units.HumanSize(image.StoredSize)]);

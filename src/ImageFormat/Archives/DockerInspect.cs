@@ -8,7 +8,8 @@ namespace ImageFormat.Archives;
 /// indentation). Fields come from the raw config as written; <c>Config</c> and <c>ContainerConfig</c> are
 /// copied as stored. Daemon-only facts have neutral values: <c>GraphDriver</c> names no driver and
 /// <c>Metadata.LastTagTime</c> is Go's zero time, as Docker prints for an image that was never tagged locally.
-/// <c>Size</c> is the sum of the regular files' sizes in the image's layers, which is what Docker reports.
+/// <c>Size</c> is the sum of the regular files' sizes in the image's layers, which is what Docker reports, and
+/// <c>Comment</c> falls back to the last history entry's comment, as Docker's does (commit writes it only there).
 /// </summary>
 public static class DockerInspect
 {
@@ -57,7 +58,7 @@ public static class DockerInspect
         writer.WriteStartArray("RepoDigests");
         writer.WriteEndArray();
         writer.WriteString("Parent", image.Parent?.Value ?? string.Empty);
-        writer.WriteString("Comment", StringProperty(root, "comment"));
+        writer.WriteString("Comment", Comment(image));
         writer.WriteString("Created", StringProperty(root, "created"));
         writer.WriteString("Container", StringProperty(root, "container"));
         WriteRaw(writer, "ContainerConfig", root, "container_config");
@@ -97,6 +98,18 @@ public static class DockerInspect
         writer.WriteString("LastTagTime", "0001-01-01T00:00:00Z");
         writer.WriteEndObject();
         writer.WriteEndObject();
+    }
+
+    /// <summary>Docker's rule: the config's comment, else the comment of the last history entry (where commit puts it).</summary>
+    private static string Comment(ArchiveImage image)
+    {
+        Model.ImageConfig config = image.Config.Value;
+        if (!string.IsNullOrEmpty(config.Comment))
+        {
+            return config.Comment;
+        }
+
+        return config.History.Count > 0 ? config.History[^1].Comment ?? string.Empty : string.Empty;
     }
 
     private static string StringProperty(JsonElement root, string name) =>

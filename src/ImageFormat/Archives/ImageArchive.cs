@@ -24,6 +24,8 @@ public sealed class ImageArchive : IDisposable
     private const string ContainerdNameAnnotation = "io.containerd.image.name";
     private const string RefNameAnnotation = "org.opencontainers.image.ref.name";
 
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
     private readonly IArchiveStorage _storage;
     private readonly List<ArchiveProblem> _problems = [];
     private readonly List<ArchiveImage> _images = [];
@@ -203,7 +205,7 @@ public sealed class ImageArchive : IDisposable
         }
 
         // Last, a full or short image ID (hex prefix).
-        if (name.Length <= 64 && name.AsSpan().IndexOfAnyExcept("0123456789abcdef") < 0)
+        if (name.Length <= 64 && name.AsSpan().IndexOfAnyExcept(LowerHex) < 0)
         {
             return _images.Where(i => i.Id.EncodedStartsWith(name)).DistinctBy(i => i.Id).ToList();
         }

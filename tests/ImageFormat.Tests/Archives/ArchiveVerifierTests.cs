@@ -12,7 +12,7 @@ public class ArchiveVerifierTests
     {
         using ImageArchive archive = ImageArchive.OpenFile(Path.Combine(RepoPaths.Samples, "hello.tar"));
 
-        ArchiveVerification result = ArchiveVerifier.Verify(archive);
+        ArchiveVerification result = ArchiveVerifier.Verify(archive, TestContext.Current.CancellationToken);
 
         result.Problems.Should().BeEmpty();
         result.BlobsChecked.Should().Be(2);
@@ -24,7 +24,7 @@ public class ArchiveVerifierTests
     {
         using ImageArchive archive = ImageArchive.OpenFile(RepoPaths.Fixture("hello-world-v25.tar"));
 
-        ArchiveVerification result = ArchiveVerifier.Verify(archive);
+        ArchiveVerification result = ArchiveVerifier.Verify(archive, TestContext.Current.CancellationToken);
 
         result.IsValid.Should().BeTrue();
         result.Problems.Should().ContainSingle().Which.Severity.Should().Be(ProblemSeverity.Warning);
@@ -35,6 +35,6 @@ public class ArchiveVerifierTests
     {
         using ImageArchive archive = ImageArchive.OpenFile(RepoPaths.Fixture("test-oci-zstd-image.tar"));
 
-        ArchiveVerifier.Verify(archive).Problems.Should().BeEmpty();
+        ArchiveVerifier.Verify(archive, TestContext.Current.CancellationToken).Problems.Should().BeEmpty();
     }
 }

@@ -178,7 +178,7 @@ public class HostileArchiveTests
         string path = Path.Combine(temp.Path, "tampered.tar");
         File.WriteAllBytes(path, bytes);
         using ImageArchive archive = ImageArchive.OpenFile(path);
-        ArchiveVerification result = ArchiveVerifier.Verify(archive);
+        ArchiveVerification result = ArchiveVerifier.Verify(archive, TestContext.Current.CancellationToken);
 
         result.IsValid.Should().BeFalse();
         ArchiveProblem problem = result.Problems.Should().ContainSingle().Subject;

@@ -4,7 +4,7 @@ using System.Text;
 namespace ImageFormat.Tests.Archives;
 
 /// <summary>Builds small tar archives in memory for tests, with the BCL's writer (test inputs only).</summary>
-internal sealed class TarBuilder
+internal sealed class TarBuilder : IDisposable
 {
     private readonly MemoryStream _buffer = new();
     private readonly TarWriter _writer;
@@ -39,6 +39,12 @@ internal sealed class TarBuilder
     {
         _writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, name) { ModificationTime = DateTimeOffset.UnixEpoch });
         return this;
+    }
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _buffer.Dispose();
     }
 
     public byte[] Build()
