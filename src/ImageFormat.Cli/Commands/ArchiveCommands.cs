@@ -1,0 +1,184 @@
+using System.CommandLine;
+using System.Text.Json;
+using ImageFormat.Archives;
+
+namespace ImageFormat.Cli.Commands;
+
+/// <summary><c>imagefmt archive …</c>: read-only commands over an image archive or layout.</summary>
+internal static class ArchiveCommands
+{
+    private static readonly string[] ListHeader = ["IMAGE ID", "TAGS", "PLATFORM", "LAYERS", "SIZE"];
+
+    public static Command Create(CliConsole console)
+    {
+        var archive = new Command("archive", "Inspect, verify and read Docker and OCI image archives without extracting them.");
+        archive.Subcommands.Add(List(console));
+        archive.Subcommands.Add(Inspect(console));
+        archive.Subcommands.Add(RawDocument(console, "manifest", "Print an image's manifest exactly as stored in the archive."));
+        archive.Subcommands.Add(RawDocument(console, "config", "Print an image's config blob exactly as stored in the archive."));
+        archive.Subcommands.Add(Verify(console));
+        return archive;
+    }
+
+    private static Argument<string> FileArgument() => new("FILE")
+    {
+        Description = "An image archive (tar, optionally gzip/bzip2/zstd compressed), '-' for standard input, or oci:DIR for an OCI layout directory.",
+    };
+
+    private static Argument<string?> ImageArgument() => new("IMAGE")
+    {
+        Description = "A tag, repo:tag, full or short image ID, or digest; not needed when the archive holds one image.",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    /// <summary>Opens what the user named: <c>-</c> (stdin), <c>oci:DIR</c>, a directory or a file.</summary>
+    internal static ImageArchive Open(string location)
+    {
+        if (location == "-")
+        {
+            return ImageArchive.OpenStream(Console.OpenStandardInput(), leaveOpen: false);
+        }
+
+        if (location.StartsWith("oci:", StringComparison.Ordinal))
+        {
+            string directory = location["oci:".Length..];
+            int colon = directory.LastIndexOf(':');
+            return ImageArchive.OpenLayout(colon > 0 && !Directory.Exists(directory) ? directory[..colon] : directory);
+        }
+
+        return ImageArchive.OpenFile(location);
+    }
+
+    private static Command List(CliConsole console)
+    {
+        var file = FileArgument();
+        var format = new Option<string>("--format") { Description = "Output format: table or json.", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json");
+        var command = new Command("ls", "List the images in an archive: ID, tags, platform, layer count and stored size.") { file, format };
+        command.SetAction(parse => console.Guard(() =>
+        {
+            using ImageArchive archive = Open(parse.GetValue(file)!);
+            if (parse.GetValue(format) == "json")
+            {
+                WriteJson(console, writer =>
+                {
+                    writer.WriteStartArray();
+                    foreach (ArchiveImage image in archive.Images)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("Id", image.Id.Value);
+                        writer.WriteStartArray("RepoTags");
+                        foreach (string tag in image.RepoTags)
+                        {
+                            writer.WriteStringValue(tag);
+                        }
+
+                        writer.WriteEndArray();
+                        writer.WriteString("Platform", image.Platform);
+                        writer.WriteNumber("Layers", image.Layers.Count);
+                        writer.WriteNumber("Size", image.StoredSize);
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
+                });
+                return 0;
+            }
+
+            var rows = new List<string[]> { ListHeader };
+            foreach (ArchiveImage image in archive.Images)
+            {
+                rows.Add([image.ShortId, image.RepoTags.Count == 0 ? "<none>" : string.Join(",", image.RepoTags), image.Platform, image.Layers.Count.ToString(), Units.HumanSize(image.StoredSize)]);
+            }
+
+            Table.Write(console.Out, rows);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Inspect(CliConsole console)
+    {
+        var file = FileArgument();
+        var image = ImageArgument();
+        var command = new Command("inspect", "Print an image's details in the JSON shape `docker image inspect` prints.") { file, image };
+        command.SetAction(parse => console.Guard(() =>
+        {
+            using ImageArchive archive = Open(parse.GetValue(file)!);
+            ArchiveImage found = archive.FindImage(parse.GetValue(image));
+            console.Out.Write(DockerInspect.Format([found]));
+            console.Out.WriteLine();
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command RawDocument(CliConsole console, string name, string description)
+    {
+        var file = FileArgument();
+        var image = ImageArgument();
+        var command = new Command(name, description) { file, image };
+        command.SetAction(parse => console.Guard(() =>
+        {
+            using ImageArchive archive = Open(parse.GetValue(file)!);
+            ArchiveImage found = archive.FindImage(parse.GetValue(image));
+            ReadOnlyMemory<byte> bytes;
+            if (name == "config")
+            {
+                bytes = found.Config.Bytes;
+            }
+            else if (found.Manifest is { } manifest)
+            {
+                bytes = manifest.Bytes;
+            }
+            else
+            {
+                console.Error.WriteLine($"Error: image {found.ShortId} has no stored manifest: {archive.Source} is a {Describe(archive.Dialect)} archive, which records layers in manifest.json only");
+                return 1;
+            }
+
+            console.Out.Flush();
+            using Stream stdout = console.OpenBinaryOutput();
+            stdout.Write(bytes.Span);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string Describe(ArchiveDialect dialect) =>
+        dialect.HasFlag(ArchiveDialect.LegacyLayerDirectories) ? "legacy docker save" : "docker-archive";
+
+    private static Command Verify(CliConsole console)
+    {
+        var file = FileArgument();
+        var command = new Command("verify", "Check every digest, size, diffID, layer count and history entry; list every problem (exit 1) or confirm all holds (exit 0).") { file };
+        command.SetAction(parse => console.Guard(() =>
+        {
+            using ImageArchive archive = Open(parse.GetValue(file)!);
+            ArchiveVerification result = ArchiveVerifier.Verify(archive);
+            foreach (ArchiveProblem problem in result.Problems)
+            {
+                console.Out.WriteLine(problem.ToString());
+            }
+
+            int errors = result.Problems.Count(p => p.Severity == ProblemSeverity.Error);
+            int warnings = result.Problems.Count - errors;
+            console.Out.WriteLine(result.IsValid
+                ? $"verified: {archive.Images.Count} image(s), {result.BlobsChecked} layer blob(s), {result.BytesHashed} bytes; {warnings} warning(s)"
+                : $"invalid: {errors} error(s), {warnings} warning(s) in {archive.Images.Count} image(s)");
+            return result.IsValid ? 0 : 1;
+        }));
+        return command;
+    }
+
+    private static void WriteJson(CliConsole console, Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, IndentSize = 4 }))
+        {
+            write(writer);
+        }
+
+        console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+}

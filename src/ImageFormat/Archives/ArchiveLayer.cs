@@ -1,0 +1,129 @@
+using ImageFormat.Compression;
+using ImageFormat.Digests;
+
+namespace ImageFormat.Archives;
+
+/// <summary>
+/// One layer of an image in an archive: where it is stored, what the documents declare about it, and its
+/// content as stored or uncompressed. Nothing is hashed until a stream is read or the archive is verified.
+/// </summary>
+public sealed class ArchiveLayer
+{
+    private readonly IArchiveStorage _storage;
+    private readonly ImageFormatLimits _limits;
+    private CompressionFormat? _compression;
+    private long? _contentSize;
+
+    internal ArchiveLayer(IArchiveStorage storage, ImageFormatLimits limits, int index, string entry, ArchiveFile? file, Digest diffId, Digest? declaredDigest, long? declaredSize, string? mediaType)
+    {
+        _storage = storage;
+        _limits = limits;
+        Index = index;
+        Entry = entry;
+        File = file;
+        DiffId = diffId;
+        DeclaredDigest = declaredDigest;
+        DeclaredSize = declaredSize;
+        MediaType = mediaType;
+    }
+
+    /// <summary>The layer's position in the image, 0 for the base layer.</summary>
+    public int Index { get; }
+
+    /// <summary>The path the documents name for it (<c>&lt;v1id&gt;/layer.tar</c>, <c>blobs/sha256/…</c>).</summary>
+    public string Entry { get; }
+
+    /// <summary>The uncompressed digest the image config declares (<c>rootfs.diff_ids</c>); empty when the config has too few.</summary>
+    public Digest DiffId { get; }
+
+    /// <summary>The digest of the stored blob, where a document declares one (an OCI descriptor, <c>LayerSources</c>, a blob path).</summary>
+    public Digest? DeclaredDigest { get; }
+
+    /// <summary>The stored size a descriptor declares, if any.</summary>
+    public long? DeclaredSize { get; }
+
+    /// <summary>The media type a descriptor declares, if any.</summary>
+    public string? MediaType { get; }
+
+    /// <summary>Whether the blob was found in the archive.</summary>
+    public bool IsPresent => File is not null;
+
+    /// <summary>The stored size in bytes (0 when the blob is missing).</summary>
+    public long Size => File?.Size ?? 0;
+
+    /// <summary>The name of the file the entry resolved to, after links (shared layers resolve to one file).</summary>
+    public string? ResolvedEntry => File?.Name;
+
+    internal ArchiveFile? File { get; }
+
+    /// <summary>How the stored blob is compressed, detected from its first bytes (read once, then remembered).</summary>
+    /// <exception cref="Errors.InvalidArchiveException">The blob is missing.</exception>
+    public CompressionFormat Compression
+    {
+        get
+        {
+            if (_compression is null)
+            {
+                using Stream stored = OpenStored();
+                _compression = CompressionDetector.Detect(stored);
+            }
+
+            return _compression.Value;
+        }
+    }
+
+    /// <summary>Opens the blob as stored (compressed or not). The stream is seekable.</summary>
+    /// <returns>A new stream; dispose it.</returns>
+    /// <exception cref="Errors.InvalidArchiveException">The blob is missing from the archive.</exception>
+    public Stream OpenStored()
+    {
+        if (File is not { } file)
+        {
+            throw new Errors.InvalidArchiveException(Entry, "layer blob is missing from the archive");
+        }
+
+        return _storage.Open(file);
+    }
+
+    /// <summary>Opens the layer's uncompressed tar, decompressing gzip or zstd as detected from the bytes.</summary>
+    /// <returns>A new stream; dispose it.</returns>
+    /// <exception cref="Errors.InvalidArchiveException">The blob is missing, or compressed in a format that is not supported.</exception>
+    public Stream OpenUncompressed()
+    {
+        CompressionFormat format = Compression;
+        Stream stored = OpenStored();
+        return format == CompressionFormat.None ? stored : Decompression.Open(stored, format, _limits, leaveOpen: false);
+    }
+
+    /// <summary>
+    /// The total size of the regular files in the layer, as Docker reports an image's size; computed once from
+    /// the tar headers (the file data is skipped, not read, for an uncompressed layer).
+    /// </summary>
+    /// <exception cref="Errors.ImageFormatException">The layer is missing or is not a valid tar.</exception>
+    public long ContentSize
+    {
+        get
+        {
+            if (_contentSize is null)
+            {
+                long total = 0;
+                using Stream tar = OpenUncompressed();
+                using var reader = new Tar.TarReader(tar, leaveOpen: false, _limits);
+                while (reader.GetNextEntry() is { } entry)
+                {
+                    if (entry.Type is Tar.TarEntryType.RegularFile or Tar.TarEntryType.ContiguousFile)
+                    {
+                        total += entry.Size;
+                    }
+                }
+
+                _contentSize = total;
+            }
+
+            return _contentSize.Value;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"layer {Index} {Entry} ({DiffId})";
+}

@@ -1,0 +1,177 @@
+using System.Collections.Concurrent;
+using ImageFormat.Compression;
+using ImageFormat.Digests;
+using ImageFormat.Errors;
+
+namespace ImageFormat.Archives;
+
+/// <summary>What <see cref="ArchiveVerifier.Verify"/> found.</summary>
+/// <param name="Problems">Every problem, reading and verification alike, in a stable order.</param>
+/// <param name="BlobsChecked">How many distinct layer blobs were hashed.</param>
+/// <param name="BytesHashed">How many stored bytes were read and hashed.</param>
+public sealed record ArchiveVerification(IReadOnlyList<ArchiveProblem> Problems, int BlobsChecked, long BytesHashed)
+{
+    /// <summary>Whether no problem is an error (warnings allowed).</summary>
+    public bool IsValid => Problems.All(p => p.Severity != ProblemSeverity.Error);
+}
+
+/// <summary>
+/// Checks everything an archive claims: every blob's digest and size, every layer's diffID against the image
+/// config, the layer count against <c>rootfs.diff_ids</c>, the non-empty history entries against the layers,
+/// and the agreement of <c>manifest.json</c> with <c>index.json</c>. Each distinct blob is read once, in one
+/// pass that hashes it as stored and uncompressed; blobs are verified in parallel.
+/// </summary>
+public static class ArchiveVerifier
+{
+    private const int BufferSize = 1 << 20;
+
+    /// <summary>Verifies every image of an archive and reports every problem, not only the first.</summary>
+    /// <param name="archive">The opened archive.</param>
+    /// <param name="cancellationToken">Stops the verification.</param>
+    /// <returns>The problems found, with where each is.</returns>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    /// <exception cref="IOException">The archive's file could not be read.</exception>
+    public static ArchiveVerification Verify(ImageArchive archive, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        var problems = new List<ArchiveProblem>(archive.Problems);
+
+        // Each distinct stored file is hashed once, whatever number of images and layers share it.
+        var files = new Dictionary<string, ArchiveLayer>(StringComparer.Ordinal);
+        foreach (ArchiveImage image in archive.Images)
+        {
+            foreach (ArchiveLayer layer in image.Layers)
+            {
+                if (layer.ResolvedEntry is { } name)
+                {
+                    files.TryAdd(name, layer);
+                }
+            }
+        }
+
+        var results = new ConcurrentDictionary<string, BlobResult>(StringComparer.Ordinal);
+        Parallel.ForEach(
+            files.OrderByDescending(f => f.Value.Size),
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+            pair => results[pair.Key] = HashBlob(pair.Value, archive.Options.Limits, cancellationToken));
+
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        foreach (ArchiveImage image in archive.Images)
+        {
+            string subject = $"image {image.ShortId}";
+            CheckHistory(image, subject, problems);
+            if (!string.Equals(image.Config.Value.RootFs.Type, "layers", StringComparison.Ordinal))
+            {
+                problems.Add(new ArchiveProblem(ProblemSeverity.Error, ErrorCodes.InvalidDocument, image.ConfigEntry, $"rootfs.type is \"{image.Config.Value.RootFs.Type}\", expected \"layers\""));
+            }
+
+            foreach (ArchiveLayer layer in image.Layers)
+            {
+                if (layer.ResolvedEntry is not { } name)
+                {
+                    continue;
+                }
+
+                BlobResult blob = results[name];
+                if (blob.Error is { } error)
+                {
+                    if (reported.Add(name))
+                    {
+                        problems.Add(new ArchiveProblem(ProblemSeverity.Error, error.Code, layer.Entry, error.Message));
+                    }
+
+                    continue;
+                }
+
+                if (layer.DeclaredDigest is { } declared && !declared.FixedTimeEquals(blob.StoredDigest) && reported.Add(name + "#digest"))
+                {
+                    problems.Add(new ArchiveProblem(ProblemSeverity.Error, ErrorCodes.DigestMismatch, layer.Entry, $"layer {layer.Index} of {subject}: expected digest {declared}, stored blob hashes to {blob.StoredDigest}"));
+                }
+
+                if (layer.DeclaredSize is { } size && size != blob.StoredSize && reported.Add(name + "#size"))
+                {
+                    problems.Add(new ArchiveProblem(ProblemSeverity.Error, ErrorCodes.SizeMismatch, layer.Entry, $"layer {layer.Index} of {subject}: descriptor declares {size} bytes, stored blob has {blob.StoredSize}"));
+                }
+
+                if (!layer.DiffId.IsEmpty && !layer.DiffId.FixedTimeEquals(blob.DiffId))
+                {
+                    problems.Add(new ArchiveProblem(ProblemSeverity.Error, ErrorCodes.DigestMismatch, layer.Entry, $"layer {layer.Index} of {subject}: config declares diffID {layer.DiffId}, uncompressed content hashes to {blob.DiffId}"));
+                }
+
+                if (layer.MediaType is { } mediaType && Model.MediaTypes.TryGetLayerCompression(mediaType, out Model.LayerCompression declaredCompression)
+                    && ToFormat(declaredCompression) is var expected && expected != blob.Compression)
+                {
+                    problems.Add(new ArchiveProblem(ProblemSeverity.Error, ErrorCodes.InvalidArchive, layer.Entry, $"layer {layer.Index} of {subject}: media type {mediaType} says {expected}, the blob is {blob.Compression}"));
+                }
+            }
+        }
+
+        return new ArchiveVerification(problems, results.Count, results.Values.Sum(r => r.StoredSize));
+    }
+
+    private static CompressionFormat ToFormat(Model.LayerCompression compression) => compression switch
+    {
+        Model.LayerCompression.Gzip => CompressionFormat.Gzip,
+        Model.LayerCompression.Zstd => CompressionFormat.Zstd,
+        _ => CompressionFormat.None,
+    };
+
+    private static void CheckHistory(ArchiveImage image, string subject, List<ArchiveProblem> problems)
+    {
+        if (image.Config.Value.History is not { Count: > 0 } history)
+        {
+            return;
+        }
+
+        int nonEmpty = history.Count(h => h.EmptyLayer != true);
+        if (nonEmpty != image.Layers.Count)
+        {
+            problems.Add(new ArchiveProblem(ProblemSeverity.Error, ErrorCodes.InvalidDocument, image.ConfigEntry, $"{subject}: history has {nonEmpty} entries that are not empty_layer, but the image has {image.Layers.Count} layers"));
+        }
+    }
+
+    private static BlobResult HashBlob(ArchiveLayer layer, ImageFormatLimits limits, CancellationToken cancellationToken)
+    {
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            using Stream stored = layer.OpenStored();
+            CompressionFormat format = CompressionDetector.Detect(stored);
+            using var storedHash = new HashingReadStream(stored, leaveOpen: true);
+            if (format == CompressionFormat.None)
+            {
+                Drain(storedHash, buffer, cancellationToken);
+                Digest digest = storedHash.GetDigest();
+                return new BlobResult(digest, storedHash.BytesRead, digest, format, null);
+            }
+
+            using (Stream uncompressed = Decompression.Open(storedHash, format, limits, leaveOpen: true))
+            using (var diffHash = new HashingReadStream(uncompressed, leaveOpen: true))
+            {
+                Drain(diffHash, buffer, cancellationToken);
+
+                // Bytes after the end of the compressed stream still belong to the blob and its digest.
+                Drain(storedHash, buffer, cancellationToken);
+                return new BlobResult(storedHash.GetDigest(), storedHash.BytesRead, diffHash.GetDigest(), format, null);
+            }
+        }
+        catch (ImageFormatException e)
+        {
+            return new BlobResult(default, 0, default, CompressionFormat.None, e);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void Drain(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    {
+        while (stream.Read(buffer, 0, buffer.Length) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private sealed record BlobResult(Digest StoredDigest, long StoredSize, Digest DiffId, CompressionFormat Compression, ImageFormatException? Error);
+}
