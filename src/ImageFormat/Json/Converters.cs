@@ -1,15 +1,16 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using ImageFormat.Model;
 
 namespace ImageFormat.Json;
 
 /// <summary>
 /// A JSON object read as a dictionary in document order and written with keys in UTF-8 byte order, as Go writes
-/// maps. <c>null</c> values are refused.
+/// maps. <c>null</c> values are refused; a value's own failure is reported with its key.
 /// </summary>
 /// <typeparam name="TValue">The value type.</typeparam>
-internal sealed class SortedMapConverter<TValue> : JsonConverter<IReadOnlyDictionary<string, TValue>>
+internal class SortedMapConverter<TValue> : JsonConverter<IReadOnlyDictionary<string, TValue>>
     where TValue : notnull
 {
     public override IReadOnlyDictionary<string, TValue> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
@@ -24,13 +25,25 @@ internal sealed class SortedMapConverter<TValue> : JsonConverter<IReadOnlyDictio
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             string key = reader.GetString()!;
+            ValidateKey(key);
             reader.Read();
             if (reader.TokenType == JsonTokenType.Null)
             {
                 throw new JsonException($"null value for key \"{key}\"");
             }
 
-            TValue value = JsonSerializer.Deserialize(ref reader, valueInfo)!;
+            TValue value;
+            try
+            {
+                value = typeof(TValue) == typeof(string)
+                    ? (TValue)(object)ReadString(ref reader, key)
+                    : JsonSerializer.Deserialize(ref reader, valueInfo)!;
+            }
+            catch (JsonException ex)
+            {
+                throw new JsonException($"value of key \"{key}\": {JsonErrors.Reason(ex)}", ex);
+            }
+
             if (!map.TryAdd(key, value))
             {
                 throw new JsonException($"duplicate key \"{key}\"");
@@ -51,6 +64,91 @@ internal sealed class SortedMapConverter<TValue> : JsonConverter<IReadOnlyDictio
         }
 
         writer.WriteEndObject();
+    }
+
+    /// <summary>Throws a <see cref="JsonException"/> for a key the map does not allow.</summary>
+    protected virtual void ValidateKey(string key)
+    {
+    }
+
+    private static string ReadString(ref Utf8JsonReader reader, string key)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            throw new JsonException($"value of key \"{key}\": expected a string, found {JsonErrors.Describe(reader.TokenType)}");
+        }
+
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new JsonException($"value of key \"{key}\": {ex.Message}", ex);
+        }
+    }
+}
+
+/// <summary>Docker's <c>LayerSources</c>: descriptors keyed by digest strings, written with keys sorted.</summary>
+internal sealed class DigestKeyedMapConverter : SortedMapConverter<Descriptor>
+{
+    protected override void ValidateKey(string key) => DigestText.Check(key, "key");
+}
+
+/// <summary>A string that must be a canonical digest; checked while the reader still knows the path.</summary>
+internal sealed class DigestStringConverter : JsonConverter<string>
+{
+    public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            throw new JsonException($"expected a digest string, found {JsonErrors.Describe(reader.TokenType)}");
+        }
+
+        string text = reader.GetString()!;
+        DigestText.Check(text, null);
+        return text;
+    }
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+}
+
+/// <summary>A list of digest strings (<c>diff_ids</c>); <c>null</c> elements are refused.</summary>
+internal sealed class DigestStringListConverter : JsonConverter<IReadOnlyList<string>>
+{
+    public override IReadOnlyList<string> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException($"expected an array of digests, found {JsonErrors.Describe(reader.TokenType)}");
+        }
+
+        List<string> texts = [];
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            string element = $"element {texts.Count}";
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                throw new JsonException($"{element}: expected a digest string, found {JsonErrors.Describe(reader.TokenType)}");
+            }
+
+            string text = reader.GetString()!;
+            DigestText.Check(text, element);
+            texts.Add(text);
+        }
+
+        return texts;
+    }
+
+    public override void Write(Utf8JsonWriter writer, IReadOnlyList<string> value, JsonSerializerOptions options)
+    {
+        writer.WriteStartArray();
+        foreach (string text in value)
+        {
+            writer.WriteStringValue(text);
+        }
+
+        writer.WriteEndArray();
     }
 }
 

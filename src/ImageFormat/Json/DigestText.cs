@@ -11,6 +11,16 @@ namespace ImageFormat.Json;
 /// </summary>
 internal static class DigestText
 {
+    /// <summary>Throws a <see cref="JsonException"/> unless <paramref name="text"/> is a canonical digest.</summary>
+    public static void Check(string text, string? what)
+    {
+        if (!Digest.TryParse(text, out _, out string? reason))
+        {
+            string prefix = what is null ? string.Empty : what + ": ";
+            throw new JsonException($"{prefix}invalid digest \"{Errors.InvalidDigestException.Truncate(text)}\": {reason}");
+        }
+    }
+
     public static Digest Parse(string? text)
     {
         if (text is null)

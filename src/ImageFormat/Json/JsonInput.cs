@@ -125,7 +125,7 @@ internal static class JsonInput
         }
     }
 
-    private static JsonTypeInfo<T> WithDepth<T>(JsonTypeInfo<T> typeInfo, int maxDepth)
+    public static JsonTypeInfo<T> WithDepth<T>(JsonTypeInfo<T> typeInfo, int maxDepth)
     {
         int needed = maxDepth >= int.MaxValue - 2 ? int.MaxValue : maxDepth + 2;
         if (needed <= SerializerMaxDepth)

@@ -16,7 +16,6 @@ namespace ImageFormat.Json;
     MaxDepth = JsonInput.SerializerMaxDepth,
     Converters = [
         typeof(SortedMapConverter<string>),
-        typeof(SortedMapConverter<Descriptor>),
         typeof(SortedMapConverter<IReadOnlyDictionary<string, string>>),
     ])]
 [JsonSerializable(typeof(ImageManifest))]
@@ -41,7 +40,6 @@ internal sealed partial class ModelJsonContext : JsonSerializerContext;
     MaxDepth = JsonInput.SerializerMaxDepth,
     Converters = [
         typeof(SortedMapConverter<string>),
-        typeof(SortedMapConverter<Descriptor>),
     ])]
 [JsonSerializable(typeof(IReadOnlyList<DockerArchiveManifestEntry>))]
 internal sealed partial class ArchiveManifestJsonContext : JsonSerializerContext;

@@ -29,6 +29,7 @@ public sealed record Descriptor
     [JsonPropertyOrder(1)]
     [JsonInclude]
     [JsonRequired]
+    [JsonConverter(typeof(DigestStringConverter))]
     internal string DigestJson
     {
         get => Digest.Value;

@@ -39,6 +39,7 @@ public sealed record DockerArchiveManifestEntry
     [JsonPropertyName("Parent")]
     [JsonPropertyOrder(3)]
     [JsonInclude]
+    [JsonConverter(typeof(DigestStringConverter))]
     internal string? ParentJson
     {
         get => Parent?.Value;
@@ -55,6 +56,7 @@ public sealed record DockerArchiveManifestEntry
     [JsonPropertyName("LayerSources")]
     [JsonPropertyOrder(4)]
     [JsonInclude]
+    [JsonConverter(typeof(DigestKeyedMapConverter))]
     internal IReadOnlyDictionary<string, Descriptor>? LayerSourcesJson
     {
         get => DigestText.Format(LayerSources);

@@ -133,6 +133,7 @@ public sealed record RootFs
     [JsonPropertyName("diff_ids")]
     [JsonPropertyOrder(1)]
     [JsonInclude]
+    [JsonConverter(typeof(DigestStringListConverter))]
     internal IReadOnlyList<string>? DiffIdsJson
     {
         get => DiffIds.Count == 0 ? null : DigestText.Format(DiffIds);

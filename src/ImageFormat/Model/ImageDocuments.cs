@@ -240,7 +240,8 @@ public static class ImageDocuments
         byte[] json;
         try
         {
-            json = JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
+            // A parsed value may be as deep as its reader's limit allowed; writing imposes no limit of its own.
+            json = JsonSerializer.SerializeToUtf8Bytes(value, JsonInput.WithDepth(typeInfo, int.MaxValue));
         }
         catch (JsonException ex)
         {
