@@ -38,15 +38,16 @@ bytes=$(stat -c %s "$archive")
 cat "$archive" > /dev/null   # warm the page cache for every contender alike
 
 now() { date +%s.%N; }
-timeit() { local s e; s=$(now); "$@" > /dev/null 2> "$dir/stderr"; e=$(now); echo "$e - $s" | bc -l; }
+timeit() { local s e; s=$(now); "$@" > /dev/null 2> "$dir/stderr"; e=$(now); awk -v a="$e" -v b="$s" 'BEGIN { print a - b }'; }
 stat_of() { grep -o "$1=[0-9-]*" "$dir/stderr" | cut -d= -f2; }
+calc() { awk "BEGIN { print $1 }"; }
 
 echo "archive: $archive ($bytes bytes, $(tar tf "$archive" | wc -l) entries, $layers layers)"
 t_ls=$(IMAGEFMT_STATS=1 timeit $cli archive ls "$archive"); ls_read=$(stat_of rchar); ls_rss=$(stat_of peak_rss_kb)
 t_skopeo=$(timeit skopeo inspect "docker-archive:$archive")
 t_sha=$(timeit sha256sum "$archive")
 t_verify=$(IMAGEFMT_STATS=1 timeit $cli archive verify "$archive"); v_rss=$(stat_of peak_rss_kb)
-printf 'archive ls:      %.3f s, read %d bytes (%.3f%% of the archive; includes the runtime'"'"'s own files), peak RSS %d MB\n' "$t_ls" "$ls_read" "$(echo "100 * $ls_read / $bytes" | bc -l)" $((ls_rss / 1024))
-printf 'skopeo inspect:  %.3f s  -> imagefmt archive ls is %.1fx faster\n' "$t_skopeo" "$(echo "$t_skopeo / $t_ls" | bc -l)"
-printf 'sha256sum:       %.3f s  (%.0f MB/s)\n' "$t_sha" "$(echo "$bytes / $t_sha / 1000000" | bc -l)"
-printf 'archive verify:  %.3f s  (%.0f MB/s) = %.0f%% of sha256sum throughput, peak RSS %d MB\n' "$t_verify" "$(echo "$bytes / $t_verify / 1000000" | bc -l)" "$(echo "100 * $t_sha / $t_verify" | bc -l)" $((v_rss / 1024))
+printf 'archive ls:      %.3f s, read %d bytes (%.3f%% of the archive; includes the runtime'"'"'s own files), peak RSS %d MB\n' "$t_ls" "$ls_read" "$(calc "100 * $ls_read / $bytes")" $((ls_rss / 1024))
+printf 'skopeo inspect:  %.3f s  -> imagefmt archive ls is %.1fx faster\n' "$t_skopeo" "$(calc "$t_skopeo / $t_ls")"
+printf 'sha256sum:       %.3f s  (%.0f MB/s)\n' "$t_sha" "$(calc "$bytes / $t_sha / 1000000")"
+printf 'archive verify:  %.3f s  (%.0f MB/s) = %.0f%% of sha256sum throughput, peak RSS %d MB\n' "$t_verify" "$(calc "$bytes / $t_verify / 1000000")" "$(calc "100 * $t_sha / $t_verify")" $((v_rss / 1024))
