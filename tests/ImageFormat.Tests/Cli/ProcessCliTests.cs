@@ -1,0 +1,69 @@
+using FluentAssertions;
+using ImageFormat.Tests.TestSupport;
+using Xunit;
+
+namespace ImageFormat.Tests.Cli;
+
+/// <summary>The real imagefmt executable (built beside the tests), run as a child process.</summary>
+public class ProcessCliTests
+{
+    private static ProcessResult Imagefmt(IEnumerable<string> args, string? stdin = null) =>
+        ProcessRunner.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "imagefmt.dll"), .. args], stdin);
+
+    [Fact]
+    public void Version_prints_the_assembly_version()
+    {
+        ProcessResult result = Imagefmt(["--version"]);
+
+        result.ExitCode.Should().Be(0, result.StdErr);
+        string expected = typeof(ImageFormat.Cli.Program).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion;
+        result.StdOut.Should().Be(expected + "\n");
+        result.StdOut.Should().StartWith("0.1.0");
+    }
+
+    [Fact]
+    public void Help_lists_the_commands()
+    {
+        ProcessResult result = Imagefmt(["--help"]);
+
+        result.ExitCode.Should().Be(0, result.StdErr);
+        result.StdOut.Should().Contain("imagefmt: read, verify, convert and write Docker and OCI container images without a daemon.");
+        result.StdOut.Should().Contain("  digest <FILE>");
+        result.StdOut.Should().Contain("  archive");
+    }
+
+    [Fact]
+    public void Digest_of_standard_input_matches_sha256sum()
+    {
+        ProcessResult result = Imagefmt(["digest", "-"], stdin: "hello\n");
+
+        result.ExitCode.Should().Be(0, result.StdErr);
+        result.StdOut.Should().Be("sha256:5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03  -\n");
+    }
+
+    [Fact]
+    public void Digest_of_several_files_prints_one_line_each_like_sha256sum_and_fails_on_a_missing_one()
+    {
+        string sha256sum = Peers.RequireTool("sha256sum");
+        string hello = RepoPaths.Sample("hello.tar");
+        string missing = "/nonexistent/file";
+
+        ProcessResult ours = Imagefmt(["digest", hello, missing]);
+        ProcessResult theirs = ProcessRunner.Run(sha256sum, [hello]);
+
+        ours.ExitCode.Should().Be(1);
+        ours.StdOut.Should().Be("sha256:" + theirs.StdOut);
+        ours.StdErr.Should().StartWith($"Error: {missing}: Could not find a part of the path");
+    }
+
+    [Fact]
+    public void Unknown_command_is_a_usage_error()
+    {
+        ProcessResult result = Imagefmt(["frobnicate"]);
+
+        result.ExitCode.Should().NotBe(0);
+        result.StdErr.Should().Contain("frobnicate");
+    }
+}
