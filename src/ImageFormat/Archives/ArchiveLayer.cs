@@ -96,6 +96,83 @@ public sealed class ArchiveLayer
     }
 
     /// <summary>
+    /// Opens the layer's uncompressed tar and checks it while it is read: the stored bytes against the declared
+    /// digest and size (when a document declares them) and the uncompressed bytes against the config's diffID.
+    /// A mismatch throws <see cref="Errors.DigestMismatchException"/> from the read that reaches the end, so a
+    /// caller that reads to the end never acts on unverified content without being told.
+    /// </summary>
+    /// <returns>A new stream; dispose it.</returns>
+    /// <exception cref="Errors.InvalidArchiveException">The blob is missing, or compressed in a format that is not supported.</exception>
+    public Stream OpenVerified()
+    {
+        CompressionFormat format = Compression;
+        Stream stored = OpenStored();
+        Stream checkedStored = DeclaredDigest is { } declared
+            ? new VerifyingReadStream(stored, declared, DeclaredSize ?? -1, Entry, leaveOpen: false)
+            : stored;
+        if (format == CompressionFormat.None)
+        {
+            return DiffId.IsEmpty || (DeclaredDigest is { } same && same == DiffId)
+                ? checkedStored
+                : new VerifyingReadStream(checkedStored, DiffId, -1, $"{Entry} (uncompressed)", leaveOpen: false);
+        }
+
+        Stream uncompressed = Decompression.Open(checkedStored, format, _limits, leaveOpen: false, Entry);
+        Stream result = DiffId.IsEmpty ? uncompressed : new VerifyingReadStream(uncompressed, DiffId, -1, $"{Entry} (uncompressed)", leaveOpen: false);
+        return checkedStored is VerifyingReadStream storedVerifier ? new DrainOnEndStream(result, storedVerifier) : result;
+    }
+
+    /// <summary>
+    /// After the uncompressed stream ends, reads the rest of the stored blob (a decompressor may stop before
+    /// its end) so that the stored digest and size are checked too.
+    /// </summary>
+    private sealed class DrainOnEndStream(Stream inner, VerifyingReadStream stored) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            int n = inner.Read(buffer);
+            if (n == 0 && !buffer.IsEmpty)
+            {
+                stored.VerifyToEnd();
+            }
+
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>
     /// The total size of the regular files in the layer, as Docker reports an image's size; computed once from
     /// the tar headers (the file data is skipped, not read, for an uncompressed layer).
     /// </summary>
