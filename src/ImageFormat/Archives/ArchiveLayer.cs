@@ -126,20 +126,8 @@ public sealed class ArchiveLayer
     /// After the uncompressed stream ends, reads the rest of the stored blob (a decompressor may stop before
     /// its end) so that the stored digest and size are checked too.
     /// </summary>
-    private sealed class DrainOnEndStream(Stream inner, VerifyingReadStream stored) : Stream
+    private sealed class DrainOnEndStream(Stream inner, VerifyingReadStream stored) : IO.ForwardReadStream
     {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
         public override int Read(Span<byte> buffer)
         {
             int n = inner.Read(buffer);
@@ -150,16 +138,6 @@ public sealed class ArchiveLayer
 
             return n;
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

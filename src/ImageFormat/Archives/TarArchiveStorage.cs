@@ -328,21 +328,9 @@ internal sealed class TarArchiveStorage : IArchiveStorage
     }
 
     /// <summary>A non-seekable read stream that copies everything it reads into a spool file.</summary>
-    private sealed class TeeReadStream(Stream inner, Stream copy) : Stream
+    private sealed class TeeReadStream(Stream inner, Stream copy) : IO.ForwardReadStream
     {
         public long BytesRead { get; private set; }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -370,15 +358,5 @@ internal sealed class TarArchiveStorage : IArchiveStorage
                 System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
             }
         }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void Flush()
-        {
-        }
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

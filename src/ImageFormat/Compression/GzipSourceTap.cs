@@ -10,7 +10,7 @@ namespace ImageFormat.Compression;
 /// further member (candidate trailers, in input order; random matches inside deflate data are harmless because
 /// a candidate only counts when it equals the CRC-32 and length of the output decoded so far).
 /// </summary>
-internal sealed class GzipSourceTap : Stream
+internal sealed class GzipSourceTap : IO.ForwardReadStream
 {
     private const int TailLength = 10;
     private static ReadOnlySpan<byte> MemberMagic => [0x1f, 0x8b, 0x08];
@@ -39,12 +39,6 @@ internal sealed class GzipSourceTap : Stream
 
     public static ulong TrailerKey(ReadOnlySpan<byte> trailer) =>
         ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(trailer) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
-
-    public override int Read(byte[] buffer, int offset, int count)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return Read(buffer.AsSpan(offset, count));
-    }
 
     public override int Read(Span<byte> buffer)
     {
@@ -118,28 +112,4 @@ internal sealed class GzipSourceTap : Stream
 
         BytesRead += chunk.Length;
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
