@@ -59,6 +59,24 @@ public class ProcessCliTests
     }
 
     [Fact]
+    public void Archive_ls_reads_a_gzip_compressed_archive_from_standard_input()
+    {
+        string gzip = Peers.RequireTool("gzip");
+        using var temp = new TempDirectory();
+        string compressed = temp.Combine("hello.tar.gz");
+        ProcessRunner.RunToFile(gzip, ["-c", RepoPaths.Sample("hello.tar")], compressed).EnsureSuccess("gzip");
+        string output = temp.Combine("ls.txt");
+
+        ProcessResult result = ProcessRunner.RunToFile("dotnet", [Path.Combine(AppContext.BaseDirectory, "imagefmt.dll"), "archive", "ls", "-"], output, stdinPath: compressed);
+
+        result.ExitCode.Should().Be(0, result.StdErr);
+        File.ReadAllText(output).Should().Be(
+            "IMAGE ID       TAGS           PLATFORM      LAYERS   SIZE\n" +
+            "b09c12e7651a   hello:latest   linux/amd64   2        12.29kB\n" +
+            "5571c1f38672   hello:base     linux/amd64   1        10.24kB\n");
+    }
+
+    [Fact]
     public void Unknown_command_is_a_usage_error()
     {
         ProcessResult result = Imagefmt(["frobnicate"]);
