@@ -17,6 +17,7 @@ internal static class ArchiveCommands
         archive.Subcommands.Add(RawDocument(console, "manifest", "Print an image's manifest exactly as stored in the archive."));
         archive.Subcommands.Add(RawDocument(console, "config", "Print an image's config blob exactly as stored in the archive."));
         archive.Subcommands.Add(Verify(console));
+        archive.Subcommands.Add(ConvertCommand.Create(console));
         return archive;
     }
 

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using ImageFormat.Archives;
+using ImageFormat.Archives.Writers;
+using ImageFormat.Compression;
+
+namespace ImageFormat.Cli.Commands;
+
+/// <summary><c>imagefmt archive convert</c>: read an archive in any dialect and write it in another.</summary>
+internal static class ConvertCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var input = new Argument<string>("IN")
+        {
+            Description = "The archive to read (tar, optionally gzip/bzip2/xz/zstd compressed), '-' for standard input, or oci:DIR.",
+        };
+        var output = new Argument<string>("OUT")
+        {
+            Description = "The archive to write (replaced atomically), '-' for standard output, or oci:DIR for an OCI layout directory.",
+        };
+        var format = new Option<string?>("--format")
+        {
+            Description = "docker (Engine 25+ dual layout, the default), legacy (docker save v1.2 of Engine <= 24) or oci (OCI archive; implied by oci:DIR).",
+        };
+        format.AcceptOnlyFromAmong("docker", "legacy", "oci");
+        var compress = new Option<string?>("--compress")
+        {
+            Description = "Store every layer as none, gzip or zstd (new digests); by default layers are copied as stored.",
+        };
+        compress.AcceptOnlyFromAmong("none", "gzip", "zstd");
+        var images = new Option<string[]>("--image")
+        {
+            Description = "Write only this image (tag, repo:tag, full or short ID, digest); repeat for several. Default: every image.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("convert", "Write an archive's images in another dialect, copying blobs verbatim unless asked to recompress; the output is byte-for-byte reproducible.")
+        {
+            input, output, format, compress, images,
+        };
+        command.SetAction(parse => console.Guard(() =>
+        {
+            string target = parse.GetValue(output)!;
+            bool layout = target.StartsWith("oci:", StringComparison.Ordinal);
+            string? formatName = parse.GetValue(format);
+            if (layout && formatName is not (null or "oci"))
+            {
+                console.Error.WriteLine($"Error: oci:DIR is an OCI layout directory; --format {formatName} writes a tar file");
+                return 1;
+            }
+
+            CompressionFormat? compression = parse.GetValue(compress) switch
+            {
+                "none" => CompressionFormat.None,
+                "gzip" => CompressionFormat.Gzip,
+                "zstd" => CompressionFormat.Zstd,
+                _ => null,
+            };
+            if (formatName == "legacy" && compression is CompressionFormat.Gzip or CompressionFormat.Zstd)
+            {
+                console.Error.WriteLine("Error: the legacy format stores uncompressed layers; --compress must be none");
+                return 1;
+            }
+
+            var options = new ArchiveWriterOptions
+            {
+                Format = layout ? ArchiveFormat.OciLayout : formatName switch
+                {
+                    "legacy" => ArchiveFormat.Legacy,
+                    "oci" => ArchiveFormat.OciArchive,
+                    _ => ArchiveFormat.Docker,
+                },
+                LayerCompression = compression,
+            };
+
+            using ImageArchive archive = ArchiveCommands.Open(parse.GetValue(input)!);
+            string[] names = parse.GetValue(images) ?? [];
+            IEnumerable<ArchiveImage> selected = names.Length == 0 ? archive.Images : names.Select(archive.FindImage);
+            List<ImageToWrite> toWrite = [.. selected.Select(ImageToWrite.FromArchive)];
+            if (layout)
+            {
+                ArchiveWriter.WriteLayout(toWrite, target["oci:".Length..], options);
+            }
+            else if (target == "-")
+            {
+                console.Out.Flush();
+                using Stream stdout = console.OpenBinaryOutput();
+                using var buffered = new BufferedStream(stdout, 1 << 20);
+                ArchiveWriter.Write(toWrite, buffered, options);
+                buffered.Flush();
+            }
+            else
+            {
+                ArchiveWriter.WriteFile(toWrite, target, options);
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,542 @@
+using System.Text;
+using ImageFormat.Compression;
+using ImageFormat.Digests;
+using ImageFormat.Errors;
+using ImageFormat.Model;
+using ImageFormat.References;
+using ImageFormat.Tar;
+
+namespace ImageFormat.Archives.Writers;
+
+/// <summary>
+/// Writes images as an archive Docker, skopeo and OCI tools load: the Docker Engine 25+ dual format, the legacy
+/// v1.2 format, an OCI archive or an OCI layout directory. The output depends only on the images given.
+/// </summary>
+/// <remarks>
+/// <para><b>Determinism.</b> Tar entries come in the order Go's <c>filepath.Walk</c> visits a directory (each
+/// directory's names sorted byte-wise, a directory before its contents), as <c>docker save</c> writes them.
+/// Every entry is owned by 0/0 with no user or group names; files are mode 0644, directories 0755, symlinks
+/// 0777. A blob taken from an image (config, layer, legacy <c>&lt;v1id&gt;/</c> directory and its files)
+/// carries the <c>created</c> time of the first image written that uses it, truncated to seconds (the Unix
+/// epoch when absent or earlier); everything the writer makes itself (manifests, <c>index.json</c>,
+/// <c>oci-layout</c>, <c>manifest.json</c>, <c>repositories</c>, <c>blobs/</c> directories) carries the Unix epoch.
+/// Docker stamps a few of these with the wall clock (<c>index.json</c>, a legacy directory whose layer is a
+/// symlink); they are fixed here. Images are written in the order given; the same image given twice is written
+/// once with the tags of both.</para>
+/// <para><b>Blobs.</b> Each distinct blob is written once. Layers are copied verbatim, checked against their
+/// digest as they are copied, unless <see cref="ArchiveWriterOptions.LayerCompression"/> asks for another
+/// compression or the format needs uncompressed layers (legacy); such layers are staged in temp files, several
+/// at once, with the new digest and the DiffID computed in the same pass. Docker 25's unreferenced v1
+/// <c>json</c> blobs are not written. A stored manifest is copied byte for byte when its layers are kept as
+/// stored; otherwise an OCI manifest is built.</para>
+/// </remarks>
+public static class ArchiveWriter
+{
+    private const string OciLayoutBytes = "{\"imageLayoutVersion\": \"1.0.0\"}";
+    private const string ImageNameAnnotation = "io.containerd.image.name";
+    private const string RefNameAnnotation = "org.opencontainers.image.ref.name";
+
+    /// <summary>Writes the images as a tar archive (<see cref="ArchiveFormat.Docker"/>, <see cref="ArchiveFormat.Legacy"/> or <see cref="ArchiveFormat.OciArchive"/>) to a stream, which need not be seekable.</summary>
+    /// <param name="images">The images, in the order they are written.</param>
+    /// <param name="output">Where the tar goes; left open.</param>
+    /// <param name="options">The format and layer handling; <see cref="ArchiveWriterOptions.Default"/> unless given.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="images"/>, an image or <paramref name="output"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">No images are given, a tag names two images or is a digest reference, the output is not writable, the format is <see cref="ArchiveFormat.OciLayout"/>, or the options conflict.</exception>
+    /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID, or cannot be decompressed; the output is then incomplete.</exception>
+    public static void Write(IEnumerable<ImageToWrite> images, Stream output, ArchiveWriterOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        options ??= ArchiveWriterOptions.Default;
+        if (!output.CanWrite)
+        {
+            throw new ArgumentException("The output stream must be writable.", nameof(output));
+        }
+
+        if (options.Format == ArchiveFormat.OciLayout)
+        {
+            throw new ArgumentException("An OCI layout is a directory: use WriteLayout.", nameof(options));
+        }
+
+        IReadOnlyList<ImageToWrite> merged = Merge(images);
+        Validate(options);
+        using LayerSet layers = LayerSet.Prepare(merged, options);
+        List<PlannedEntry> entries = options.Format == ArchiveFormat.Legacy ? PlanLegacy(merged, layers) : PlanOci(merged, layers, options.Format == ArchiveFormat.Docker);
+        WriteTar(entries, output);
+    }
+
+    /// <summary>
+    /// Writes the images as a tar archive to a file. The archive is written under a temporary name in the same
+    /// directory, flushed to disk and renamed into place, so <paramref name="path"/> never holds a partial archive.
+    /// </summary>
+    /// <param name="images">The images, in the order they are written.</param>
+    /// <param name="path">The archive file to create or replace.</param>
+    /// <param name="options">The format and layer handling; <see cref="ArchiveWriterOptions.Default"/> unless given.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="images"/>, an image or <paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="Write(IEnumerable{ImageToWrite}, Stream, ArchiveWriterOptions?)"/>, or <paramref name="path"/> is empty.</exception>
+    /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID; nothing is left at <paramref name="path"/>.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public static void WriteFile(IEnumerable<ImageToWrite> images, string path, ArchiveWriterOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full) ?? ".";
+        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                Write(images, file, options);
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes the images into an OCI image layout directory, creating it if needed. Blobs are written under a
+    /// temporary name and renamed into place; a blob already present is kept only if its content hashes to its
+    /// name. <c>index.json</c> is replaced (atomically) by one naming exactly these images; other blobs are left alone.
+    /// </summary>
+    /// <param name="images">The images, in the order they are listed.</param>
+    /// <param name="directory">The layout directory.</param>
+    /// <param name="options">Layer handling; <see cref="ArchiveWriterOptions.Format"/> is ignored (always <see cref="ArchiveFormat.OciLayout"/>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="images"/>, an image or <paramref name="directory"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">No images are given, a tag names two images or is a digest reference, or the options conflict.</exception>
+    /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID.</exception>
+    /// <exception cref="IOException">The directory cannot be written.</exception>
+    public static void WriteLayout(IEnumerable<ImageToWrite> images, string directory, ArchiveWriterOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        options = (options ?? ArchiveWriterOptions.Default) with { Format = ArchiveFormat.OciLayout };
+        IReadOnlyList<ImageToWrite> merged = Merge(images);
+        Validate(options);
+        using LayerSet layers = LayerSet.Prepare(merged, options);
+        List<PlannedEntry> entries = PlanOci(merged, layers, docker: false);
+        Directory.CreateDirectory(directory);
+        foreach (PlannedEntry entry in entries.Where(e => e.Path.StartsWith("blobs/", StringComparison.Ordinal)))
+        {
+            WriteBlobFile(directory, entry);
+        }
+
+        foreach (PlannedEntry entry in entries.Where(e => !e.Path.StartsWith("blobs/", StringComparison.Ordinal)))
+        {
+            string target = Path.Combine(directory, entry.Path);
+            WriteAtomically(target, entry);
+        }
+    }
+
+    /// <summary>The OCI layer media type for a compression: <c>…tar</c>, <c>…tar+gzip</c> or <c>…tar+zstd</c>.</summary>
+    /// <param name="compression">None, gzip or zstd.</param>
+    /// <returns>The media type.</returns>
+    /// <exception cref="ArgumentException"><paramref name="compression"/> is bzip2 or xz.</exception>
+    public static string OciLayerMediaType(CompressionFormat compression) => compression switch
+    {
+        CompressionFormat.None => MediaTypes.OciLayer,
+        CompressionFormat.Gzip => MediaTypes.OciLayerGzip,
+        CompressionFormat.Zstd => MediaTypes.OciLayerZstd,
+        _ => throw new ArgumentException($"Layers are stored plain, gzip or zstd, not {compression}.", nameof(compression)),
+    };
+
+    private static void Validate(ArchiveWriterOptions options)
+    {
+        if (options.LayerCompression is { } compression)
+        {
+            _ = OciLayerMediaType(compression);
+            if (options.Format == ArchiveFormat.Legacy && compression != CompressionFormat.None)
+            {
+                throw new ArgumentException("The legacy format stores uncompressed layers; it cannot recompress them.", nameof(options));
+            }
+        }
+
+        if (options.MaxParallelism is < 1)
+        {
+            throw new ArgumentException("MaxParallelism must be at least 1.", nameof(options));
+        }
+    }
+
+    /// <summary>Folds repeated images into one (tags of both, first position) and checks that each tag names one image.</summary>
+    private static List<ImageToWrite> Merge(IEnumerable<ImageToWrite> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var order = new List<Digest>();
+        var byId = new Dictionary<Digest, (ImageToWrite Image, List<ImageReference> Tags)>();
+        var tagOwner = new Dictionary<ImageReference, Digest>();
+        foreach (ImageToWrite image in images)
+        {
+            ArgumentNullException.ThrowIfNull(image, nameof(images));
+            if (!byId.TryGetValue(image.Id, out var slot))
+            {
+                slot = (image, []);
+                byId.Add(image.Id, slot);
+                order.Add(image.Id);
+            }
+
+            foreach (ImageReference given in image.Tags)
+            {
+                ArgumentNullException.ThrowIfNull(given, nameof(images));
+                if (given.Digest is not null)
+                {
+                    throw new ArgumentException($"\"{given}\" is a digest reference; archives record tags only.", nameof(images));
+                }
+
+                ImageReference tag = given.WithDefaultTag();
+                if (tagOwner.TryGetValue(tag, out Digest owner))
+                {
+                    if (owner != image.Id)
+                    {
+                        throw new ArgumentException($"Tag \"{tag.FamiliarString()}\" is given for two images, {owner.ShortId} and {image.Id.ShortId}.", nameof(images));
+                    }
+
+                    continue;
+                }
+
+                tagOwner.Add(tag, image.Id);
+                slot.Tags.Add(tag);
+            }
+        }
+
+        if (order.Count == 0)
+        {
+            throw new ArgumentException("At least one image must be written.", nameof(images));
+        }
+
+        return [.. order.Select(id => new ImageToWrite(byId[id].Image.Config, byId[id].Image.Layers)
+        {
+            Tags = byId[id].Tags,
+            Parent = byId[id].Image.Parent,
+            Manifest = byId[id].Image.Manifest,
+        })];
+    }
+
+    private static List<PlannedEntry> PlanOci(IReadOnlyList<ImageToWrite> images, LayerSet layers, bool docker)
+    {
+        var entries = new List<PlannedEntry>();
+        var blobs = new HashSet<Digest>();
+        var descriptors = new List<Descriptor>();
+        var dockerManifest = new List<DockerArchiveManifestEntry>();
+        var repositories = new SortedDictionary<string, SortedDictionary<string, string>>(StringComparer.Ordinal);
+        var ids = new HashSet<Digest>(images.Select(i => i.Id));
+        foreach (ImageToWrite image in images)
+        {
+            DateTimeOffset created = CreatedTime(image);
+            PreparedLayer[] prepared = [.. image.Layers.Select(layers.Get)];
+            foreach (PreparedLayer layer in prepared)
+            {
+                if (blobs.Add(layer.Digest))
+                {
+                    PreparedLayer captured = layer;
+                    entries.Add(PlannedEntry.File(BlobPath(layer.Digest), layer.Size, created, captured.Open));
+                }
+            }
+
+            if (blobs.Add(image.Id))
+            {
+                entries.Add(PlannedEntry.Bytes(BlobPath(image.Id), image.Config.Bytes, created));
+            }
+
+            (ReadOnlyMemory<byte> manifestBytes, string manifestType) = ManifestFor(image, prepared);
+            Digest manifestDigest = Digest.Compute(manifestBytes.Span);
+            if (blobs.Add(manifestDigest))
+            {
+                entries.Add(PlannedEntry.Bytes(BlobPath(manifestDigest), manifestBytes, DateTimeOffset.UnixEpoch));
+            }
+
+            Platform? platform = PlatformOf(image.Config.Value);
+            if (image.Tags.Count == 0)
+            {
+                descriptors.Add(new Descriptor { MediaType = manifestType, Digest = manifestDigest, Size = manifestBytes.Length, Platform = platform });
+            }
+
+            foreach (ImageReference tag in image.Tags)
+            {
+                descriptors.Add(new Descriptor
+                {
+                    MediaType = manifestType,
+                    Digest = manifestDigest,
+                    Size = manifestBytes.Length,
+                    Platform = platform,
+                    Annotations = new SortedDictionary<string, string>(StringComparer.Ordinal)
+                    {
+                        [ImageNameAnnotation] = tag.ToString(),
+                        [RefNameAnnotation] = tag.Tag!,
+                    },
+                });
+                if (!repositories.TryGetValue(tag.FamiliarName, out var tags))
+                {
+                    tags = new SortedDictionary<string, string>(StringComparer.Ordinal);
+                    repositories.Add(tag.FamiliarName, tags);
+                }
+
+                // Engine 25 records the top layer's DiffID here, where the legacy format has a v1 ID.
+                tags[tag.Tag!] = image.Layers.Count > 0 ? image.Layers[^1].DiffId.Encoded : image.Id.Encoded;
+            }
+
+            if (docker)
+            {
+                dockerManifest.Add(new DockerArchiveManifestEntry
+                {
+                    Config = BlobPath(image.Id),
+                    RepoTags = image.Tags.Count == 0 ? null : [.. image.Tags.Select(t => t.FamiliarString())],
+                    Layers = [.. prepared.Select(l => BlobPath(l.Digest))],
+                    Parent = image.Parent is { } parent && ids.Contains(parent) && parent != image.Id ? parent : null,
+                    LayerSources = prepared.Length == 0 ? null : prepared
+                        .DistinctBy(l => l.DiffId)
+                        .ToDictionary(l => l.DiffId, l => new Descriptor { MediaType = l.MediaType, Digest = l.Digest, Size = l.Size }),
+                });
+            }
+        }
+
+        entries.Add(PlannedEntry.Bytes("oci-layout", Encoding.UTF8.GetBytes(OciLayoutBytes), DateTimeOffset.UnixEpoch));
+        byte[] index = ImageDocuments.Serialize(new ImageIndex { MediaType = MediaTypes.OciIndex, Manifests = descriptors });
+        entries.Add(PlannedEntry.Bytes("index.json", index, DateTimeOffset.UnixEpoch));
+        if (docker)
+        {
+            entries.Add(PlannedEntry.Bytes("manifest.json", WithNewline(ImageDocuments.SerializeArchiveManifest(dockerManifest)), DateTimeOffset.UnixEpoch));
+            if (repositories.Count > 0)
+            {
+                entries.Add(PlannedEntry.Bytes("repositories", WithNewline(SerializeRepositories(repositories)), DateTimeOffset.UnixEpoch));
+            }
+        }
+
+        return entries;
+    }
+
+    private static List<PlannedEntry> PlanLegacy(IReadOnlyList<ImageToWrite> images, LayerSet layers)
+    {
+        var entries = new List<PlannedEntry>();
+        var savedV1 = new HashSet<string>(StringComparer.Ordinal);
+        var diffIdPaths = new Dictionary<Digest, string>();
+        var configs = new HashSet<Digest>();
+        var dockerManifest = new List<DockerArchiveManifestEntry>();
+        var repositories = new SortedDictionary<string, SortedDictionary<string, string>>(StringComparer.Ordinal);
+        var ids = new HashSet<Digest>(images.Select(i => i.Id));
+        foreach (ImageToWrite image in images)
+        {
+            DateTimeOffset created = CreatedTime(image);
+            IReadOnlyList<V1Layer> v1Layers = V1LayerId.ComputeLayers(image.Config.Bytes.Span, layers.Limits);
+            string configName = image.Id.Encoded + ".json";
+            if (configs.Add(image.Id))
+            {
+                entries.Add(PlannedEntry.Bytes(configName, image.Config.Bytes, created));
+            }
+
+            var layerPaths = new List<string>();
+            for (int i = 0; i < v1Layers.Count; i++)
+            {
+                V1Layer v1 = v1Layers[i];
+                string layerPath = $"{v1.Id}/layer.tar";
+                layerPaths.Add(layerPath);
+                if (!savedV1.Add(v1.Id))
+                {
+                    continue;
+                }
+
+                entries.Add(PlannedEntry.Directory(v1.Id + "/", created));
+                entries.Add(PlannedEntry.Bytes($"{v1.Id}/VERSION", "1.0"u8.ToArray(), created));
+                entries.Add(PlannedEntry.Bytes($"{v1.Id}/json", v1.Json, created));
+                if (diffIdPaths.TryGetValue(v1.DiffId, out string? first))
+                {
+                    // Docker links a repeated layer to its first copy with a path relative to the v1 directory.
+                    entries.Add(PlannedEntry.Symlink(layerPath, "../" + first, created));
+                }
+                else
+                {
+                    PreparedLayer layer = layers.Get(image.Layers[i]);
+                    entries.Add(PlannedEntry.File(layerPath, layer.Size, created, layer.Open));
+                    diffIdPaths.Add(v1.DiffId, layerPath);
+                }
+            }
+
+            foreach (ImageReference tag in image.Tags)
+            {
+                if (!repositories.TryGetValue(tag.FamiliarName, out var tags))
+                {
+                    tags = new SortedDictionary<string, string>(StringComparer.Ordinal);
+                    repositories.Add(tag.FamiliarName, tags);
+                }
+
+                tags[tag.Tag!] = v1Layers[^1].Id;
+            }
+
+            dockerManifest.Add(new DockerArchiveManifestEntry
+            {
+                Config = configName,
+                RepoTags = image.Tags.Count == 0 ? null : [.. image.Tags.Select(t => t.FamiliarString())],
+                Layers = layerPaths,
+                Parent = image.Parent is { } parent && ids.Contains(parent) && parent != image.Id ? parent : null,
+            });
+        }
+
+        entries.Add(PlannedEntry.Bytes("manifest.json", WithNewline(ImageDocuments.SerializeArchiveManifest(dockerManifest)), DateTimeOffset.UnixEpoch));
+        if (repositories.Count > 0)
+        {
+            entries.Add(PlannedEntry.Bytes("repositories", WithNewline(SerializeRepositories(repositories)), DateTimeOffset.UnixEpoch));
+        }
+
+        return entries;
+    }
+
+    /// <summary>The stored manifest when it still describes the layers as written, else a new OCI manifest.</summary>
+    private static (ReadOnlyMemory<byte> Bytes, string MediaType) ManifestFor(ImageToWrite image, PreparedLayer[] layers)
+    {
+        if (image.Manifest is { } stored && MediaTypes.IsManifest(stored.Value.MediaType ?? MediaTypes.OciManifest)
+            && stored.Value.Config.Digest == image.Id
+            && stored.Value.Layers.Count == layers.Length
+            && stored.Value.Layers.Zip(layers).All(p => p.First.Digest == p.Second.Digest && p.First.Size == p.Second.Size))
+        {
+            return (stored.Bytes, stored.Value.MediaType ?? MediaTypes.OciManifest);
+        }
+
+        var manifest = new ImageManifest
+        {
+            MediaType = MediaTypes.OciManifest,
+            Config = new Descriptor { MediaType = MediaTypes.OciConfig, Digest = image.Id, Size = image.Config.Size },
+            Layers = [.. layers.Select(l => new Descriptor { MediaType = l.MediaType, Digest = l.Digest, Size = l.Size })],
+            Annotations = image.Manifest?.Value.Annotations,
+        };
+        return (ImageDocuments.Serialize(manifest), MediaTypes.OciManifest);
+    }
+
+    private static Platform? PlatformOf(ImageConfig config) =>
+        string.IsNullOrEmpty(config.Os) || string.IsNullOrEmpty(config.Architecture)
+            ? null
+            : new Platform { Os = config.Os, Architecture = config.Architecture, Variant = string.IsNullOrEmpty(config.Variant) ? null : config.Variant };
+
+    private static DateTimeOffset CreatedTime(ImageToWrite image)
+    {
+        DateTimeOffset? created = image.Config.Value.CreatedTime;
+        if (created is not { } time || time < DateTimeOffset.UnixEpoch)
+        {
+            return DateTimeOffset.UnixEpoch;
+        }
+
+        return DateTimeOffset.FromUnixTimeSeconds(time.ToUnixTimeSeconds());
+    }
+
+    private static string BlobPath(Digest digest) => $"blobs/{digest.Algorithm.Name()}/{digest.Encoded}";
+
+    private static byte[] WithNewline(byte[] json) => [.. json, (byte)'\n'];
+
+    private static byte[] SerializeRepositories(SortedDictionary<string, SortedDictionary<string, string>> repositories) =>
+        ImageDocuments.SerializeRepositories(repositories.ToDictionary(
+            r => r.Key, r => (IReadOnlyDictionary<string, string>)r.Value, StringComparer.Ordinal));
+
+    private static void WriteTar(List<PlannedEntry> entries, Stream output)
+    {
+        var all = new Dictionary<string, PlannedEntry>(StringComparer.Ordinal);
+        foreach (PlannedEntry entry in entries)
+        {
+            all.TryAdd(entry.Path, entry);
+            string path = entry.Path.TrimEnd('/');
+            int slash;
+            while ((slash = path.LastIndexOf('/')) > 0)
+            {
+                path = path[..slash];
+                all.TryAdd(path + "/", PlannedEntry.Directory(path + "/", DateTimeOffset.UnixEpoch));
+            }
+        }
+
+        using var tar = new TarWriter(output, leaveOpen: true);
+        foreach (PlannedEntry entry in all.Values.Order(WalkOrder.Instance))
+        {
+            var header = new TarEntryHeader
+            {
+                Name = entry.Path,
+                Type = entry.Type,
+                LinkName = entry.LinkName ?? string.Empty,
+                Size = entry.Size,
+                Mode = entry.Type switch { TarEntryType.Directory => 0x1ED, TarEntryType.SymbolicLink => 0x1FF, _ => 0x1A4 },
+                ModificationTime = entry.ModificationTime,
+            };
+            if (entry.Type == TarEntryType.RegularFile && entry.Size > 0)
+            {
+                using Stream data = entry.Open!();
+                tar.WriteEntry(header, data);
+            }
+            else
+            {
+                tar.WriteEntry(header, null);
+            }
+        }
+
+        tar.Finish();
+    }
+
+    private static void WriteBlobFile(string layout, PlannedEntry entry)
+    {
+        string target = Path.Combine(layout, entry.Path);
+        Digest expected = Digest.Parse(entry.Path["blobs/".Length..].Replace('/', ':'));
+        if (File.Exists(target))
+        {
+            using (var existing = new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
+            {
+                if (existing.Length == entry.Size && Digest.Compute(existing, expected.Algorithm) == expected)
+                {
+                    return;
+                }
+            }
+        }
+
+        WriteAtomically(target, entry);
+    }
+
+    private static void WriteAtomically(string target, PlannedEntry entry)
+    {
+        string directory = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(directory);
+        string temp = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                if (entry.Size > 0)
+                {
+                    using Stream data = entry.Open!();
+                    data.CopyTo(file, 1 << 20);
+                    if (file.Length != entry.Size)
+                    {
+                        throw new DigestMismatchException(ErrorCodes.SizeMismatch, entry.Path, entry.Size.ToString(System.Globalization.CultureInfo.InvariantCulture), file.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                }
+
+                file.Flush(flushToDisk: true);
+            }
+
+            File.SetLastWriteTimeUtc(temp, entry.ModificationTime.UtcDateTime);
+            File.Move(temp, target, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Go's <c>filepath.Walk</c> order: paths compared component by component, each byte-wise.</summary>
+    private sealed class WalkOrder : IComparer<PlannedEntry>
+    {
+        public static readonly WalkOrder Instance = new();
+
+        public int Compare(PlannedEntry? x, PlannedEntry? y)
+        {
+            string[] a = x!.Path.TrimEnd('/').Split('/');
+            string[] b = y!.Path.TrimEnd('/').Split('/');
+            for (int i = 0; i < Math.Min(a.Length, b.Length); i++)
+            {
+                int c = string.CompareOrdinal(a[i], b[i]);
+                if (c != 0)
+                {
+                    return c;
+                }
+            }
+
+            return a.Length.CompareTo(b.Length);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using ImageFormat.Compression;
+
+namespace ImageFormat.Archives.Writers;
+
+/// <summary>How <see cref="ArchiveWriter"/> writes an archive. Immutable; validated when writing starts.</summary>
+public sealed record ArchiveWriterOptions
+{
+    /// <summary>The default options: the Docker dual format, layers copied as stored.</summary>
+    public static ArchiveWriterOptions Default { get; } = new();
+
+    /// <summary>The dialect to write; <see cref="ArchiveFormat.Docker"/> unless given.</summary>
+    public ArchiveFormat Format { get; init; } = ArchiveFormat.Docker;
+
+    /// <summary>
+    /// The compression every layer is stored with, or <see langword="null"/> to copy each layer as stored (every
+    /// digest kept). A layer already stored so is copied verbatim. <see cref="ArchiveFormat.Legacy"/> always
+    /// stores uncompressed layers and accepts only <see langword="null"/> or <see cref="CompressionFormat.None"/>.
+    /// </summary>
+    public CompressionFormat? LayerCompression { get; init; }
+
+    /// <summary>The compression level, or <see langword="null"/> for the <see cref="Compressor"/> default.</summary>
+    public int? CompressionLevel { get; init; }
+
+    /// <summary>How many layers are transformed at once; <see cref="Environment.ProcessorCount"/> unless given.</summary>
+    public int? MaxParallelism { get; init; }
+
+    /// <summary>Where transformed layers are staged before they are copied into the archive; the system temp directory unless given.</summary>
+    public string? TempDirectory { get; init; }
+
+    /// <summary>Limits applied when decompressing layers.</summary>
+    public ImageFormatLimits Limits { get; init; } = ImageFormatLimits.Default;
+}
