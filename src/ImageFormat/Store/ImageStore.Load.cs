@@ -1,0 +1,236 @@
+using ImageFormat.Archives;
+using ImageFormat.Compression;
+using ImageFormat.Digests;
+using ImageFormat.Errors;
+using ImageFormat.Model;
+using ImageFormat.References;
+using ImageFormat.Tar;
+
+namespace ImageFormat.Store;
+
+public sealed partial class ImageStore
+{
+    /// <summary>
+    /// <c>docker load</c>: copies every image of an archive (any dialect <see cref="ImageArchive"/> reads) into the
+    /// store, verifying each layer's DiffID while copying, tags the images as the archive does, and restores parent
+    /// links from <c>manifest.json</c>'s <c>Parent</c> when the parent is in the same archive. All or nothing: a
+    /// failure leaves the store as it was.
+    /// </summary>
+    /// <param name="archive">The opened archive.</param>
+    /// <returns>Docker's output lines and the loaded image IDs.</returns>
+    /// <exception cref="ImageFormatException">A layer is missing or does not hash to its DiffID, or the archive is invalid.</exception>
+    /// <exception cref="IOException">The store cannot be written.</exception>
+    public LoadResult Load(ImageArchive archive)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        return Change(state =>
+        {
+            var lines = new List<string>();
+            var ids = new List<Digest>();
+            var parentLinks = new List<(Digest Id, Digest? Parent)>();
+            string imageIdLines = string.Empty;
+            int referenceCount = 0;
+            int written = 0;
+            foreach (ArchiveImage image in archive.Images)
+            {
+                IReadOnlyList<Digest> diffIds = image.Config.Value.RootFs.DiffIds;
+                if (image.Layers.Count != diffIds.Count)
+                {
+                    throw new InvalidArchiveException(image.ConfigEntry, $"invalid manifest, layers length mismatch: expected {image.Layers.Count}, got {diffIds.Count}");
+                }
+
+                Digest chain = default;
+                for (int i = 0; i < diffIds.Count; i++)
+                {
+                    Digest parentChain = chain;
+                    chain = ChainId.Next(chain, diffIds[i]);
+                    if (!state.Layers.ContainsKey(chain))
+                    {
+                        written += StoreLayerBlobs(state, image.Layers[i], diffIds[i], i, chain, parentChain) ? 1 : 0;
+                    }
+                }
+
+                Digest imageId = image.Id;
+                if (!_backing.HasBlob(imageId))
+                {
+                    using var config = new MemoryStream(image.Config.Bytes.ToArray(), writable: false);
+                    _backing.WriteBlob(config, imageId, image.ConfigEntry);
+                }
+
+                StoreImage? existing = state.Images.GetValueOrDefault(imageId);
+                state.Images[imageId] = new StoreImage
+                {
+                    Id = imageId,
+                    Parent = existing?.Parent,
+                    LastTagTime = existing?.LastTagTime,
+                    Created = image.Config.Value.Created,
+                    DiffIds = diffIds,
+                    ChainId = chain,
+                };
+                ids.Add(imageId);
+                imageIdLines += $"Loaded image ID: {imageId}\n";
+
+                // Docker counts tags per image and prints the ID lines only when the last image had none.
+                referenceCount = 0;
+                foreach (string tag in image.RepoTags)
+                {
+                    ImageReference reference = ImageReference.Parse(tag);
+                    if (reference.Tag is null)
+                    {
+                        throw new InvalidArchiveException(image.ConfigEntry, $"invalid tag \"{tag}\"");
+                    }
+
+                    if (state.References.TryGetValue(reference.ToString(), out Digest previous) && previous != imageId)
+                    {
+                        lines.Add($"The image {reference.FamiliarString()} already exists, renaming the old one with ID {previous} to empty string");
+                    }
+
+                    AddReference(state, reference, imageId);
+                    lines.Add($"Loaded image: {reference.FamiliarString()}");
+                    referenceCount++;
+                }
+
+                parentLinks.Add((imageId, image.Parent));
+            }
+
+            foreach ((Digest id, Digest? parent) in parentLinks)
+            {
+                // Only a parent that is in the same archive (and not the image itself) is linked.
+                if (parent is { } p && p != id && parentLinks.Any(l => l.Id == p))
+                {
+                    if (!IsValidParent(state, id, p))
+                    {
+                        throw new InvalidArchiveException(null, $"image {p} is not a valid parent for {id}");
+                    }
+
+                    state.Images[id] = state.Images[id] with { Parent = p };
+                }
+            }
+
+            if (referenceCount == 0)
+            {
+                lines.AddRange(imageIdLines.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            }
+
+            return new LoadResult { Lines = lines, ImageIds = ids, LayersWritten = written };
+        });
+    }
+
+    /// <summary>Opens an archive file (or layout directory) and loads it.</summary>
+    /// <param name="path">The archive.</param>
+    /// <returns>Docker's output lines and the loaded image IDs.</returns>
+    /// <exception cref="ImageFormatException">The archive is invalid or a layer does not verify.</exception>
+    /// <exception cref="IOException">A file cannot be read or written.</exception>
+    public LoadResult Load(string path)
+    {
+        using ImageArchive archive = ImageArchive.OpenFile(path, new ImageArchiveOptions { Limits = _options.Limits });
+        return Load(archive);
+    }
+
+    /// <summary>Docker's <c>checkValidParent</c>: the child's history is the parent's plus one entry.</summary>
+    private bool IsValidParent(StoreState state, Digest child, Digest parent)
+    {
+        IReadOnlyList<HistoryEntry> childHistory = ReadConfigDocument(child).Value.History;
+        IReadOnlyList<HistoryEntry> parentHistory = ReadConfigDocument(parent).Value.History;
+        if (childHistory.Count == 0 && parentHistory.Count == 0)
+        {
+            return true;
+        }
+
+        if (childHistory.Count - parentHistory.Count != 1)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < parentHistory.Count; i++)
+        {
+            HistoryEntry a = parentHistory[i];
+            HistoryEntry b = childHistory[i];
+            if (a.Created != b.Created || a.Author != b.Author || a.CreatedBy != b.CreatedBy || a.Comment != b.Comment || (a.EmptyLayer ?? false) != (b.EmptyLayer ?? false))
+            {
+                return false;
+            }
+        }
+
+        _ = state;
+        return true;
+    }
+
+    private RawDocument<ImageConfig> ReadConfigDocument(Digest imageId)
+    {
+        using Stream stream = _backing.OpenBlob(imageId);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return ImageDocuments.ParseConfig(buffer.ToArray(), imageId.Value, _options.Limits);
+    }
+
+    /// <summary>Stores a layer's uncompressed tar (verified against its DiffID) and, when it came compressed, the original blob.</summary>
+    /// <returns>Whether a tar was copied (false when the DiffID's blob was already stored).</returns>
+    private bool StoreLayerBlobs(StoreState state, ArchiveLayer layer, Digest diffId, int index, Digest chain, Digest parentChain)
+    {
+        if (!layer.IsPresent)
+        {
+            throw new InvalidArchiveException(layer.Entry, $"layer {index} is missing from the archive");
+        }
+
+        bool copied = false;
+        long tarSize;
+        if (!_backing.HasBlob(diffId))
+        {
+            using Stream tar = layer.OpenUncompressed();
+            try
+            {
+                (_, tarSize) = _backing.WriteBlob(tar, diffId, layer.Entry);
+            }
+            catch (DigestMismatchException e)
+            {
+                throw new DigestMismatchException(ErrorCodes.DigestMismatch, $"layer {index} ({layer.Entry}): invalid diffID", diffId.Value, e.Actual);
+            }
+
+            copied = true;
+        }
+        else
+        {
+            tarSize = _backing.BlobSize(diffId);
+        }
+
+        Digest? compressed = null;
+        string? mediaType = null;
+        if (layer.Compression != CompressionFormat.None)
+        {
+            using Stream stored = layer.OpenStored();
+            (compressed, _) = _backing.WriteBlob(stored, layer.DeclaredDigest, layer.Entry);
+            mediaType = layer.MediaType;
+        }
+
+        long size = state.Layers.Values.FirstOrDefault(l => l.DiffId == diffId)?.Size ?? ContentSize(diffId);
+        state.Layers[chain] = new StoreLayer
+        {
+            ChainId = chain,
+            DiffId = diffId,
+            Parent = parentChain.IsEmpty ? null : parentChain,
+            Size = size,
+            TarSize = tarSize,
+            CompressedDigest = compressed,
+            CompressedMediaType = mediaType,
+        };
+        return copied;
+    }
+
+    /// <summary>The total size of a layer's regular files, read from its tar headers (data is skipped).</summary>
+    private long ContentSize(Digest diffId)
+    {
+        long total = 0;
+        using Stream blob = _backing.OpenBlob(diffId);
+        using var reader = new TarReader(blob, leaveOpen: false, _options.Limits);
+        while (reader.GetNextEntry() is { } entry)
+        {
+            if (entry.Type is TarEntryType.RegularFile or TarEntryType.ContiguousFile)
+            {
+                total += entry.Size;
+            }
+        }
+
+        return total;
+    }
+}
