@@ -46,7 +46,19 @@ public sealed partial class ImageStore
                     chain = ChainId.Next(chain, diffIds[i]);
                     if (!state.Layers.ContainsKey(chain))
                     {
-                        written += StoreLayerBlobs(state, image.Layers[i], diffIds[i], i, chain, parentChain) ? 1 : 0;
+                        ArchiveLayer layer = image.Layers[i];
+                        if (!layer.IsPresent)
+                        {
+                            throw new InvalidArchiveException(layer.Entry, $"layer {i} is missing from the archive");
+                        }
+
+                        written += StoreLayerBlobs(state, layer.OpenUncompressed, layer.Entry, diffIds[i], i, chain, parentChain) ? 1 : 0;
+                        if (layer.Compression != CompressionFormat.None)
+                        {
+                            using Stream stored = layer.OpenStored();
+                            (Digest compressed, _) = _backing.WriteBlob(stored, layer.DeclaredDigest, layer.Entry);
+                            state.Layers[chain] = state.Layers[chain] with { CompressedDigest = compressed, CompressedMediaType = layer.MediaType };
+                        }
                     }
                 }
 
@@ -116,6 +128,77 @@ public sealed partial class ImageStore
         });
     }
 
+    /// <summary>
+    /// Adds an image from its config and layer tars, as <c>commit</c> and <c>import</c> do: layers the store lacks
+    /// are read from <paramref name="openLayer"/> (uncompressed tars, verified against the config's DiffIDs).
+    /// </summary>
+    /// <param name="config">The config blob's exact bytes; its digest becomes the image ID.</param>
+    /// <param name="openLayer">Opens the uncompressed tar of a layer, by DiffID, for layers not yet stored.</param>
+    /// <param name="parent">The parent image, if any.</param>
+    /// <param name="tag">A reference to point at the image, if any.</param>
+    /// <returns>The image ID.</returns>
+    /// <exception cref="ImageFormatException">The config is invalid, a layer does not hash to its DiffID, or the parent does not exist.</exception>
+    public Digest AddImage(ReadOnlyMemory<byte> config, Func<Digest, Stream> openLayer, Digest? parent = null, string? tag = null)
+    {
+        ArgumentNullException.ThrowIfNull(openLayer);
+        RawDocument<ImageConfig> document = ImageDocuments.ParseConfig(config, "config", _options.Limits);
+        return Change(state =>
+        {
+            if (parent is { } p && !state.Images.ContainsKey(p))
+            {
+                throw NoSuchImage(p.Value);
+            }
+
+            IReadOnlyList<Digest> diffIds = document.Value.RootFs.DiffIds;
+            Digest chain = default;
+            for (int i = 0; i < diffIds.Count; i++)
+            {
+                Digest parentChain = chain;
+                chain = ChainId.Next(chain, diffIds[i]);
+                if (!state.Layers.ContainsKey(chain))
+                {
+                    Digest diffId = diffIds[i];
+                    StoreLayerBlobs(state, () => openLayer(diffId), diffId.Value, diffId, i, chain, parentChain);
+                }
+            }
+
+            Digest imageId = document.Digest;
+            using (var bytes = new MemoryStream(config.ToArray(), writable: false))
+            {
+                _backing.WriteBlob(bytes, imageId, "config");
+            }
+
+            state.Images[imageId] = new StoreImage
+            {
+                Id = imageId,
+                Parent = parent,
+                Created = document.Value.Created,
+                DiffIds = diffIds,
+                ChainId = chain,
+                LastTagTime = tag is null ? null : Now,
+            };
+            if (tag is not null)
+            {
+                if (!ImageReference.TryParse(tag, out ImageReference? reference, out string? reason))
+                {
+                    throw new InvalidReferenceException(tag, reason);
+                }
+
+                AddReference(state, reference.WithDefaultTag(), imageId);
+            }
+
+            return imageId;
+        });
+    }
+
+    /// <summary>Points a digest reference (<c>repo@sha256:…</c>) at an image, as a pull records the manifest digest.</summary>
+    internal void AddDigestReference(string reference, string image) => Change(state =>
+    {
+        ImageReference parsed = ImageReference.Parse(reference);
+        AddReference(state, parsed, Resolve(state, image, out _));
+        return 0;
+    });
+
     /// <summary>Opens an archive file (or layout directory) and loads it.</summary>
     /// <param name="path">The archive.</param>
     /// <returns>Docker's output lines and the loaded image IDs.</returns>
@@ -166,25 +249,20 @@ public sealed partial class ImageStore
 
     /// <summary>Stores a layer's uncompressed tar (verified against its DiffID) and, when it came compressed, the original blob.</summary>
     /// <returns>Whether a tar was copied (false when the DiffID's blob was already stored).</returns>
-    private bool StoreLayerBlobs(StoreState state, ArchiveLayer layer, Digest diffId, int index, Digest chain, Digest parentChain)
+    private bool StoreLayerBlobs(StoreState state, Func<Stream> open, string subject, Digest diffId, int index, Digest chain, Digest parentChain)
     {
-        if (!layer.IsPresent)
-        {
-            throw new InvalidArchiveException(layer.Entry, $"layer {index} is missing from the archive");
-        }
-
         bool copied = false;
         long tarSize;
         if (!_backing.HasBlob(diffId))
         {
-            using Stream tar = layer.OpenUncompressed();
+            using Stream tar = open();
             try
             {
-                (_, tarSize) = _backing.WriteBlob(tar, diffId, layer.Entry);
+                (_, tarSize) = _backing.WriteBlob(tar, diffId, subject);
             }
             catch (DigestMismatchException e)
             {
-                throw new DigestMismatchException(ErrorCodes.DigestMismatch, $"layer {index} ({layer.Entry}): invalid diffID", diffId.Value, e.Actual);
+                throw new DigestMismatchException(ErrorCodes.DigestMismatch, $"layer {index} ({subject}): invalid diffID", diffId.Value, e.Actual);
             }
 
             copied = true;
@@ -192,15 +270,6 @@ public sealed partial class ImageStore
         else
         {
             tarSize = _backing.BlobSize(diffId);
-        }
-
-        Digest? compressed = null;
-        string? mediaType = null;
-        if (layer.Compression != CompressionFormat.None)
-        {
-            using Stream stored = layer.OpenStored();
-            (compressed, _) = _backing.WriteBlob(stored, layer.DeclaredDigest, layer.Entry);
-            mediaType = layer.MediaType;
         }
 
         long size = state.Layers.Values.FirstOrDefault(l => l.DiffId == diffId)?.Size ?? ContentSize(diffId);
@@ -211,8 +280,6 @@ public sealed partial class ImageStore
             Parent = parentChain.IsEmpty ? null : parentChain,
             Size = size,
             TarSize = tarSize,
-            CompressedDigest = compressed,
-            CompressedMediaType = mediaType,
         };
         return copied;
     }
