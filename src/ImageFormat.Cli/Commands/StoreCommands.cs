@@ -206,7 +206,13 @@ internal static class StoreCommands
                 catch (ImageFormatException e)
                 {
                     fatal |= e.Code != ErrorCodes.NotFound;
-                    errors.Add(e is InvalidReferenceException r ? $"Error response from daemon: {r.Reason}" : $"Error response from daemon: {e.Message}");
+                    // The client turns the daemon's 404 into its own text, naming the image as typed.
+                    errors.Add(e switch
+                    {
+                        InvalidReferenceException r => $"Error response from daemon: {r.Reason}",
+                        NotFoundException => $"Error: No such image: {name}",
+                        _ => $"Error response from daemon: {e.Message}",
+                    });
                 }
             }
 
