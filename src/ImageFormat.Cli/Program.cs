@@ -49,6 +49,11 @@ public static class Program
         var root = new RootCommand("imagefmt: read, verify, convert and write Docker and OCI container images without a daemon.");
         root.Subcommands.Add(DigestCommand.Create(console));
         root.Subcommands.Add(ArchiveCommands.Create(console));
+        root.Options.Add(StoreCommands.RootOption);
+        foreach (Command command in StoreCommands.Create(console))
+        {
+            root.Subcommands.Add(command);
+        }
         return root;
     }
 }

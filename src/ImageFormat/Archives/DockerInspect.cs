@@ -27,11 +27,31 @@ public static class DockerInspect
     public static string Format(IReadOnlyList<ArchiveImage> images)
     {
         ArgumentNullException.ThrowIfNull(images);
+        return Format([.. images.Select(image => new Subject(
+            image.Config,
+            image.RepoTags,
+            [],
+            image.Parent,
+            image.Layers.Where(l => l.IsPresent).Sum(l => l.ContentSize),
+            "0001-01-01T00:00:00Z"))]);
+    }
+
+    /// <summary>What the JSON is made of, from an archive or from the local store.</summary>
+    internal sealed record Subject(
+        Model.RawDocument<Model.ImageConfig> Config,
+        IReadOnlyList<string> RepoTags,
+        IReadOnlyList<string> RepoDigests,
+        Digests.Digest? Parent,
+        long Size,
+        string LastTagTime);
+
+    internal static string Format(IReadOnlyList<Subject> images)
+    {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartArray();
-            foreach (ArchiveImage image in images)
+            foreach (Subject image in images)
             {
                 Write(writer, image);
             }
@@ -42,12 +62,12 @@ public static class DockerInspect
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    private static void Write(Utf8JsonWriter writer, ArchiveImage image)
+    private static void Write(Utf8JsonWriter writer, Subject image)
     {
         using JsonDocument config = JsonDocument.Parse(image.Config.Bytes);
         JsonElement root = config.RootElement;
         writer.WriteStartObject();
-        writer.WriteString("Id", image.Id.Value);
+        writer.WriteString("Id", image.Config.Digest.Value);
         writer.WriteStartArray("RepoTags");
         foreach (string tag in image.RepoTags)
         {
@@ -56,6 +76,11 @@ public static class DockerInspect
 
         writer.WriteEndArray();
         writer.WriteStartArray("RepoDigests");
+        foreach (string digest in image.RepoDigests)
+        {
+            writer.WriteStringValue(digest);
+        }
+
         writer.WriteEndArray();
         writer.WriteString("Parent", image.Parent?.Value ?? string.Empty);
         writer.WriteString("Comment", Comment(image));
@@ -77,9 +102,8 @@ public static class DockerInspect
             writer.WriteString("OsVersion", osVersion);
         }
 
-        long size = image.Layers.Where(l => l.IsPresent).Sum(l => l.ContentSize);
-        writer.WriteNumber("Size", size);
-        writer.WriteNumber("VirtualSize", size);
+        writer.WriteNumber("Size", image.Size);
+        writer.WriteNumber("VirtualSize", image.Size);
         writer.WriteStartObject("GraphDriver");
         writer.WriteNull("Data");
         writer.WriteString("Name", string.Empty);
@@ -87,21 +111,21 @@ public static class DockerInspect
         writer.WriteStartObject("RootFS");
         writer.WriteString("Type", image.Config.Value.RootFs.Type);
         writer.WriteStartArray("Layers");
-        foreach (ArchiveLayer layer in image.Layers)
+        foreach (Digests.Digest diffId in image.Config.Value.RootFs.DiffIds)
         {
-            writer.WriteStringValue(layer.DiffId.Value);
+            writer.WriteStringValue(diffId.Value);
         }
 
         writer.WriteEndArray();
         writer.WriteEndObject();
         writer.WriteStartObject("Metadata");
-        writer.WriteString("LastTagTime", "0001-01-01T00:00:00Z");
+        writer.WriteString("LastTagTime", image.LastTagTime);
         writer.WriteEndObject();
         writer.WriteEndObject();
     }
 
     /// <summary>Docker's rule: the config's comment, else the comment of the last history entry (where commit puts it).</summary>
-    private static string Comment(ArchiveImage image)
+    private static string Comment(Subject image)
     {
         Model.ImageConfig config = image.Config.Value;
         if (!string.IsNullOrEmpty(config.Comment))

@@ -47,4 +47,10 @@ public static class ErrorCodes
 
     /// <summary>A layer's content is invalid (bad whiteout, hardlink to a directory, ...).</summary>
     public const string InvalidLayer = "IMGFMT0014";
+
+    /// <summary>The local image store is in use by another process and its lock could not be taken in time.</summary>
+    public const string StoreLocked = "IMGFMT0040";
+
+    /// <summary>The local image store's records are damaged or inconsistent (a record names a missing blob, ...).</summary>
+    public const string StoreCorrupt = "IMGFMT0041";
 }

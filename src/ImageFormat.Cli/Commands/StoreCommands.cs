@@ -1,0 +1,366 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using ImageFormat.Archives;
+using ImageFormat.Errors;
+using ImageFormat.References;
+using ImageFormat.Store;
+
+namespace ImageFormat.Cli.Commands;
+
+/// <summary>
+/// Docker's image commands on the local store (<c>load</c>, <c>images</c>, <c>tag</c>, <c>rmi</c>,
+/// <c>image prune</c>, <c>history</c>, <c>inspect</c>, <c>system check</c>), printing what the Docker 20.10 client
+/// prints, errors included (<c>Error response from daemon: …</c> where Docker's daemon answers).
+/// </summary>
+internal static class StoreCommands
+{
+    private static readonly string[] HistoryHeader = ["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"];
+
+    /// <summary>The store directory, for every command (else <c>IMAGEFMT_ROOT</c>, else the XDG data directory).</summary>
+    public static Option<string?> RootOption { get; } = new("--root")
+    {
+        Description = "The image store directory (default: $IMAGEFMT_ROOT, else $XDG_DATA_HOME/imagefmt, else ~/.local/share/imagefmt).",
+        Recursive = true,
+    };
+
+    public static IEnumerable<Command> Create(CliConsole console) =>
+    [
+        Load(console), Images(console), Tag(console), Rmi(console), Image(console), History(console), Inspect(console), SystemCommand(console),
+    ];
+
+    private static ImageStore OpenStore(ParseResult parse) => ImageStore.Open(parse.GetValue(RootOption) ?? ImageStore.DefaultRoot());
+
+    /// <summary>Runs a command, printing errors as the Docker client does.</summary>
+    private static int Run(CliConsole console, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (InvalidReferenceException e)
+        {
+            console.Error.WriteLine($"Error response from daemon: {e.Reason}");
+        }
+        catch (ImageFormatException e) when (e.Code is ErrorCodes.NotFound or ErrorCodes.Conflict or ErrorCodes.InvalidArchive or ErrorCodes.DigestMismatch)
+        {
+            console.Error.WriteLine($"Error response from daemon: {e.Message}");
+        }
+        catch (ImageFormatException e)
+        {
+            console.Error.WriteLine($"Error: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            console.Error.WriteLine($"Error: {e.Message}");
+        }
+
+        return 1;
+    }
+
+    private static Command Load(CliConsole console)
+    {
+        var input = new Option<string?>("--input", "-i") { Description = "Read from a tar archive file (any dialect, optionally compressed), instead of standard input." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress the load output (accepted for compatibility: no progress is printed)." };
+        var command = new Command("load", "Load images from a tar archive or standard input into the store.") { input, quiet };
+        command.SetAction(parse => Run(console, () =>
+        {
+            string? file = parse.GetValue(input);
+            using ImageArchive archive = file is null
+                ? ImageArchive.OpenStream(Console.OpenStandardInput(), leaveOpen: false)
+                : ImageArchive.OpenFile(file);
+            using ImageStore store = OpenStore(parse);
+            foreach (string line in store.Load(archive).Lines)
+            {
+                console.Out.WriteLine(line);
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Images(CliConsole console)
+    {
+        var all = new Option<bool>("--all", "-a") { Description = "Show all images (intermediate parents too)." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Only show image IDs." };
+        var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output." };
+        var digests = new Option<bool>("--digests") { Description = "Show digests." };
+        var format = new Option<string?>("--format") { Description = "'json' for a JSON array (Docker's API shape) instead of the table." };
+        var command = new Command("images", "List images.") { all, quiet, noTrunc, digests, format };
+        command.SetAction(parse => Run(console, () =>
+        {
+            using ImageStore store = OpenStore(parse);
+            IReadOnlyList<ImageSummary> images = store.ListImages(parse.GetValue(all));
+            if (parse.GetValue(format) is { } f)
+            {
+                if (f != "json")
+                {
+                    throw new ArgumentException($"unsupported format \"{f}\": only json is supported");
+                }
+
+                WriteImagesJson(console, images);
+                return 0;
+            }
+
+            ImagesTable.Write(console.Out, images, DateTimeOffset.UtcNow, parse.GetValue(quiet), parse.GetValue(noTrunc), parse.GetValue(digests));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static void WriteImagesJson(CliConsole console, IReadOnlyList<ImageSummary> images)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, IndentSize = 4 }))
+        {
+            w.WriteStartArray();
+            foreach (ImageSummary s in images)
+            {
+                w.WriteStartObject();
+                w.WriteString("Id", s.Image.Id.Value);
+                w.WriteString("ParentId", s.Image.Parent?.Value ?? string.Empty);
+                WriteStrings(w, "RepoTags", s.RepoTags);
+                WriteStrings(w, "RepoDigests", s.RepoDigests);
+                w.WriteNumber("Created", s.Image.CreatedTime?.ToUnixTimeSeconds() ?? 0);
+                w.WriteNumber("Size", s.Size);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }
+
+        console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    private static void WriteStrings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (string v in values)
+        {
+            w.WriteStringValue(v);
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static Command Tag(CliConsole console)
+    {
+        var source = new Argument<string>("SOURCE_IMAGE") { Description = "The image: name[:tag], full or short ID." };
+        var target = new Argument<string>("TARGET_IMAGE") { Description = "The new reference: name[:tag]." };
+        var command = new Command("tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE.") { source, target };
+        command.SetAction(parse => Run(console, () =>
+        {
+            // The Docker client parses both names before asking the daemon.
+            foreach (string name in new[] { parse.GetValue(source)!, parse.GetValue(target)! })
+            {
+                if (!ImageSpecifier.TryParse(name, out _, out string? reason))
+                {
+                    console.Error.WriteLine($"Error parsing reference: \"{name}\" is not a valid repository/tag: {reason}");
+                    return 1;
+                }
+            }
+
+            if (ImageReference.TryParse(parse.GetValue(target)!, out ImageReference? t) && t.Digest is not null)
+            {
+                console.Error.WriteLine("refusing to create a tag with a digest reference");
+                return 1;
+            }
+
+            using ImageStore store = OpenStore(parse);
+            store.Tag(parse.GetValue(source)!, parse.GetValue(target)!);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Rmi(CliConsole console)
+    {
+        var images = new Argument<string[]>("IMAGE") { Arity = ArgumentArity.OneOrMore, Description = "Images to remove: name[:tag], name@digest, full or short ID." };
+        var force = new Option<bool>("--force", "-f") { Description = "Force removal of the image (soft conflicts only)." };
+        var noPrune = new Option<bool>("--no-prune") { Description = "Do not delete untagged parents." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print what would be untagged and deleted, and the space it would free; change nothing (not in Docker)." };
+        var command = new Command("rmi", "Remove one or more images.") { images, force, noPrune, dryRun };
+        command.SetAction(parse => Run(console, () =>
+        {
+            using ImageStore store = OpenStore(parse);
+            bool forced = parse.GetValue(force);
+            bool dry = parse.GetValue(dryRun);
+            var errors = new List<string>();
+            bool fatal = false;
+            long reclaimed = 0;
+            long blobs = 0;
+            foreach (string name in parse.GetValue(images)!)
+            {
+                try
+                {
+                    ImageRemoval removal = store.RemoveImage(name, forced, !parse.GetValue(noPrune), dry);
+                    foreach (ImageDeleteItem item in removal.Items)
+                    {
+                        console.Out.WriteLine(item.ToString());
+                    }
+
+                    reclaimed += removal.ReclaimedBytes;
+                    blobs += removal.BlobBytesFreed;
+                }
+                catch (ImageFormatException e)
+                {
+                    fatal |= e.Code != ErrorCodes.NotFound;
+                    // The client turns the daemon's 404 into its own text, naming the image as typed.
+                    errors.Add(e switch
+                    {
+                        InvalidReferenceException r => $"Error response from daemon: {r.Reason}",
+                        NotFoundException => $"Error: No such image: {name}",
+                        _ => $"Error response from daemon: {e.Message}",
+                    });
+                }
+            }
+
+            if (dry)
+            {
+                console.Out.WriteLine($"Dry run: nothing was changed; this would reclaim {DockerUnits.HumanSize(reclaimed)} ({blobs} bytes of blobs)");
+            }
+
+            if (errors.Count > 0)
+            {
+                console.Error.WriteLine(string.Join('\n', errors));
+
+                // Like Docker: with -f, images that do not exist are not an error.
+                return !forced || fatal ? 1 : 0;
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Image(CliConsole console)
+    {
+        var all = new Option<bool>("--all", "-a") { Description = "Remove all unused images, not just dangling ones." };
+        var force = new Option<bool>("--force", "-f") { Description = "Do not prompt for confirmation." };
+        var prune = new Command("prune", "Remove unused images.") { all, force };
+        prune.SetAction(parse => Run(console, () =>
+        {
+            bool everything = parse.GetValue(all);
+            if (!parse.GetValue(force))
+            {
+                console.Out.Write(everything
+                    ? "WARNING! This will remove all images without at least one container associated to them.\nAre you sure you want to continue? [y/N] "
+                    : "WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N] ");
+                string? answer = console.In.ReadLine()?.Trim();
+                if (!string.Equals(answer, "y", StringComparison.OrdinalIgnoreCase) && !string.Equals(answer, "yes", StringComparison.OrdinalIgnoreCase))
+                {
+                    console.Out.WriteLine("Total reclaimed space: 0B");
+                    return 0;
+                }
+            }
+
+            using ImageStore store = OpenStore(parse);
+            ImageRemoval removal = store.PruneImages(everything);
+            if (removal.Items.Count > 0)
+            {
+                console.Out.WriteLine("Deleted Images:");
+                foreach (ImageDeleteItem item in removal.Items)
+                {
+                    console.Out.WriteLine(item.Untagged is not null ? $"untagged: {item.Untagged}" : $"deleted: {item.Deleted}");
+                }
+
+                console.Out.WriteLine();
+            }
+
+            console.Out.WriteLine($"Total reclaimed space: {DockerUnits.HumanSize(removal.ReclaimedBytes)}");
+            return 0;
+        }));
+        var image = new Command("image", "Manage images.") { prune };
+        return image;
+    }
+
+    private static Command History(CliConsole console)
+    {
+        var image = new Argument<string>("IMAGE") { Description = "The image." };
+        var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output." };
+        var command = new Command("history", "Show the history of an image.") { image, noTrunc };
+        command.SetAction(parse => Run(console, () =>
+        {
+            using ImageStore store = OpenStore(parse);
+            IReadOnlyList<ImageHistoryItem> rows = store.History(parse.GetValue(image)!);
+            bool full = parse.GetValue(noTrunc);
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            var table = new List<string[]> { HistoryHeader };
+            foreach (ImageHistoryItem row in rows)
+            {
+                string id = row.Id == "<missing>" || full ? row.Id : row.Id[(row.Id.IndexOf(':') + 1)..][..12];
+                string createdBy = row.CreatedBy.Replace('\t', ' ');
+                if (!full)
+                {
+                    createdBy = DockerUnits.Ellipsis(createdBy, 45);
+                }
+
+                table.Add([id, row.Created is { } c ? DockerUnits.HumanDuration(now - c) + " ago" : string.Empty, createdBy, DockerUnits.HumanSizeWithPrecision(row.Size, 3), row.Comment]);
+            }
+
+            DockerTable.Write(console.Out, table);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Inspect(CliConsole console)
+    {
+        var images = new Argument<string[]>("IMAGE") { Arity = ArgumentArity.OneOrMore, Description = "Images to inspect." };
+        var command = new Command("inspect", "Display detailed information on one or more images (Docker's JSON).") { images };
+        command.SetAction(parse => Run(console, () =>
+        {
+            using ImageStore store = OpenStore(parse);
+            var found = new List<string>();
+            var missing = new List<string>();
+            foreach (string name in parse.GetValue(images)!)
+            {
+                try
+                {
+                    store.GetImage(name);
+                    found.Add(name);
+                }
+                catch (ImageFormatException e) when (e.Code is ErrorCodes.NotFound or ErrorCodes.InvalidReference)
+                {
+                    missing.Add(name);
+                }
+            }
+
+            console.Out.WriteLine(found.Count == 0 ? "[]" : store.Inspect(found));
+            foreach (string name in missing)
+            {
+                console.Error.WriteLine($"Error: No such object: {name}");
+            }
+
+            return missing.Count > 0 ? 1 : 0;
+        }));
+        return command;
+    }
+
+    private static Command SystemCommand(CliConsole console)
+    {
+        var content = new Option<bool>("--verify-content") { Description = "Also hash every layer against its DiffID (reads every byte)." };
+        var check = new Command("check", "Check the store's consistency: references, images, layers, reference counts, blobs, containers.") { content };
+        check.SetAction(parse => Run(console, () =>
+        {
+            using ImageStore store = OpenStore(parse);
+            IReadOnlyList<string> problems = store.Check(parse.GetValue(content));
+            foreach (string problem in problems)
+            {
+                console.Error.WriteLine(problem);
+            }
+
+            if (problems.Count > 0)
+            {
+                console.Error.WriteLine($"Error: the store at {store.Root} has {problems.Count} problem(s)");
+                return 1;
+            }
+
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ok: {store.Images.Count} images, {store.Layers.Count} layers, {store.Containers.Count} containers in {store.Root}"));
+            return 0;
+        }));
+        return new Command("system", "Manage the store.") { check };
+    }
+}

@@ -1,0 +1,303 @@
+using ImageFormat.Archives;
+using ImageFormat.Compression;
+using ImageFormat.Digests;
+using ImageFormat.Errors;
+using ImageFormat.Model;
+using ImageFormat.References;
+using ImageFormat.Tar;
+
+namespace ImageFormat.Store;
+
+public sealed partial class ImageStore
+{
+    /// <summary>
+    /// <c>docker load</c>: copies every image of an archive (any dialect <see cref="ImageArchive"/> reads) into the
+    /// store, verifying each layer's DiffID while copying, tags the images as the archive does, and restores parent
+    /// links from <c>manifest.json</c>'s <c>Parent</c> when the parent is in the same archive. All or nothing: a
+    /// failure leaves the store as it was.
+    /// </summary>
+    /// <param name="archive">The opened archive.</param>
+    /// <returns>Docker's output lines and the loaded image IDs.</returns>
+    /// <exception cref="ImageFormatException">A layer is missing or does not hash to its DiffID, or the archive is invalid.</exception>
+    /// <exception cref="IOException">The store cannot be written.</exception>
+    public LoadResult Load(ImageArchive archive)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        return Change(state =>
+        {
+            var lines = new List<string>();
+            var ids = new List<Digest>();
+            var parentLinks = new List<(Digest Id, Digest? Parent)>();
+            string imageIdLines = string.Empty;
+            int referenceCount = 0;
+            int written = 0;
+            foreach (ArchiveImage image in archive.Images)
+            {
+                IReadOnlyList<Digest> diffIds = image.Config.Value.RootFs.DiffIds;
+                if (image.Layers.Count != diffIds.Count)
+                {
+                    throw new InvalidArchiveException(image.ConfigEntry, $"invalid manifest, layers length mismatch: expected {image.Layers.Count}, got {diffIds.Count}");
+                }
+
+                Digest chain = default;
+                for (int i = 0; i < diffIds.Count; i++)
+                {
+                    Digest parentChain = chain;
+                    chain = ChainId.Next(chain, diffIds[i]);
+                    if (!state.Layers.ContainsKey(chain))
+                    {
+                        ArchiveLayer layer = image.Layers[i];
+                        if (!layer.IsPresent)
+                        {
+                            throw new InvalidArchiveException(layer.Entry, $"layer {i} is missing from the archive");
+                        }
+
+                        written += StoreLayerBlobs(state, layer.OpenUncompressed, layer.Entry, diffIds[i], i, chain, parentChain) ? 1 : 0;
+                        if (layer.Compression != CompressionFormat.None)
+                        {
+                            using Stream stored = layer.OpenStored();
+                            (Digest compressed, _) = _backing.WriteBlob(stored, layer.DeclaredDigest, layer.Entry);
+                            state.Layers[chain] = state.Layers[chain] with { CompressedDigest = compressed, CompressedMediaType = layer.MediaType };
+                        }
+                    }
+                }
+
+                Digest imageId = image.Id;
+                if (!_backing.HasBlob(imageId))
+                {
+                    using var config = new MemoryStream(image.Config.Bytes.ToArray(), writable: false);
+                    _backing.WriteBlob(config, imageId, image.ConfigEntry);
+                }
+
+                StoreImage? existing = state.Images.GetValueOrDefault(imageId);
+                state.Images[imageId] = new StoreImage
+                {
+                    Id = imageId,
+                    Parent = existing?.Parent,
+                    LastTagTime = existing?.LastTagTime,
+                    Created = image.Config.Value.Created,
+                    DiffIds = diffIds,
+                    ChainId = chain,
+                };
+                ids.Add(imageId);
+                imageIdLines += $"Loaded image ID: {imageId}\n";
+
+                // Docker counts tags per image and prints the ID lines only when the last image had none.
+                referenceCount = 0;
+                foreach (string tag in image.RepoTags)
+                {
+                    ImageReference reference = ImageReference.Parse(tag);
+                    if (reference.Tag is null)
+                    {
+                        throw new InvalidArchiveException(image.ConfigEntry, $"invalid tag \"{tag}\"");
+                    }
+
+                    if (state.References.TryGetValue(reference.ToString(), out Digest previous) && previous != imageId)
+                    {
+                        lines.Add($"The image {reference.FamiliarString()} already exists, renaming the old one with ID {previous} to empty string");
+                    }
+
+                    AddReference(state, reference, imageId);
+                    lines.Add($"Loaded image: {reference.FamiliarString()}");
+                    referenceCount++;
+                }
+
+                parentLinks.Add((imageId, image.Parent));
+            }
+
+            foreach ((Digest id, Digest? parent) in parentLinks)
+            {
+                // Only a parent that is in the same archive (and not the image itself) is linked.
+                if (parent is { } p && p != id && parentLinks.Any(l => l.Id == p))
+                {
+                    if (!IsValidParent(state, id, p))
+                    {
+                        throw new InvalidArchiveException(null, $"image {p} is not a valid parent for {id}");
+                    }
+
+                    state.Images[id] = state.Images[id] with { Parent = p };
+                }
+            }
+
+            if (referenceCount == 0)
+            {
+                lines.AddRange(imageIdLines.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            }
+
+            return new LoadResult { Lines = lines, ImageIds = ids, LayersWritten = written };
+        });
+    }
+
+    /// <summary>
+    /// Adds an image from its config and layer tars, as <c>commit</c> and <c>import</c> do: layers the store lacks
+    /// are read from <paramref name="openLayer"/> (uncompressed tars, verified against the config's DiffIDs).
+    /// </summary>
+    /// <param name="config">The config blob's exact bytes; its digest becomes the image ID.</param>
+    /// <param name="openLayer">Opens the uncompressed tar of a layer, by DiffID, for layers not yet stored.</param>
+    /// <param name="parent">The parent image, if any.</param>
+    /// <param name="tag">A reference to point at the image, if any.</param>
+    /// <returns>The image ID.</returns>
+    /// <exception cref="ImageFormatException">The config is invalid, a layer does not hash to its DiffID, or the parent does not exist.</exception>
+    public Digest AddImage(ReadOnlyMemory<byte> config, Func<Digest, Stream> openLayer, Digest? parent = null, string? tag = null)
+    {
+        ArgumentNullException.ThrowIfNull(openLayer);
+        RawDocument<ImageConfig> document = ImageDocuments.ParseConfig(config, "config", _options.Limits);
+        return Change(state =>
+        {
+            if (parent is { } p && !state.Images.ContainsKey(p))
+            {
+                throw NoSuchImage(p.Value);
+            }
+
+            IReadOnlyList<Digest> diffIds = document.Value.RootFs.DiffIds;
+            Digest chain = default;
+            for (int i = 0; i < diffIds.Count; i++)
+            {
+                Digest parentChain = chain;
+                chain = ChainId.Next(chain, diffIds[i]);
+                if (!state.Layers.ContainsKey(chain))
+                {
+                    Digest diffId = diffIds[i];
+                    StoreLayerBlobs(state, () => openLayer(diffId), diffId.Value, diffId, i, chain, parentChain);
+                }
+            }
+
+            Digest imageId = document.Digest;
+            using (var bytes = new MemoryStream(config.ToArray(), writable: false))
+            {
+                _backing.WriteBlob(bytes, imageId, "config");
+            }
+
+            state.Images[imageId] = new StoreImage
+            {
+                Id = imageId,
+                Parent = parent,
+                Created = document.Value.Created,
+                DiffIds = diffIds,
+                ChainId = chain,
+                LastTagTime = tag is null ? null : Now,
+            };
+            if (tag is not null)
+            {
+                if (!ImageReference.TryParse(tag, out ImageReference? reference, out string? reason))
+                {
+                    throw new InvalidReferenceException(tag, reason);
+                }
+
+                AddReference(state, reference.WithDefaultTag(), imageId);
+            }
+
+            return imageId;
+        });
+    }
+
+    /// <summary>Points a digest reference (<c>repo@sha256:…</c>) at an image, as a pull records the manifest digest.</summary>
+    internal void AddDigestReference(string reference, string image) => Change(state =>
+    {
+        ImageReference parsed = ImageReference.Parse(reference);
+        AddReference(state, parsed, Resolve(state, image, out _));
+        return 0;
+    });
+
+    /// <summary>Opens an archive file (or layout directory) and loads it.</summary>
+    /// <param name="path">The archive.</param>
+    /// <returns>Docker's output lines and the loaded image IDs.</returns>
+    /// <exception cref="ImageFormatException">The archive is invalid or a layer does not verify.</exception>
+    /// <exception cref="IOException">A file cannot be read or written.</exception>
+    public LoadResult Load(string path)
+    {
+        using ImageArchive archive = ImageArchive.OpenFile(path, new ImageArchiveOptions { Limits = _options.Limits });
+        return Load(archive);
+    }
+
+    /// <summary>Docker's <c>checkValidParent</c>: the child's history is the parent's plus one entry.</summary>
+    private bool IsValidParent(StoreState state, Digest child, Digest parent)
+    {
+        IReadOnlyList<HistoryEntry> childHistory = ReadConfigDocument(child).Value.History;
+        IReadOnlyList<HistoryEntry> parentHistory = ReadConfigDocument(parent).Value.History;
+        if (childHistory.Count == 0 && parentHistory.Count == 0)
+        {
+            return true;
+        }
+
+        if (childHistory.Count - parentHistory.Count != 1)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < parentHistory.Count; i++)
+        {
+            HistoryEntry a = parentHistory[i];
+            HistoryEntry b = childHistory[i];
+            if (a.Created != b.Created || a.Author != b.Author || a.CreatedBy != b.CreatedBy || a.Comment != b.Comment || (a.EmptyLayer ?? false) != (b.EmptyLayer ?? false))
+            {
+                return false;
+            }
+        }
+
+        _ = state;
+        return true;
+    }
+
+    private RawDocument<ImageConfig> ReadConfigDocument(Digest imageId)
+    {
+        using Stream stream = _backing.OpenBlob(imageId);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return ImageDocuments.ParseConfig(buffer.ToArray(), imageId.Value, _options.Limits);
+    }
+
+    /// <summary>Stores a layer's uncompressed tar (verified against its DiffID) and, when it came compressed, the original blob.</summary>
+    /// <returns>Whether a tar was copied (false when the DiffID's blob was already stored).</returns>
+    private bool StoreLayerBlobs(StoreState state, Func<Stream> open, string subject, Digest diffId, int index, Digest chain, Digest parentChain)
+    {
+        bool copied = false;
+        long tarSize;
+        if (!_backing.HasBlob(diffId))
+        {
+            using Stream tar = open();
+            try
+            {
+                (_, tarSize) = _backing.WriteBlob(tar, diffId, subject);
+            }
+            catch (DigestMismatchException e)
+            {
+                throw new DigestMismatchException(ErrorCodes.DigestMismatch, $"layer {index} ({subject}): invalid diffID", diffId.Value, e.Actual);
+            }
+
+            copied = true;
+        }
+        else
+        {
+            tarSize = _backing.BlobSize(diffId);
+        }
+
+        long size = state.Layers.Values.FirstOrDefault(l => l.DiffId == diffId)?.Size ?? ContentSize(diffId);
+        state.Layers[chain] = new StoreLayer
+        {
+            ChainId = chain,
+            DiffId = diffId,
+            Parent = parentChain.IsEmpty ? null : parentChain,
+            Size = size,
+            TarSize = tarSize,
+        };
+        return copied;
+    }
+
+    /// <summary>The total size of a layer's regular files, read from its tar headers (data is skipped).</summary>
+    private long ContentSize(Digest diffId)
+    {
+        long total = 0;
+        using Stream blob = _backing.OpenBlob(diffId);
+        using var reader = new TarReader(blob, leaveOpen: false, _options.Limits);
+        while (reader.GetNextEntry() is { } entry)
+        {
+            if (entry.Type is TarEntryType.RegularFile or TarEntryType.ContiguousFile)
+            {
+                total += entry.Size;
+            }
+        }
+
+        return total;
+    }
+}

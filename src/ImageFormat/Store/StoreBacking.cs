@@ -1,0 +1,299 @@
+using System.Security.Cryptography;
+using ImageFormat.Digests;
+using ImageFormat.Errors;
+
+namespace ImageFormat.Store;
+
+/// <summary>
+/// Where a store keeps its bytes. The rules live in <see cref="ImageStore"/>; a backing only persists: one state
+/// document replaced atomically, and content-addressed blobs written before any state names them.
+/// </summary>
+internal interface IStoreBacking : IDisposable
+{
+    /// <summary>The root directory, or <see langword="null"/> in memory.</summary>
+    string? Root { get; }
+
+    /// <summary>The last committed state document, or <see langword="null"/> for a new store.</summary>
+    byte[]? ReadState();
+
+    /// <summary>Replaces the state document atomically: after a crash either the old or the new one is read.</summary>
+    void WriteState(byte[] state);
+
+    /// <summary>Whether a blob is stored.</summary>
+    bool HasBlob(Digest digest);
+
+    /// <summary>The stored size of a blob, or -1 when it is missing.</summary>
+    long BlobSize(Digest digest);
+
+    /// <summary>Opens a stored blob for reading.</summary>
+    Stream OpenBlob(Digest digest);
+
+    /// <summary>
+    /// Copies <paramref name="content"/> into a new blob, hashing as it goes, and keeps it under its digest only
+    /// when that equals <paramref name="expected"/> (when given). Returns the digest and size found.
+    /// </summary>
+    (Digest Digest, long Size) WriteBlob(Stream content, Digest? expected, string subject);
+
+    /// <summary>Deletes a blob if present (only after a committed state no longer names it).</summary>
+    void DeleteBlob(Digest digest);
+
+    /// <summary>Every stored blob.</summary>
+    IReadOnlyList<Digest> ListBlobs();
+
+    /// <summary>Creates (empty) and returns the root file system directory of a container, or null in memory.</summary>
+    string? CreateContainerDirectory(string containerId);
+
+    /// <summary>Deletes a container's directory, if any.</summary>
+    void DeleteContainerDirectory(string containerId);
+}
+
+/// <summary>A store held in memory only: the same rules, nothing persisted (simulations, dry runs, tests).</summary>
+internal sealed class MemoryStoreBacking : IStoreBacking
+{
+    private readonly Dictionary<Digest, byte[]> _blobs = [];
+    private byte[]? _state;
+
+    public string? Root => null;
+
+    public byte[]? ReadState() => _state;
+
+    public void WriteState(byte[] state) => _state = state;
+
+    public bool HasBlob(Digest digest) => _blobs.ContainsKey(digest);
+
+    public long BlobSize(Digest digest) => _blobs.TryGetValue(digest, out byte[]? b) ? b.Length : -1;
+
+    public Stream OpenBlob(Digest digest) => _blobs.TryGetValue(digest, out byte[]? b)
+        ? new MemoryStream(b, writable: false)
+        : throw new NotFoundException(digest.Value, $"blob {digest} is not in the store");
+
+    public (Digest Digest, long Size) WriteBlob(Stream content, Digest? expected, string subject)
+    {
+        using var buffer = new MemoryStream();
+        content.CopyTo(buffer);
+        byte[] bytes = buffer.ToArray();
+        Digest actual = Digest.Compute(bytes, expected?.Algorithm ?? DigestAlgorithm.Sha256);
+        if (expected is { } e && !e.FixedTimeEquals(actual))
+        {
+            throw new DigestMismatchException(ErrorCodes.DigestMismatch, subject, e.Value, actual.Value);
+        }
+
+        _blobs[actual] = bytes;
+        return (actual, bytes.Length);
+    }
+
+    public void DeleteBlob(Digest digest) => _blobs.Remove(digest);
+
+    public IReadOnlyList<Digest> ListBlobs() => [.. _blobs.Keys];
+
+    public string? CreateContainerDirectory(string containerId) => null;
+
+    public void DeleteContainerDirectory(string containerId)
+    {
+    }
+
+    public void Dispose()
+    {
+    }
+}
+
+/// <summary>
+/// A store in a directory: <c>state.json</c>, <c>blobs/&lt;alg&gt;/&lt;hex&gt;</c>, <c>tmp/</c> for writes in
+/// progress, <c>containers/&lt;id&gt;/rootfs</c>, and <c>lock</c>, held exclusively while the store is open.
+/// Every file is written in <c>tmp/</c>, flushed to disk, renamed into place, and its directory flushed.
+/// </summary>
+internal sealed class DirectoryStoreBacking : IStoreBacking
+{
+    private const string StateFile = "state.json";
+    private readonly FileStream _lock;
+    private readonly string _tmp;
+    private readonly string _blobs;
+
+    private DirectoryStoreBacking(string root, FileStream lockFile)
+    {
+        Root = root;
+        _lock = lockFile;
+        _tmp = Path.Combine(root, "tmp");
+        _blobs = Path.Combine(root, "blobs");
+    }
+
+    public string? Root { get; }
+
+    public static DirectoryStoreBacking Open(string root, TimeSpan lockTimeout)
+    {
+        root = Path.GetFullPath(root);
+        Directory.CreateDirectory(root);
+        FileStream lockFile = AcquireLock(Path.Combine(root, "lock"), lockTimeout, root);
+        var backing = new DirectoryStoreBacking(root, lockFile);
+        try
+        {
+            // Whatever a killed process left half-written is in tmp/: nothing committed names it.
+            if (Directory.Exists(backing._tmp))
+            {
+                Directory.Delete(backing._tmp, recursive: true);
+            }
+
+            Directory.CreateDirectory(backing._tmp);
+            Directory.CreateDirectory(backing._blobs);
+            Directory.CreateDirectory(Path.Combine(root, "containers"));
+            return backing;
+        }
+        catch
+        {
+            backing.Dispose();
+            throw;
+        }
+    }
+
+    private static FileStream AcquireLock(string path, TimeSpan timeout, string root)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (true)
+        {
+            try
+            {
+                // FileShare.None takes an exclusive advisory lock (flock) on Unix, released when the process dies.
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(50);
+            }
+            catch (IOException e)
+            {
+                throw new ImageFormatException(
+                    ErrorCodes.StoreLocked,
+                    $"the image store at {root} is in use by another imagefmt process (waited {timeout.TotalSeconds:0.#} s for its lock); try again when it has finished",
+                    e);
+            }
+        }
+    }
+
+    public byte[]? ReadState()
+    {
+        string path = Path.Combine(Root!, StateFile);
+        return File.Exists(path) ? File.ReadAllBytes(path) : null;
+    }
+
+    public void WriteState(byte[] state)
+    {
+        string temp = TempPath();
+        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(state);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, Path.Combine(Root!, StateFile), overwrite: true);
+        DirectorySync.Flush(Root!);
+    }
+
+    private string TempPath() => Path.Combine(_tmp, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
+
+    private string BlobPath(Digest digest) => Path.Combine(_blobs, digest.Algorithm.Name(), digest.Encoded);
+
+    public bool HasBlob(Digest digest) => File.Exists(BlobPath(digest));
+
+    public long BlobSize(Digest digest)
+    {
+        var info = new FileInfo(BlobPath(digest));
+        return info.Exists ? info.Length : -1;
+    }
+
+    public Stream OpenBlob(Digest digest)
+    {
+        string path = BlobPath(digest);
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new NotFoundException(digest.Value, $"blob {digest} is missing from the store at {Root}");
+        }
+    }
+
+    public (Digest Digest, long Size) WriteBlob(Stream content, Digest? expected, string subject)
+    {
+        string temp = TempPath();
+        Digest actual;
+        long size;
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
+            {
+                using (var hashing = new HashingWriteStream(file, expected?.Algorithm ?? DigestAlgorithm.Sha256, leaveOpen: true))
+                {
+                    content.CopyTo(hashing, 1 << 20);
+                    actual = hashing.GetDigest();
+                    size = hashing.BytesWritten;
+                }
+
+                file.Flush(flushToDisk: true);
+            }
+
+            if (expected is { } e && !e.FixedTimeEquals(actual))
+            {
+                throw new DigestMismatchException(ErrorCodes.DigestMismatch, subject, e.Value, actual.Value);
+            }
+
+            string target = BlobPath(actual);
+            string directory = Path.GetDirectoryName(target)!;
+            Directory.CreateDirectory(directory);
+            File.Move(temp, target, overwrite: true);
+            DirectorySync.Flush(directory);
+            return (actual, size);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    public void DeleteBlob(Digest digest) => File.Delete(BlobPath(digest));
+
+    public IReadOnlyList<Digest> ListBlobs()
+    {
+        var result = new List<Digest>();
+        foreach (string algorithmDirectory in Directory.EnumerateDirectories(_blobs))
+        {
+            string algorithm = Path.GetFileName(algorithmDirectory);
+            foreach (string file in Directory.EnumerateFiles(algorithmDirectory))
+            {
+                if (Digest.TryParse($"{algorithm}:{Path.GetFileName(file)}", out Digest digest))
+                {
+                    result.Add(digest);
+                }
+                else
+                {
+                    // Not a blob name this store writes: a stray file, never referenced.
+                    File.Delete(file);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    public string? CreateContainerDirectory(string containerId)
+    {
+        string rootfs = Path.Combine(Root!, "containers", containerId, "rootfs");
+        Directory.CreateDirectory(rootfs);
+        return rootfs;
+    }
+
+    public void DeleteContainerDirectory(string containerId)
+    {
+        string directory = Path.Combine(Root!, "containers", containerId);
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>Container directories on disk, to remove those no committed record names.</summary>
+    public IEnumerable<string> ContainerDirectories() =>
+        Directory.EnumerateDirectories(Path.Combine(Root!, "containers")).Select(Path.GetFileName)!;
+
+    public void Dispose() => _lock.Dispose();
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using FluentAssertions;
+using ImageFormat.Store;
+using ImageFormat.Tests.TestSupport;
+using Xunit;
+
+namespace ImageFormat.Tests.Store;
+
+/// <summary>
+/// Kills the CLI at random moments during load, tag and rmi, then reopens the store: it must open, pass the
+/// consistency check, and show each command either fully done or not done at all (and done when it finished).
+/// </summary>
+public class CrashTests
+{
+    private const int Trials = 100;
+
+    [Fact]
+    public void Killing_the_cli_at_any_moment_leaves_a_consistent_store_and_loses_no_finished_command()
+    {
+        string cli = Path.Combine(AppContext.BaseDirectory, "imagefmt.dll");
+        File.Exists(cli).Should().BeTrue(cli);
+        using var temp = new TempDirectory();
+        string root = temp.Combine("store");
+        string sample = RepoPaths.Sample("hello.tar");
+        var random = new Random(7);
+        int killed = 0;
+        int finished = 0;
+        for (int trial = 0; trial < Trials; trial++)
+        {
+            Dictionary<string, string> before = Snapshot(root);
+            string target = $"crash/t{random.Next(3)}:v{random.Next(2)}";
+            string[] args = random.Next(3) switch
+            {
+                0 => ["load", "-i", sample],
+                1 => ["tag", "hello:base", target],
+                _ => ["rmi", before.Count > 0 ? before.Keys.ElementAt(random.Next(before.Count)) : "hello:latest"],
+            };
+
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (string a in new[] { cli, "--root", root }.Concat(args))
+            {
+                start.ArgumentList.Add(a);
+            }
+
+            using Process process = Process.Start(start)!;
+            bool exited = process.WaitForExit(random.Next(40, 400));
+            if (!exited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+                killed++;
+            }
+            else
+            {
+                finished++;
+            }
+
+            int exitCode = process.ExitCode;
+            Dictionary<string, string> after;
+            using (ImageStore store = ImageStore.Open(root))
+            {
+                store.Check().Should().BeEmpty($"trial {trial}: {string.Join(' ', args)}");
+                after = Snapshot(store);
+            }
+
+            bool applied = args[0] switch
+            {
+                "load" => after.ContainsKey("hello:latest") && after.ContainsKey("hello:base"),
+                "tag" => after.ContainsKey(target),
+                _ => !after.ContainsKey(args[1]),
+            };
+            bool unchanged = after.Count == before.Count && after.All(p => before.TryGetValue(p.Key, out string? v) && v == p.Value);
+            (applied || unchanged).Should().BeTrue($"trial {trial}: {string.Join(' ', args)} was half done");
+            if (exited && exitCode == 0)
+            {
+                applied.Should().BeTrue($"trial {trial}: {string.Join(' ', args)} finished but is not in effect");
+            }
+        }
+
+        killed.Should().BeGreaterThan(10, "the kills must land while commands run");
+        finished.Should().BeGreaterThan(10);
+    }
+
+    private static Dictionary<string, string> Snapshot(string root)
+    {
+        using ImageStore store = ImageStore.Open(root);
+        return Snapshot(store);
+    }
+
+    private static Dictionary<string, string> Snapshot(ImageStore store) =>
+        store.Images.SelectMany(i => store.ReferencesTo(i.Id).Select(r => (r, i.Id.Value))).ToDictionary(p => p.r, p => p.Value);
+}
