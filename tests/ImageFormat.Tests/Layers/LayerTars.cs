@@ -19,7 +19,7 @@ internal sealed class LayerTar
 
     public LayerTar Symlink(string name, string target) => Add(new TarEntryHeader { Name = name, Type = TarEntryType.SymbolicLink, LinkName = target, Mode = 0x1FF, ModificationTime = s_time }, null);
 
-    public LayerTar HardLink(string name, string target, int mode = 0x1A4) => Add(new TarEntryHeader { Name = name, Type = TarEntryType.HardLink, LinkName = target, Mode = mode, Uid = 1234, Gid = 5678, ModificationTime = s_time }, null);
+    public LayerTar HardLink(string name, string target, int mode = 0x1A4) => Add(new TarEntryHeader { Name = name, Type = TarEntryType.HardLink, LinkName = target, Mode = mode, ModificationTime = s_time }, null);
 
     public LayerTar Whiteout(string name) => File(name, string.Empty);
 
