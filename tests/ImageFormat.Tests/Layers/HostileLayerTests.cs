@@ -9,11 +9,10 @@ namespace ImageFormat.Tests.Layers;
 /// <summary>
 /// Hostile layers: each case is applied onto <c>root/</c> beside a canary directory <c>canary/</c> holding one
 /// file; afterwards the canary must hold exactly that file, unchanged, and nothing else may exist beside the root.
-/// Cases reproduce the path-traversal and symlink-breakout bugs published against layer extractors:
-/// moby CVE-2014-6407, CVE-2014-9356 and CVE-2018-15664 (symlink races/breakout), CVE-2015-3627/3629 (writes
-/// through a symlinked parent), containerd CVE-2021-32760 and GHSA-c72p-9xmj-rx3w (writes through links planted
-/// in a lower layer), umoci CVE-2021-29136 (a whiteout or link that replaces the root), go-containerregistry's
-/// mutate.Extract traversal (GHSA-j6m6-...: ".." names) and the tar-slip family ("../" and absolute names).
+/// Cases follow the classes of bug published against layer extractors: tar-slip names (<c>../</c>, absolute),
+/// symlink breakout through a link planted in the same or a lower layer (moby CVE-2014-6407 and CVE-2014-9356),
+/// chmod/write through a link to outside (containerd CVE-2021-32760), whiteouts and links that reach outside or
+/// replace the root (umoci CVE-2021-29136), hard links to outside or to directories, and link loops.
 /// </summary>
 public sealed class HostileLayerTests
 {
