@@ -18,6 +18,10 @@ internal static class ArchiveCommands
         archive.Subcommands.Add(RawDocument(console, "config", "Print an image's config blob exactly as stored in the archive."));
         archive.Subcommands.Add(Verify(console));
         archive.Subcommands.Add(ConvertCommand.Create(console));
+        archive.Subcommands.Add(LayerCommands.Files(console));
+        archive.Subcommands.Add(LayerCommands.Cat(console));
+        archive.Subcommands.Add(LayerCommands.Layers(console));
+        archive.Subcommands.Add(LayerCommands.Extract(console));
         return archive;
     }
 

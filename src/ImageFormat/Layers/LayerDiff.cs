@@ -1,0 +1,306 @@
+using System.IO.Hashing;
+using ImageFormat.Tar;
+
+namespace ImageFormat.Layers;
+
+/// <summary>
+/// Changes between a base tree (an image's merged tree, or a directory) and a directory: the <c>diff</c> step of
+/// a container store, with the rules of moby's <c>pkg/archive</c> changes: a path on both sides is changed (<c>C</c>)
+/// when its type and permission bits, owner, device number, or (not for directories) size or modification time
+/// differ, or its <c>security.capability</c> attribute or link target differs; times match when the seconds are
+/// equal and the nanoseconds are equal or either is zero (tar keeps whole seconds). A directory with any change
+/// below it is itself reported changed unless it was added or changed. A new file over an old directory hides
+/// the directory's children (no <c>D</c> for them). The list is sorted by path (ordinal).
+/// </summary>
+public static class LayerDiff
+{
+    private const string CapabilityXattr = "security.capability";
+
+    /// <summary>Changes from an image's merged tree to <paramref name="directory"/>.</summary>
+    /// <param name="baseTree">The image's merged tree.</param>
+    /// <param name="directory">The changed directory (a container root made by <see cref="LayerExtractor"/>).</param>
+    /// <param name="options">Options; <see cref="LayerDiffOptions.Default"/> when <see langword="null"/>.</param>
+    /// <returns>The changes, sorted by path.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="directory"/> does not exist.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not running on Linux.</exception>
+    public static IReadOnlyList<LayerChange> Compute(MergedTree baseTree, string directory, LayerDiffOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(baseTree);
+        FsNode newRoot = FsNode.FromDirectory(CheckDirectory(directory));
+        FsNode oldRoot = FsNode.FromTree(baseTree);
+        return Diff(oldRoot, newRoot, options ?? LayerDiffOptions.Default, baseTree);
+    }
+
+    /// <summary>Changes from <paramref name="baseDirectory"/> to <paramref name="directory"/>.</summary>
+    /// <param name="baseDirectory">The base directory.</param>
+    /// <param name="directory">The changed directory.</param>
+    /// <param name="options">Options; <see cref="LayerDiffOptions.Default"/> when <see langword="null"/>.</param>
+    /// <returns>The changes, sorted by path.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="DirectoryNotFoundException">A directory does not exist.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not running on Linux.</exception>
+    public static IReadOnlyList<LayerChange> ComputeDirectories(string baseDirectory, string directory, LayerDiffOptions? options = null)
+    {
+        FsNode oldRoot = FsNode.FromDirectory(CheckDirectory(baseDirectory));
+        FsNode newRoot = FsNode.FromDirectory(CheckDirectory(directory));
+        return Diff(oldRoot, newRoot, options ?? LayerDiffOptions.Default, null);
+    }
+
+    private static string CheckDirectory(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        if (!Native.IsSupported)
+        {
+            throw new PlatformNotSupportedException("Comparing trees needs Linux (statx, llistxattr).");
+        }
+
+        string full = Path.GetFullPath(directory).TrimEnd('/');
+        if (!Directory.Exists(full))
+        {
+            throw new DirectoryNotFoundException($"No such directory: {directory}");
+        }
+
+        return full;
+    }
+
+    private static List<LayerChange> Diff(FsNode oldRoot, FsNode newRoot, LayerDiffOptions options, MergedTree? tree)
+    {
+        var changes = new List<LayerChange>();
+        AddChanges(newRoot, oldRoot, "", changes, options, tree);
+        changes.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return changes;
+    }
+
+    private static void AddChanges(FsNode node, FsNode? old, string path, List<LayerChange> changes, LayerDiffOptions options, MergedTree? tree)
+    {
+        int before = changes.Count;
+        bool marked = false;
+        if (old is null)
+        {
+            changes.Add(new LayerChange(LayerChangeKind.Added, path));
+            marked = true;
+        }
+
+        Dictionary<string, FsNode> oldChildren = old is not null && node.IsDirectory && old.Children is { } oc
+            ? new Dictionary<string, FsNode>(oc, StringComparer.Ordinal)
+            : new Dictionary<string, FsNode>(StringComparer.Ordinal);
+        if (node.Children is { } children)
+        {
+            foreach ((string name, FsNode child) in children)
+            {
+                string childPath = path + "/" + name;
+                oldChildren.Remove(name, out FsNode? oldChild);
+                bool childMarked = false;
+                if (oldChild is not null && Different(oldChild, child, options, tree, childPath))
+                {
+                    changes.Add(new LayerChange(LayerChangeKind.Changed, childPath));
+                    childMarked = true;
+                }
+
+                AddChangesChild(child, oldChild, childPath, changes, options, tree, childMarked);
+            }
+        }
+
+        foreach (string name in oldChildren.Keys)
+        {
+            changes.Add(new LayerChange(LayerChangeKind.Deleted, path + "/" + name));
+        }
+
+        if (changes.Count > before && node.IsDirectory && !marked && !node.Marked && path.Length > 0)
+        {
+            changes.Add(new LayerChange(LayerChangeKind.Changed, path));
+        }
+    }
+
+    private static void AddChangesChild(FsNode child, FsNode? oldChild, string path, List<LayerChange> changes, LayerDiffOptions options, MergedTree? tree, bool marked)
+    {
+        child.Marked = marked;
+        AddChanges(child, oldChild, path, changes, options, tree);
+    }
+
+    private static bool Different(FsNode old, FsNode now, LayerDiffOptions options, MergedTree? tree, string path)
+    {
+        if (old.Mode != now.Mode || old.Uid != now.Uid || old.Gid != now.Gid || old.Rdev != now.Rdev)
+        {
+            return true;
+        }
+
+        if (!now.IsDirectory && (old.Size != now.Size || !SameTime(old, now)))
+        {
+            return true;
+        }
+
+        if (!string.Equals(old.LinkTarget, now.LinkTarget, StringComparison.Ordinal) || !old.Capability.AsSpan().SequenceEqual(now.Capability))
+        {
+            return true;
+        }
+
+        if (options.CompareContent && (now.Mode & Native.S_IFMT) == Native.S_IFREG)
+        {
+            return !Hash(old, tree, path).SequenceEqual(Hash(now, tree, path));
+        }
+
+        return false;
+    }
+
+    private static bool SameTime(FsNode a, FsNode b) =>
+        a.MtimeSeconds == b.MtimeSeconds && (a.MtimeNanoseconds == b.MtimeNanoseconds || a.MtimeNanoseconds == 0 || b.MtimeNanoseconds == 0);
+
+    private static byte[] Hash(FsNode node, MergedTree? tree, string path)
+    {
+        using Stream content = node.HostPath is { } host
+            ? new FileStream(host, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0)
+            : tree!.OpenFile(path);
+        var hash = new XxHash128();
+        hash.Append(content);
+        return hash.GetCurrentHash();
+    }
+
+    /// <summary>What the comparison needs to know of one path, from a stat or from a tar header.</summary>
+    private sealed class FsNode
+    {
+        public int Mode { get; init; }
+
+        public long Uid { get; init; }
+
+        public long Gid { get; init; }
+
+        public ulong Rdev { get; init; }
+
+        public long Size { get; init; }
+
+        public long MtimeSeconds { get; init; }
+
+        public long MtimeNanoseconds { get; init; }
+
+        public string? LinkTarget { get; init; }
+
+        public byte[]? Capability { get; init; }
+
+        public string? HostPath { get; init; }
+
+        public Dictionary<string, FsNode>? Children { get; set; }
+
+        public bool Marked { get; set; }
+
+        public bool IsDirectory => (Mode & Native.S_IFMT) == Native.S_IFDIR;
+
+        public static FsNode FromDirectory(string root)
+        {
+            FsNode node = FromDisk(root, Native.LStat(root)!.Value);
+            Fill(node, root);
+            return node;
+        }
+
+        private static void Fill(FsNode node, string host)
+        {
+            node.Children = new Dictionary<string, FsNode>(StringComparer.Ordinal);
+            foreach (string child in Directory.EnumerateFileSystemEntries(host))
+            {
+                if (Native.LStat(child) is not { } status)
+                {
+                    continue;
+                }
+
+                FsNode childNode = FromDisk(child, status);
+                node.Children[Path.GetFileName(child)] = childNode;
+                if (status.IsDirectory)
+                {
+                    Fill(childNode, child);
+                }
+            }
+        }
+
+        private static FsNode FromDisk(string host, FileStatus status)
+        {
+            byte[]? capability = null;
+            if (!status.IsSymlink && Native.LGetXattrs(host).TryGetValue(CapabilityXattr, out byte[]? value))
+            {
+                capability = value;
+            }
+
+            return new FsNode
+            {
+                Mode = status.Mode,
+                Uid = status.Uid,
+                Gid = status.Gid,
+                Rdev = ((ulong)status.RdevMajor << 32) | status.RdevMinor,
+                Size = status.IsSymlink || status.IsDirectory ? 0 : status.Size,
+                MtimeSeconds = status.MtimeSeconds,
+                MtimeNanoseconds = status.MtimeNanoseconds,
+                LinkTarget = status.IsSymlink ? Native.ReadLink(host) : null,
+                Capability = capability,
+                HostPath = status.Type == Native.S_IFREG ? host : null,
+            };
+        }
+
+        public static FsNode FromTree(MergedTree tree)
+        {
+            var root = new FsNode { Mode = Native.S_IFDIR | 0x1ED, Children = new Dictionary<string, FsNode>(StringComparer.Ordinal) };
+            foreach (MergedEntry entry in tree.Enumerate())
+            {
+                if (entry.Path.Length == 0)
+                {
+                    continue;
+                }
+
+                FsNode parent = root;
+                string[] parts = entry.Path.Split('/');
+                for (int i = 0; i < parts.Length - 1; i++)
+                {
+                    parent.Children ??= new Dictionary<string, FsNode>(StringComparer.Ordinal);
+                    if (!parent.Children.TryGetValue(parts[i], out FsNode? next))
+                    {
+                        next = new FsNode { Mode = Native.S_IFDIR | 0x1ED };
+                        parent.Children[parts[i]] = next;
+                    }
+
+                    parent = next;
+                }
+
+                parent.Children ??= new Dictionary<string, FsNode>(StringComparer.Ordinal);
+                parent.Children[parts[^1]] = FromHeader(entry, parent.Children.GetValueOrDefault(parts[^1])?.Children);
+            }
+
+            return root;
+        }
+
+        private static FsNode FromHeader(MergedEntry entry, Dictionary<string, FsNode>? children)
+        {
+            TarEntryHeader header = entry.Header;
+            int type = header.Type switch
+            {
+                TarEntryType.Directory => Native.S_IFDIR,
+                TarEntryType.SymbolicLink => Native.S_IFLNK,
+                TarEntryType.CharacterDevice => Native.S_IFCHR,
+                TarEntryType.BlockDevice => Native.S_IFBLK,
+                TarEntryType.Fifo => Native.S_IFIFO,
+                _ => Native.S_IFREG,
+            };
+            TarEntryHeader times = entry.Type == TarEntryType.HardLink && entry.ContentHeader is { } content ? content : header;
+            long ticks = times.ModificationTime.UtcTicks - DateTime.UnixEpoch.Ticks;
+            long seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out long remainder);
+            if (remainder < 0)
+            {
+                seconds--;
+                remainder += TimeSpan.TicksPerSecond;
+            }
+
+            bool device = header.Type is TarEntryType.CharacterDevice or TarEntryType.BlockDevice;
+            return new FsNode
+            {
+                Mode = type | header.Mode,
+                Uid = header.Uid,
+                Gid = header.Gid,
+                Rdev = device ? ((ulong)(uint)header.DevMajor << 32) | (uint)header.DevMinor : 0,
+                Size = entry.Size,
+                MtimeSeconds = seconds,
+                MtimeNanoseconds = remainder * 100,
+                LinkTarget = header.Type == TarEntryType.SymbolicLink ? header.LinkName : null,
+                Capability = header.Xattrs.GetValueOrDefault(CapabilityXattr),
+                Children = type == Native.S_IFDIR ? children : null,
+            };
+        }
+    }
+}

@@ -1,0 +1,23 @@
+namespace ImageFormat.Layers;
+
+/// <summary>How <see cref="LayerExtractor"/> applies layers to a directory.</summary>
+public sealed record LayerExtractOptions
+{
+    /// <summary>The defaults: unsafe entries throw, ownership applied only when running as root.</summary>
+    public static LayerExtractOptions Default { get; } = new();
+
+    /// <summary>
+    /// When <see langword="true"/>, an entry refused as unsafe or invalid is skipped and reported in
+    /// <see cref="LayerExtractResult.Skipped"/> instead of stopping the extraction with its exception.
+    /// </summary>
+    public bool SkipInvalidEntries { get; init; }
+
+    /// <summary>
+    /// Whether to apply each entry's uid and gid (lchown). <see langword="null"/> (the default) applies them when
+    /// the process runs as root and records them in <see cref="LayerExtractResult.OwnershipNotApplied"/> otherwise.
+    /// </summary>
+    public bool? ApplyOwnership { get; init; }
+
+    /// <summary>Safety limits (tar headers, link hops, decompression); <see cref="ImageFormatLimits.Default"/> when <see langword="null"/>.</summary>
+    public ImageFormatLimits? Limits { get; init; }
+}

@@ -1,0 +1,358 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace ImageFormat.Layers;
+
+/// <summary>
+/// The few libc calls the managed file APIs lack: operations that must not follow a final symbolic link
+/// (lchown, utimensat with AT_SYMLINK_NOFOLLOW, lsetxattr), device nodes, hard links, and a stat that reports
+/// owner, device and nanosecond times. Linux only; callers check <see cref="IsSupported"/> first.
+/// </summary>
+internal static partial class Native
+{
+    private const int AtFdCwd = -100;
+    private const int AtSymlinkNoFollow = 0x100;
+    private const int AtRemoveDir = 0x200;
+    private const uint StatxBasicStats = 0x7ff;
+    private const int StatxBufferSize = 256;
+
+    public const int EPERM = 1;
+    public const int ENOENT = 2;
+    public const int EEXIST = 17;
+    public const int ENODATA = 61;
+    public const int EOPNOTSUPP = 95;
+    public const int ERANGE = 34;
+
+    public const int S_IFMT = 0xF000;
+    public const int S_IFIFO = 0x1000;
+    public const int S_IFCHR = 0x2000;
+    public const int S_IFDIR = 0x4000;
+    public const int S_IFBLK = 0x6000;
+    public const int S_IFREG = 0x8000;
+    public const int S_IFLNK = 0xA000;
+    public const int S_IFSOCK = 0xC000;
+
+    /// <summary>Whether these calls are available (Linux).</summary>
+    public static bool IsSupported => OperatingSystem.IsLinux();
+
+    /// <summary>The effective user ID, to decide whether ownership can be applied.</summary>
+    public static uint EffectiveUserId => geteuid();
+
+    /// <summary>Stats <paramref name="path"/> without following a final symbolic link.</summary>
+    /// <returns>The status, or <see langword="null"/> when nothing exists there.</returns>
+    /// <exception cref="IOException">The call failed for another reason than a missing path.</exception>
+    public static FileStatus? LStat(string path)
+    {
+        Span<byte> buffer = stackalloc byte[StatxBufferSize];
+        buffer.Clear();
+        if (statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno is ENOENT or 20 /* ENOTDIR */)
+            {
+                return null;
+            }
+
+            throw Error("statx", path, errno);
+        }
+
+        return new FileStatus(
+            Nlink: BinaryPrimitives.ReadUInt32LittleEndian(buffer[16..]),
+            Uid: BinaryPrimitives.ReadUInt32LittleEndian(buffer[20..]),
+            Gid: BinaryPrimitives.ReadUInt32LittleEndian(buffer[24..]),
+            Mode: BinaryPrimitives.ReadUInt16LittleEndian(buffer[28..]),
+            Inode: BinaryPrimitives.ReadUInt64LittleEndian(buffer[32..]),
+            Size: BinaryPrimitives.ReadInt64LittleEndian(buffer[40..]),
+            MtimeSeconds: BinaryPrimitives.ReadInt64LittleEndian(buffer[112..]),
+            MtimeNanoseconds: BinaryPrimitives.ReadUInt32LittleEndian(buffer[120..]),
+            RdevMajor: BinaryPrimitives.ReadUInt32LittleEndian(buffer[128..]),
+            RdevMinor: BinaryPrimitives.ReadUInt32LittleEndian(buffer[132..]),
+            DevMajor: BinaryPrimitives.ReadUInt32LittleEndian(buffer[136..]),
+            DevMinor: BinaryPrimitives.ReadUInt32LittleEndian(buffer[140..]));
+    }
+
+    /// <summary>Changes the owner of <paramref name="path"/> itself, never of what a symbolic link points at.</summary>
+    public static void LChown(string path, long uid, long gid)
+    {
+        if (lchown(path, (uint)uid, (uint)gid) != 0)
+        {
+            throw Error("lchown", path, Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary>Sets access and modification times of <paramref name="path"/> itself (symbolic links included).</summary>
+    public static void LSetTimes(string path, DateTimeOffset accessTime, DateTimeOffset modificationTime)
+    {
+        Span<long> times = stackalloc long[4];
+        (times[0], times[1]) = ToTimespec(accessTime);
+        (times[2], times[3]) = ToTimespec(modificationTime);
+        if (utimensat(AtFdCwd, path, ref MemoryMarshal.GetReference(times), AtSymlinkNoFollow) != 0)
+        {
+            throw Error("utimensat", path, Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary>Sets an extended attribute on <paramref name="path"/> itself.</summary>
+    /// <returns>0, or the errno when the file system or privileges refuse it (EPERM, EOPNOTSUPP).</returns>
+    public static int LSetXattr(string path, string name, ReadOnlySpan<byte> value)
+    {
+        if (lsetxattr(path, name, ref MemoryMarshal.GetReference(value.IsEmpty ? [0] : value), (nuint)value.Length, 0) == 0)
+        {
+            return 0;
+        }
+
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno is EPERM or EOPNOTSUPP or 13 /* EACCES */)
+        {
+            return errno;
+        }
+
+        throw Error("lsetxattr", path, errno);
+    }
+
+    /// <summary>Lists and reads the extended attributes of <paramref name="path"/> itself, sorted by name.</summary>
+    public static SortedDictionary<string, byte[]> LGetXattrs(string path)
+    {
+        var result = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+        byte[] names = new byte[1024];
+        nint length;
+        while (true)
+        {
+            length = llistxattr(path, ref names[0], (nuint)names.Length);
+            if (length >= 0)
+            {
+                break;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == ERANGE)
+            {
+                names = new byte[names.Length * 4];
+                continue;
+            }
+
+            if (errno == EOPNOTSUPP)
+            {
+                return result;
+            }
+
+            throw Error("llistxattr", path, errno);
+        }
+
+        int start = 0;
+        for (int i = 0; i < length; i++)
+        {
+            if (names[i] != 0)
+            {
+                continue;
+            }
+
+            string name = Encoding.UTF8.GetString(names, start, i - start);
+            start = i + 1;
+            byte[] value = new byte[256];
+            while (true)
+            {
+                nint got = lgetxattr(path, name, ref value[0], (nuint)value.Length);
+                if (got >= 0)
+                {
+                    result[name] = value[..(int)got];
+                    break;
+                }
+
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == ERANGE)
+                {
+                    value = new byte[value.Length * 16];
+                    continue;
+                }
+
+                if (errno == ENODATA)
+                {
+                    break;
+                }
+
+                throw Error("lgetxattr", path, errno);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Creates a device node or fifo.</summary>
+    /// <returns>0, or EPERM when the process may not create device nodes.</returns>
+    public static int MkNod(string path, int type, int permissions, int major, int minor)
+    {
+        ulong dev = MakeDev((uint)major, (uint)minor);
+        if (mknod(path, (uint)(type | (permissions & 0xFFF)), dev) == 0)
+        {
+            return 0;
+        }
+
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno is EPERM or 13)
+        {
+            return errno;
+        }
+
+        throw Error("mknod", path, errno);
+    }
+
+    /// <summary>Creates a hard link without following a symbolic link at <paramref name="existing"/>.</summary>
+    public static void Link(string existing, string newPath)
+    {
+        if (linkat(AtFdCwd, existing, AtFdCwd, newPath, 0) != 0)
+        {
+            throw Error("linkat", newPath, Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary>Creates a symbolic link holding exactly <paramref name="target"/>.</summary>
+    public static void Symlink(string target, string path)
+    {
+        if (symlink(target, path) != 0)
+        {
+            throw Error("symlink", path, Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary>Removes a file, link or empty directory (never following a link).</summary>
+    public static void Remove(string path, bool directory)
+    {
+        if (unlinkat(AtFdCwd, path, directory ? AtRemoveDir : 0) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != ENOENT)
+            {
+                throw Error("unlink", path, errno);
+            }
+        }
+    }
+
+    /// <summary>Creates a directory with the given permissions (the umask applies; callers chmod afterwards).</summary>
+    /// <returns>Whether it was created (false when something already exists there).</returns>
+    public static bool MkDir(string path, int permissions)
+    {
+        if (mkdir(path, (uint)permissions) == 0)
+        {
+            return true;
+        }
+
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno == EEXIST)
+        {
+            return false;
+        }
+
+        throw Error("mkdir", path, errno);
+    }
+
+    /// <summary>Sets the permission bits (setuid, setgid and sticky included) of a file that is not a symbolic link.</summary>
+    public static void Chmod(string path, int mode)
+    {
+        if (fchmodat(AtFdCwd, path, (uint)(mode & 0xFFF), 0) != 0)
+        {
+            throw Error("chmod", path, Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary>Reads a symbolic link's target exactly as stored.</summary>
+    public static string ReadLink(string path)
+    {
+        byte[] buffer = new byte[4096];
+        while (true)
+        {
+            nint length = readlink(path, ref buffer[0], (nuint)buffer.Length);
+            if (length < 0)
+            {
+                throw Error("readlink", path, Marshal.GetLastPInvokeError());
+            }
+
+            if (length < buffer.Length)
+            {
+                return Encoding.UTF8.GetString(buffer, 0, (int)length);
+            }
+
+            buffer = new byte[buffer.Length * 4];
+        }
+    }
+
+    private static (long Seconds, long Nanoseconds) ToTimespec(DateTimeOffset time)
+    {
+        long ticks = time.UtcTicks - DateTime.UnixEpoch.Ticks;
+        long seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out long remainder);
+        if (remainder < 0)
+        {
+            seconds--;
+            remainder += TimeSpan.TicksPerSecond;
+        }
+
+        return (seconds, remainder * 100);
+    }
+
+    // glibc's gnu_dev_makedev encoding.
+    private static ulong MakeDev(uint major, uint minor) =>
+        ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8) | ((ulong)(minor & 0xffffff00) << 12) | (minor & 0xff);
+
+    private static IOException Error(string call, string path, int errno) =>
+        new($"{call} {path}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(int dirfd, string path, int flags, uint mask, ref byte buffer);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int lchown(string path, uint uid, uint gid);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int utimensat(int dirfd, string path, ref long times, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int lsetxattr(string path, string name, ref byte value, nuint size, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint llistxattr(string path, ref byte list, nuint size);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint lgetxattr(string path, string name, ref byte value, nuint size);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mknod(string path, uint mode, ulong dev);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int linkat(int olddirfd, string oldpath, int newdirfd, string newpath, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int symlink(string target, string linkpath);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int unlinkat(int dirfd, string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mkdir(string path, uint mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int fchmodat(int dirfd, string path, uint mode, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint readlink(string path, ref byte buffer, nuint size);
+
+    [LibraryImport("libc")]
+    private static partial uint geteuid();
+}
+
+/// <summary>What <c>statx</c> says about one path (the link itself for a symbolic link).</summary>
+internal readonly record struct FileStatus(
+    uint Nlink, uint Uid, uint Gid, int Mode, ulong Inode, long Size, long MtimeSeconds, uint MtimeNanoseconds,
+    uint RdevMajor, uint RdevMinor, uint DevMajor, uint DevMinor)
+{
+    public int Type => Mode & Native.S_IFMT;
+
+    public int Permissions => Mode & 0xFFF;
+
+    public bool IsDirectory => Type == Native.S_IFDIR;
+
+    public bool IsSymlink => Type == Native.S_IFLNK;
+
+    public DateTimeOffset ModificationTime =>
+        DateTimeOffset.FromUnixTimeSeconds(MtimeSeconds).AddTicks(MtimeNanoseconds / 100);
+}
