@@ -32,6 +32,8 @@ namespace ImageFormat.Archives.Writers;
 /// </remarks>
 public static class ArchiveWriter
 {
+    private const long ReadAheadThreshold = 4L << 20;
+
     private const string OciLayoutBytes = "{\"imageLayoutVersion\": \"1.0.0\"}";
     private const string ImageNameAnnotation = "io.containerd.image.name";
     private const string RefNameAnnotation = "org.opencontainers.image.ref.name";
@@ -456,7 +458,8 @@ public static class ArchiveWriter
             };
             if (entry.Type == TarEntryType.RegularFile && entry.Size > 0)
             {
-                using Stream data = entry.Open!();
+                // Large blobs are read (and verified) ahead on another core while this one writes.
+                using Stream data = entry.Size >= ReadAheadThreshold ? new IO.ReadAheadStream(entry.Open!()) : entry.Open!();
                 tar.WriteEntry(header, data);
             }
             else
