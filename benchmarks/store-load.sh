@@ -15,25 +15,9 @@ size_mb=${1:-1100}; layers=${2:-10}; files=${3:-400}
 dir=${BENCH_DIR:-/tmp/imagefmt-bench}; mkdir -p "$dir"
 archive="$dir/store-bench-${size_mb}m-${layers}l.tar"
 
-bash .ci/peers.sh >/dev/null
-set -a; . .ci/peers.env; set +a
-docker="$IMAGEFMT_DOCKER"
-
-if [ ! -f "$archive" ]; then
-  echo "generating $archive with Docker ($layers layers x $files files, ${size_mb} MB)..." >&2
-  per_file_kb=$(( size_mb * 1024 / layers / files ))
-  image=busybox:base
-  for l in $(seq 1 "$layers"); do
-    cid=$("$docker" create "$image" sh -c "mkdir -p /data/l$l && i=0; while [ \$i -lt $files ]; do head -c ${per_file_kb}k /dev/urandom > /data/l$l/f\$i; i=\$((i+1)); done")
-    "$docker" start -a "$cid" >/dev/null
-    "$docker" commit -m "layer $l" "$cid" "store-bench:l$l" >/dev/null
-    "$docker" rm "$cid" >/dev/null
-    image="store-bench:l$l"
-  done
-  "$docker" tag "$image" store-bench:latest
-  "$docker" save -o "$archive" store-bench:latest
-  for l in $(seq 1 "$layers"); do "$docker" rmi "store-bench:l$l" >/dev/null 2>&1 || true; done
-fi
+. benchmarks/lib.sh
+bench_peers
+make_random_image store-bench "$archive" "$size_mb" "$layers" "$files"
 
 dotnet build src/ImageFormat.Cli -c Release -v q -nologo >/dev/null
 cli="dotnet src/ImageFormat.Cli/bin/Release/net10.0/imagefmt.dll"

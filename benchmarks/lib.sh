@@ -1,0 +1,28 @@
+# Shared by the benchmark scripts: sourced, not run.
+# Starts the private Docker engine (.ci/peers.sh) and sets $docker to its client.
+bench_peers() {
+  bash .ci/peers.sh >/dev/null
+  set -a; . .ci/peers.env; set +a
+  docker="$IMAGEFMT_DOCKER"
+}
+
+# make_random_image NAME ARCHIVE SIZE_MB LAYERS FILES_PER_LAYER
+# Builds NAME:latest with real Docker: LAYERS commits on busybox:base, each adding FILES_PER_LAYER files of
+# random data (incompressible, so no layer is shared with anything else), saves it to ARCHIVE once (cached),
+# and removes the intermediate tags.
+make_random_image() {
+  local name=$1 archive=$2 size_mb=$3 layers=$4 files=$5
+  [ -f "$archive" ] && return 0
+  echo "generating $archive with Docker ($layers layers x $files files, ${size_mb} MB)..." >&2
+  local per_file_kb=$(( size_mb * 1024 / layers / files )) image=busybox:base cid l
+  for l in $(seq 1 "$layers"); do
+    cid=$("$docker" create "$image" sh -c "mkdir -p /data/l$l && i=0; while [ \$i -lt $files ]; do head -c ${per_file_kb}k /dev/urandom > /data/l$l/f\$i; i=\$((i+1)); done")
+    "$docker" start -a "$cid" >/dev/null
+    "$docker" commit -m "layer $l" "$cid" "$name:l$l" >/dev/null
+    "$docker" rm "$cid" >/dev/null
+    image="$name:l$l"
+  done
+  "$docker" tag "$image" "$name:latest"
+  "$docker" save -o "$archive" "$name:latest"
+  for l in $(seq 1 "$layers"); do "$docker" rmi "$name:l$l" >/dev/null 2>&1 || true; done
+}
