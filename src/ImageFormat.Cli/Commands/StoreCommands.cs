@@ -27,12 +27,13 @@ internal static class StoreCommands
     public static IEnumerable<Command> Create(CliConsole console) =>
     [
         Load(console), Images(console), Tag(console), Rmi(console), Image(console), History(console), Inspect(console), SystemCommand(console),
+        .. ContainerCommands.Create(console),
     ];
 
-    private static ImageStore OpenStore(ParseResult parse) => ImageStore.Open(parse.GetValue(RootOption) ?? ImageStore.DefaultRoot());
+    internal static ImageStore OpenStore(ParseResult parse) => ImageStore.Open(parse.GetValue(RootOption) ?? ImageStore.DefaultRoot());
 
     /// <summary>Runs a command, printing errors as the Docker client does.</summary>
-    private static int Run(CliConsole console, Func<int> body)
+    internal static int Run(CliConsole console, Func<int> body)
     {
         try
         {
@@ -42,7 +43,7 @@ internal static class StoreCommands
         {
             console.Error.WriteLine($"Error response from daemon: {e.Reason}");
         }
-        catch (ImageFormatException e) when (e.Code is ErrorCodes.NotFound or ErrorCodes.Conflict or ErrorCodes.InvalidArchive or ErrorCodes.DigestMismatch)
+        catch (ImageFormatException e) when (e.Code is ErrorCodes.NotFound or ErrorCodes.Conflict or ErrorCodes.InvalidArchive or ErrorCodes.DigestMismatch or ErrorCodes.StoreInvalidChange)
         {
             console.Error.WriteLine($"Error response from daemon: {e.Message}");
         }
@@ -50,7 +51,7 @@ internal static class StoreCommands
         {
             console.Error.WriteLine($"Error: {e.Message}");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             console.Error.WriteLine($"Error: {e.Message}");
         }

@@ -53,4 +53,7 @@ public static class ErrorCodes
 
     /// <summary>The local image store's records are damaged or inconsistent (a record names a missing blob, ...).</summary>
     public const string StoreCorrupt = "IMGFMT0041";
+
+    /// <summary>A <c>commit</c> or <c>import</c> change (<c>-c</c>) is not a Dockerfile instruction Docker accepts there, or is malformed.</summary>
+    public const string StoreInvalidChange = "IMGFMT0042";
 }

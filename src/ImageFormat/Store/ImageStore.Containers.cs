@@ -1,23 +1,30 @@
 using System.Text.RegularExpressions;
+using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Layers;
 
 namespace ImageFormat.Store;
 
 public sealed partial class ImageStore
 {
     /// <summary>
-    /// Records a container on an image, as <c>docker create</c> does: it holds the image's layer chain (so
-    /// <c>rmi</c> conflicts and never releases those layers) until <see cref="RemoveContainer"/>. On disk its root
-    /// file system directory is created empty; filling it is the layers' work.
+    /// <c>docker create</c>: records a container on an image, which holds the image's layer chain (so <c>rmi</c>
+    /// conflicts and never releases those layers) until <see cref="RemoveContainer"/>. On disk the image's layers
+    /// are first unpacked into the container's root file system directory (<see cref="StoreContainer.RootFsPath"/>),
+    /// and only then is the record committed: a process killed while unpacking leaves a directory no record names,
+    /// which the next <see cref="Open"/> removes, never a half container.
     /// </summary>
     /// <param name="image">The image: a reference, full ID or short ID.</param>
     /// <param name="name">The name; <see langword="null"/> picks one from the ID.</param>
     /// <param name="running">Whether to record it as running (running containers are a hard conflict).</param>
+    /// <param name="command">The command given after the image (Docker's <c>Cmd</c> for the container), if any.</param>
     /// <returns>The container.</returns>
     /// <exception cref="NotFoundException">No such image.</exception>
     /// <exception cref="ConflictException">The name is in use.</exception>
     /// <exception cref="ArgumentException">The name is not a valid container name.</exception>
-    public StoreContainer AddContainer(string image, string? name = null, bool running = false)
+    /// <exception cref="ImageFormatException">A layer cannot be unpacked.</exception>
+    /// <exception cref="IOException">The root file system cannot be written.</exception>
+    public StoreContainer AddContainer(string image, string? name = null, bool running = false, IReadOnlyList<string>? command = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         if (name is not null && !ContainerName().IsMatch(name))
@@ -26,31 +33,60 @@ public sealed partial class ImageStore
         }
 
         string id = NewContainerId();
-        StoreContainer added = Change(state =>
+        string chosen = name ?? $"imagefmt_{id[..12]}";
+        StoreImage target = CheckNewContainer(_state, image, chosen);
+        string? rootfs = _backing.CreateContainerDirectory(id);
+        try
         {
-            StoreImage target = state.Images[Resolve(state, image, out _)];
-            string chosen = name ?? $"imagefmt_{id[..12]}";
-            if (state.Containers.Values.FirstOrDefault(c => c.Name == chosen) is { } holder)
+            if (rootfs is not null)
             {
-                throw new ConflictException(
-                    $"Conflict. The container name \"/{chosen}\" is already in use by container \"{holder.Id}\". You have to remove (or rename) that container to be able to reuse that name.",
-                    canBeForced: false);
+                var options = new LayerExtractOptions { Limits = _options.Limits };
+                foreach (Digest diffId in target.DiffIds)
+                {
+                    using Stream tar = _backing.OpenBlob(diffId);
+                    LayerExtractor.ApplyLayer(tar, rootfs, diffId.Value, options);
+                }
+
+                DirectorySync.Flush(rootfs);
             }
 
-            var container = new StoreContainer
+            return Change(state =>
             {
-                Id = id,
-                Name = chosen,
-                ImageId = target.Id,
-                ChainId = target.ChainId,
-                Created = Now,
-                RootFsPath = _backing.CreateContainerDirectory(id),
-                Running = running,
-            };
-            state.Containers[id] = container;
-            return container;
-        });
-        return added;
+                StoreImage checkedTarget = CheckNewContainer(state, image, chosen);
+                var container = new StoreContainer
+                {
+                    Id = id,
+                    Name = chosen,
+                    ImageId = checkedTarget.Id,
+                    ChainId = checkedTarget.ChainId,
+                    Created = Now,
+                    RootFsPath = rootfs,
+                    Running = running,
+                    ImageName = image,
+                    Command = command is { Count: > 0 } ? [.. command] : null,
+                };
+                state.Containers[id] = container;
+                return container;
+            });
+        }
+        catch
+        {
+            _backing.DeleteContainerDirectory(id);
+            throw;
+        }
+    }
+
+    private static StoreImage CheckNewContainer(StoreState state, string image, string name)
+    {
+        StoreImage target = state.Images[Resolve(state, image, out _)];
+        if (state.Containers.Values.FirstOrDefault(c => c.Name == name) is { } holder)
+        {
+            throw new ConflictException(
+                $"Conflict. The container name \"/{name}\" is already in use by container \"{holder.Id}\". You have to remove (or rename) that container to be able to reuse that name.",
+                canBeForced: false);
+        }
+
+        return target;
     }
 
     /// <summary>

@@ -34,6 +34,12 @@ internal interface IStoreBacking : IDisposable
     /// </summary>
     (Digest Digest, long Size) WriteBlob(Stream content, Digest? expected, string subject);
 
+    /// <summary>
+    /// Like <see cref="WriteBlob(Stream, Digest?, string)"/>, with the bytes written by <paramref name="write"/>
+    /// into a stream that hashes them on their way to a temporary file, which becomes the blob (no second copy).
+    /// </summary>
+    (Digest Digest, long Size) WriteBlob(Action<Stream> write, Digest? expected, string subject);
+
     /// <summary>Deletes a blob if present (only after a committed state no longer names it).</summary>
     void DeleteBlob(Digest digest);
 
@@ -67,10 +73,13 @@ internal sealed class MemoryStoreBacking : IStoreBacking
         ? new MemoryStream(b, writable: false)
         : throw new NotFoundException(digest.Value, $"blob {digest} is not in the store");
 
-    public (Digest Digest, long Size) WriteBlob(Stream content, Digest? expected, string subject)
+    public (Digest Digest, long Size) WriteBlob(Stream content, Digest? expected, string subject) =>
+        WriteBlob(buffer => content.CopyTo(buffer), expected, subject);
+
+    public (Digest Digest, long Size) WriteBlob(Action<Stream> write, Digest? expected, string subject)
     {
         using var buffer = new MemoryStream();
-        content.CopyTo(buffer);
+        write(buffer);
         byte[] bytes = buffer.ToArray();
         Digest actual = Digest.Compute(bytes, expected?.Algorithm ?? DigestAlgorithm.Sha256);
         if (expected is { } e && !e.FixedTimeEquals(actual))
@@ -213,18 +222,21 @@ internal sealed class DirectoryStoreBacking : IStoreBacking
         }
     }
 
-    public (Digest Digest, long Size) WriteBlob(Stream content, Digest? expected, string subject)
+    public (Digest Digest, long Size) WriteBlob(Stream content, Digest? expected, string subject) =>
+        WriteBlob(target => content.CopyTo(target, 1 << 20), expected, subject);
+
+    public (Digest Digest, long Size) WriteBlob(Action<Stream> write, Digest? expected, string subject)
     {
         string temp = TempPath();
         Digest actual;
         long size;
         try
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 using (var hashing = new HashingWriteStream(file, expected?.Algorithm ?? DigestAlgorithm.Sha256, leaveOpen: true))
                 {
-                    content.CopyTo(hashing, 1 << 20);
+                    write(hashing);
                     actual = hashing.GetDigest();
                     size = hashing.BytesWritten;
                 }

@@ -76,6 +76,12 @@ public sealed record StoreContainer
     /// <summary>Whether it counts as running (a hard conflict for <c>rmi</c>); this store runs nothing itself.</summary>
     public bool Running { get; init; }
 
+    /// <summary>The image as the user named it at creation (Docker's <c>Config.Image</c>, shown by <c>ps</c>).</summary>
+    public string? ImageName { get; init; }
+
+    /// <summary>The command given at creation, if any (else the image's <c>Cmd</c> applies, as in Docker).</summary>
+    public IReadOnlyList<string>? Command { get; init; }
+
     /// <summary>Docker's short form of <see cref="Id"/>: its first 12 characters.</summary>
     public string ShortId => Id[..12];
 }
@@ -171,6 +177,9 @@ public sealed record ImageStoreOptions
 
     /// <summary>How long to wait for another process's lock on the store before failing.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The <c>docker_version</c> that <c>commit</c> and <c>import</c> write: the Docker Engine release whose behaviour the store follows.</summary>
+    public string DockerVersion { get; init; } = "20.10.24";
 
     /// <summary>Limits applied to archives and documents read.</summary>
     public ImageFormatLimits Limits { get; init; } = ImageFormatLimits.Default;

@@ -158,6 +158,17 @@ internal sealed class StoreState
                 w.WriteString("created", c.Created.ToString("O", CultureInfo.InvariantCulture));
                 WriteOptional(w, "rootfs", c.RootFsPath);
                 w.WriteBoolean("running", c.Running);
+                WriteOptional(w, "imageName", c.ImageName);
+                if (c.Command is { } command)
+                {
+                    w.WriteStartArray("command");
+                    foreach (string arg in command)
+                    {
+                        w.WriteStringValue(arg);
+                    }
+
+                    w.WriteEndArray();
+                }
                 w.WriteEndObject();
             }
 
@@ -235,6 +246,10 @@ internal sealed class StoreState
                     Created = DateTimeOffset.Parse(e.GetProperty("created").GetString()!, CultureInfo.InvariantCulture),
                     RootFsPath = OptionalString(e, "rootfs"),
                     Running = e.GetProperty("running").GetBoolean(),
+                    ImageName = OptionalString(e, "imageName"),
+                    Command = e.TryGetProperty("command", out JsonElement command) && command.ValueKind == JsonValueKind.Array
+                        ? [.. command.EnumerateArray().Select(a => a.GetString()!)]
+                        : null,
                 };
                 state.Containers[container.Id] = container;
             }

@@ -221,27 +221,34 @@ public partial class DockerDifferentialTests
         if (op < 92 || live.Count == 0)
         {
             // A container on an image that has none yet (Docker names "a" container in its conflict texts, any of them).
-            using ImageStore store = ImageStore.Open(root);
-            List<string> free = [.. store.Images.Where(i => !live.Any(c => c.Image == i.Id.Value)).Select(i => i.Id.Value)];
+            List<string> free;
+            using (ImageStore store = ImageStore.Open(root))
+            {
+                free = [.. store.Images.Where(i => !live.Any(c => c.Image == i.Id.Value)).Select(i => i.Id.Value)];
+            }
+
             if (free.Count == 0)
             {
                 return "no image without a container";
             }
 
+            // Through the real commands: ours unpacks the image into the container's root file system.
             string image = free[random.Next(free.Count)];
             string dockerId = docker.RunChecked("create", "--label", label, image, "true").StdOut.Trim();
-            StoreContainer container = store.AddContainer(image);
-            containers[container.Id] = dockerId;
+            ProcessResult created = RunOurs(root, ["create", image, "true"]);
+            created.ExitCode.Should().Be(0, created.StdErr);
+            string oursId = created.StdOut.Trim();
+            oursId.Should().MatchRegex("^[0-9a-f]{64}$");
+            containers[oursId] = dockerId;
             return $"create {image}";
         }
 
-        (string oursId, string dockerContainer, _) = live[random.Next(live.Count)];
-        docker.RunChecked("rm", dockerContainer);
-        using (ImageStore store = ImageStore.Open(root))
-        {
-            store.RemoveContainer(oursId);
-        }
-
+        (string oursContainer, string dockerContainer, _) = live[random.Next(live.Count)];
+        ProcessResult removed = docker.RunChecked("rm", dockerContainer);
+        ProcessResult oursRemoved = RunOurs(root, ["rm", oursContainer]);
+        oursRemoved.ExitCode.Should().Be(0, oursRemoved.StdErr);
+        oursRemoved.StdOut.Replace(oursContainer, dockerContainer, StringComparison.Ordinal).Should().Be(removed.StdOut);
+        Directory.Exists(Path.Combine(root, "containers", oursContainer)).Should().BeFalse("rm removes the root file system");
         return $"rm {dockerContainer}";
     }
 

@@ -1,0 +1,341 @@
+using System.CommandLine;
+using ImageFormat.Archives.Writers;
+using ImageFormat.Digests;
+using ImageFormat.Errors;
+using ImageFormat.Layers;
+using ImageFormat.Store;
+
+namespace ImageFormat.Cli.Commands;
+
+/// <summary>
+/// Docker's container and image transfer commands on the local store (<c>create</c>, <c>rootfs</c>, <c>ps</c>,
+/// <c>diff</c>, <c>commit</c>, <c>rm</c>, <c>export</c>, <c>import</c>, <c>save</c>), printing what the Docker
+/// 20.10 client prints. Nothing runs: a container is an unpacked root file system the user changes directly.
+/// </summary>
+internal static class ContainerCommands
+{
+    private static readonly string[] PsHeader = ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"];
+
+    public static IEnumerable<Command> Create(CliConsole console) =>
+    [
+        CreateCommand(console), RootFs(console), Ps(console), Diff(console), Commit(console), Rm(console), Export(console), Import(console), Save(console),
+    ];
+
+    private static Command CreateCommand(CliConsole console)
+    {
+        var name = new Option<string?>("--name") { Description = "Assign a name to the container." };
+        var image = new Argument<string>("IMAGE") { Description = "The image: name[:tag], full or short ID." };
+        var command = new Argument<string[]>("COMMAND") { Arity = ArgumentArity.ZeroOrMore, Description = "The command and its arguments (recorded as the container's Cmd)." };
+        var create = new Command("create", "Create a new container: unpack the image into its root file system and print its ID.") { name, image, command };
+        create.SetAction(parse => StoreCommands.Run(console, () =>
+        {
+            using ImageStore store = StoreCommands.OpenStore(parse);
+            StoreContainer container = store.AddContainer(parse.GetValue(image)!, parse.GetValue(name), command: parse.GetValue(command));
+            console.Out.WriteLine(container.Id);
+            return 0;
+        }));
+        return create;
+    }
+
+    private static Command RootFs(CliConsole console)
+    {
+        var container = new Argument<string>("CONTAINER") { Description = "The container's name or ID." };
+        var rootfs = new Command("rootfs", "Print the directory of a container's root file system (make changes there; not in Docker).") { container };
+        rootfs.SetAction(parse => StoreCommands.Run(console, () =>
+        {
+            using ImageStore store = StoreCommands.OpenStore(parse);
+            StoreContainer found = Find(store, parse.GetValue(container)!);
+            console.Out.WriteLine(found.RootFsPath);
+            return 0;
+        }));
+        return rootfs;
+    }
+
+    private static Command Ps(CliConsole console)
+    {
+        var all = new Option<bool>("--all", "-a") { Description = "Show all containers (default shows just running)." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Only display container IDs." };
+        var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output." };
+        var ps = new Command("ps", "List containers.") { all, quiet, noTrunc };
+        ps.SetAction(parse => StoreCommands.Run(console, () =>
+        {
+            using ImageStore store = StoreCommands.OpenStore(parse);
+            bool full = parse.GetValue(noTrunc);
+
+            // Newest first, as Docker lists them; none of ours runs, so without -a the list is empty.
+            var containers = store.Containers.Where(c => parse.GetValue(all) || c.Running).Reverse().ToList();
+            if (parse.GetValue(quiet))
+            {
+                foreach (StoreContainer c in containers)
+                {
+                    console.Out.WriteLine(full ? c.Id : c.ShortId);
+                }
+
+                return 0;
+            }
+
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            var rows = new List<string[]> { PsHeader };
+            foreach (StoreContainer c in containers)
+            {
+                string command = CommandLine(store, c);
+                if (!full)
+                {
+                    command = Ellipsis(command, 20);
+                }
+
+                rows.Add([
+                    full ? c.Id : c.ShortId,
+                    ImageColumn(store, c, full),
+                    Quote(command),
+                    DockerUnits.HumanDuration(now - c.Created) + " ago",
+                    c.Running ? "Up" : "Created",
+                    string.Empty,
+                    c.Name,
+                ]);
+            }
+
+            DockerTable.Write(console.Out, rows);
+            return 0;
+        }));
+        return ps;
+    }
+
+    /// <summary>The daemon's <c>Command</c>: the path (first of entrypoint, else of cmd) and the arguments.</summary>
+    private static string CommandLine(ImageStore store, StoreContainer c)
+    {
+        IReadOnlyList<string> entrypoint = [];
+        IReadOnlyList<string> cmd = c.Command ?? [];
+        if (store.Images.Any(i => i.Id == c.ImageId))
+        {
+            Model.ContainerConfig? config = Model.ImageDocuments.ParseConfig(store.ReadConfig(c.ImageId), c.ImageId.Value).Value.Config;
+            entrypoint = config?.Entrypoint ?? [];
+            if (c.Command is null)
+            {
+                cmd = config?.Cmd ?? [];
+            }
+        }
+
+        return string.Join(' ', entrypoint.Concat(cmd));
+    }
+
+    private static string ImageColumn(ImageStore store, StoreContainer c, bool full)
+    {
+        if (c.ImageName is { } name)
+        {
+            try
+            {
+                if (store.GetImage(name).Id == c.ImageId)
+                {
+                    return name;
+                }
+            }
+            catch (ImageFormatException)
+            {
+                // The name no longer resolves: Docker shows the image ID instead.
+            }
+        }
+
+        return full ? c.ImageId.Value : c.ImageId.ShortId;
+    }
+
+    /// <summary>The Docker CLI's <c>formatter.Ellipsis</c>: at most <paramref name="max"/> characters, ending in "…".</summary>
+    private static string Ellipsis(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
+
+    /// <summary>Go's <c>strconv.Quote</c> for the printable text a command line is.</summary>
+    private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
+    private static Command Diff(CliConsole console)
+    {
+        var container = new Argument<string>("CONTAINER") { Description = "The container's name or ID." };
+        var diff = new Command("diff", "Inspect changes to files or directories on a container's filesystem.") { container };
+        diff.SetAction(parse => StoreCommands.Run(console, () =>
+        {
+            using ImageStore store = StoreCommands.OpenStore(parse);
+            foreach (LayerChange change in store.Diff(Find(store, parse.GetValue(container)!).Id))
+            {
+                console.Out.WriteLine(change.ToString());
+            }
+
+            return 0;
+        }));
+        return diff;
+    }
+
+    private static Command Commit(CliConsole console)
+    {
+        var author = new Option<string?>("--author", "-a") { Description = "Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")." };
+        var message = new Option<string?>("--message", "-m") { Description = "Commit message." };
+        var change = new Option<string[]>("--change", "-c") { Description = "Apply Dockerfile instruction to the created image.", AllowMultipleArgumentsPerToken = false };
+        var pause = new Option<bool>("--pause", "-p") { Description = "Accepted for compatibility (nothing runs, so nothing is paused).", DefaultValueFactory = _ => true };
+        var container = new Argument<string>("CONTAINER") { Description = "The container's name or ID." };
+        var repository = new Argument<string?>("REPOSITORY[:TAG]") { Arity = ArgumentArity.ZeroOrOne, Description = "The reference to tag the new image with." };
+        var commit = new Command("commit", "Create a new image from a container's changes.") { author, message, change, pause, container, repository };
+        commit.SetAction(parse => StoreCommands.Run(console, () =>
+        {
+            using ImageStore store = StoreCommands.OpenStore(parse);
+            StoreContainer found = Find(store, parse.GetValue(container)!);
+            Digest id = store.Commit(found.Id, new CommitOptions
+            {
+                Author = parse.GetValue(author),
+                Comment = parse.GetValue(message),
+                Changes = parse.GetValue(change) ?? [],
+                Tag = parse.GetValue(repository),
+            });
+            console.Out.WriteLine(id.Value);
+            return 0;
+        }));
+        return commit;
+    }
+
+    private static Command Rm(CliConsole console)
+    {
+        var force = new Option<bool>("--force", "-f") { Description = "Force the removal of a running container." };
+        var containers = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore, Description = "The containers' names or IDs." };
+        var rm = new Command("rm", "Remove one or more containers, their root file systems, and their holds on layers.") { force, containers };
+        rm.SetAction(parse => StoreCommands.Run(console, () =>
+        {
+            using ImageStore store = StoreCommands.OpenStore(parse);
+            var errors = new List<string>();
+            foreach (string name in parse.GetValue(containers)!)
+            {
+                try
+                {
+                    store.RemoveContainer(name, parse.GetValue(force));
+                    console.Out.WriteLine(name);
+                }
+                catch (ImageFormatException e)
+                {
+                    errors.Add(e is NotFoundException ? $"Error: No such container: {name}" : $"Error response from daemon: {e.Message}");
+                }
+            }
+
+            if (errors.Count > 0)
+            {
+                console.Error.WriteLine(string.Join('\n', errors));
+                return 1;
+            }
+
+            return 0;
+        }));
+        return rm;
+    }
+
+    private static Command Export(CliConsole console)
+    {
+        var output = new Option<string?>("--output", "-o") { Description = "Write to a file, instead of STDOUT." };
+        var container = new Argument<string>("CONTAINER") { Description = "The container's name or ID." };
+        var export = new Command("export", "Export a container's filesystem as a tar archive.") { output, container };
+        export.SetAction(parse => StoreCommands.Run(console, () =>
+        {
+            using ImageStore store = StoreCommands.OpenStore(parse);
+            StoreContainer found = Find(store, parse.GetValue(container)!);
+            if (parse.GetValue(output) is { } path)
+            {
+                string temp = path + ".imagefmt-tmp";
+                using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+                {
+                    store.Export(found.Id, file);
+                    file.Flush(flushToDisk: true);
+                }
+
+                File.Move(temp, path, overwrite: true);
+                return 0;
+            }
+
+            if (RefuseTerminal(console))
+            {
+                return 1;
+            }
+
+            using Stream stdout = console.OpenBinaryOutput();
+            using var buffered = new BufferedStream(stdout, 1 << 16);
+            store.Export(found.Id, buffered);
+            return 0;
+        }));
+        return export;
+    }
+
+    private static Command Import(CliConsole console)
+    {
+        var message = new Option<string?>("--message", "-m") { Description = "Set commit message for imported image." };
+        var change = new Option<string[]>("--change", "-c") { Description = "Apply Dockerfile instruction to the created image." };
+        var file = new Argument<string>("file|-") { Description = "The root file system tarball (plain, gzip, bzip2, xz or zstd), or - for standard input." };
+        var repository = new Argument<string?>("REPOSITORY[:TAG]") { Arity = ArgumentArity.ZeroOrOne, Description = "The reference to tag the new image with." };
+        var import = new Command("import", "Import the contents from a tarball to create a filesystem image.") { message, change, file, repository };
+        import.SetAction(parse => StoreCommands.Run(console, () =>
+        {
+            using Stream input = CliConsole.OpenInput(parse.GetValue(file)!);
+            using var buffered = new BufferedStream(input, 1 << 20);
+            using ImageStore store = StoreCommands.OpenStore(parse);
+            Digest id = store.Import(buffered, new ImportOptions
+            {
+                Message = parse.GetValue(message),
+                Changes = parse.GetValue(change) ?? [],
+                Tag = parse.GetValue(repository),
+            });
+            console.Out.WriteLine(id.Value);
+            return 0;
+        }));
+        return import;
+    }
+
+    private static Command Save(CliConsole console)
+    {
+        var output = new Option<string?>("--output", "-o") { Description = "Write to a file, instead of STDOUT." };
+        var format = new Option<string>("--format") { Description = "docker (OCI layout + manifest.json, Engine 25+), legacy (Engine 20.10's v1.2) or oci.", DefaultValueFactory = _ => "docker" };
+        format.AcceptOnlyFromAmong("docker", "legacy", "oci");
+        var images = new Argument<string[]>("IMAGE") { Arity = ArgumentArity.OneOrMore, Description = "Images: name[:tag], repository, full or short ID." };
+        var save = new Command("save", "Save one or more images to a tar archive (streamed to STDOUT by default).") { output, format, images };
+        save.SetAction(parse => StoreCommands.Run(console, () =>
+        {
+            ArchiveFormat archiveFormat = parse.GetValue(format) switch
+            {
+                "legacy" => ArchiveFormat.Legacy,
+                "oci" => ArchiveFormat.OciArchive,
+                _ => ArchiveFormat.Docker,
+            };
+            using ImageStore store = StoreCommands.OpenStore(parse);
+            IReadOnlyList<ImageToWrite> selected = store.ImagesToSave(parse.GetValue(images)!, archiveFormat);
+            var options = new ArchiveWriterOptions { Format = archiveFormat, TempDirectory = store.Root is { } root ? Path.Combine(root, "tmp") : null };
+            if (parse.GetValue(output) is { } path)
+            {
+                ArchiveWriter.WriteFile(selected, path, options);
+                return 0;
+            }
+
+            if (RefuseTerminal(console))
+            {
+                return 1;
+            }
+
+            using Stream stdout = console.OpenBinaryOutput();
+            ArchiveWriter.Write(selected, stdout, options);
+            return 0;
+        }));
+        return save;
+    }
+
+    private static bool RefuseTerminal(CliConsole console)
+    {
+        if (console.BinaryOut is null && !Console.IsOutputRedirected)
+        {
+            console.Error.WriteLine("cowardly refusing to save to a terminal. Use the -o flag or redirect");
+            return true;
+        }
+
+        return false;
+    }
+
+    private static StoreContainer Find(ImageStore store, string name)
+    {
+        try
+        {
+            return store.GetContainer(name);
+        }
+        catch (NotFoundException)
+        {
+            throw new NotFoundException(name, $"No such container: {name}");
+        }
+    }
+}
