@@ -7,8 +7,9 @@ using Xunit;
 namespace ImageFormat.Tests.Store;
 
 /// <summary>
-/// Kills the CLI at random moments during load, tag and rmi, then reopens the store: it must open, pass the
-/// consistency check, and show each command either fully done or not done at all (and done when it finished).
+/// Kills the CLI at random moments during load, tag, rmi, create and commit, then reopens the store: it must
+/// open, pass the consistency check, and show each command either fully done or not done at all (and done when
+/// it finished).
 /// </summary>
 public class CrashTests
 {
@@ -79,6 +80,93 @@ public class CrashTests
 
         killed.Should().BeGreaterThan(10, "the kills must land while commands run");
         finished.Should().BeGreaterThan(10);
+    }
+
+    [Fact]
+    public void Killing_the_cli_during_create_and_commit_leaves_no_half_container_or_image()
+    {
+        string cli = Path.Combine(AppContext.BaseDirectory, "imagefmt.dll");
+        using var temp = new TempDirectory();
+        string root = temp.Combine("store");
+        using (ImageStore store = ImageStore.Open(root))
+        {
+            store.Load(RepoPaths.Sample("hello.tar"));
+        }
+
+        var random = new Random(11);
+        int killed = 0;
+        int finished = 0;
+        for (int trial = 0; trial < 40; trial++)
+        {
+            Dictionary<string, string> tagsBefore;
+            List<string> containersBefore;
+            string[] args;
+            using (ImageStore store = ImageStore.Open(root))
+            {
+                tagsBefore = Snapshot(store);
+                containersBefore = store.Containers.Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
+                if (containersBefore.Count == 0 || random.Next(2) == 0)
+                {
+                    args = ["create", "--name", $"c{trial}", "hello:latest"];
+                }
+                else
+                {
+                    StoreContainer container = store.GetContainer(containersBefore[random.Next(containersBefore.Count)]);
+                    File.WriteAllText(Path.Combine(container.RootFsPath!, $"change-{trial}"), $"trial {trial}\n");
+                    args = ["commit", "-m", $"trial {trial}", container.Name, $"crash/c:v{trial}"];
+                }
+            }
+
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (string a in new[] { cli, "--root", root }.Concat(args))
+            {
+                start.ArgumentList.Add(a);
+            }
+
+            using Process process = Process.Start(start)!;
+            bool exited = process.WaitForExit(random.Next(40, 600));
+            if (!exited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+                killed++;
+            }
+            else
+            {
+                finished++;
+            }
+
+            using (ImageStore store = ImageStore.Open(root))
+            {
+                string what = $"trial {trial}: {string.Join(' ', args)}";
+                store.Check().Should().BeEmpty(what);
+                Dictionary<string, string> tagsAfter = Snapshot(store);
+                List<string> containersAfter = store.Containers.Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
+                bool applied;
+                bool unchanged;
+                if (args[0] == "create")
+                {
+                    string name = args[2];
+                    applied = store.Containers.FirstOrDefault(c => c.Name == name) is { } created
+                        && File.ReadAllText(Path.Combine(created.RootFsPath!, "greeting")) == "second layer\n";
+                    unchanged = containersAfter.SequenceEqual(containersBefore);
+                }
+                else
+                {
+                    applied = tagsAfter.ContainsKey(args[^1]);
+                    unchanged = tagsAfter.Count == tagsBefore.Count && tagsAfter.All(p => tagsBefore.TryGetValue(p.Key, out string? v) && v == p.Value);
+                }
+
+                (applied || unchanged).Should().BeTrue($"{what} was half done");
+                if (exited && process.ExitCode == 0)
+                {
+                    applied.Should().BeTrue($"{what} finished but is not in effect");
+                }
+            }
+        }
+
+        killed.Should().BeGreaterThan(5, "the kills must land while commands run");
+        finished.Should().BeGreaterThan(5);
     }
 
     private static Dictionary<string, string> Snapshot(string root)
