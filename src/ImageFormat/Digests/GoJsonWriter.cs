@@ -118,4 +118,27 @@ internal sealed class GoJsonWriter
                 break;
         }
     }
+
+    /// <summary>Go's <c>[]string</c>: <c>null</c> when nil, else an array of strings.</summary>
+    public void StringArray(IReadOnlyList<string>? values)
+    {
+        if (values is null)
+        {
+            Null();
+            return;
+        }
+
+        Byte((byte)'[');
+        for (int i = 0; i < values.Count; i++)
+        {
+            if (i > 0)
+            {
+                Byte((byte)',');
+            }
+
+            String(values[i]);
+        }
+
+        Byte((byte)']');
+    }
 }

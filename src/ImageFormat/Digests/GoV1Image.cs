@@ -584,27 +584,7 @@ internal static class GoDecode
         return current;
     }
 
-    public static void WriteSlice(GoJsonWriter w, List<string>? list)
-    {
-        if (list is null)
-        {
-            w.Null();
-            return;
-        }
-
-        w.Byte((byte)'[');
-        for (int i = 0; i < list.Count; i++)
-        {
-            if (i > 0)
-            {
-                w.Byte((byte)',');
-            }
-
-            w.String(list[i]);
-        }
-
-        w.Byte((byte)']');
-    }
+    public static void WriteSlice(GoJsonWriter w, List<string>? list) => w.StringArray(list);
 
     public static void WriteEmptyStructMap(GoJsonWriter w, SortedDictionary<string, string> map)
     {

@@ -292,27 +292,7 @@ internal sealed class DockerRunConfig
     }
 
     /// <summary>Go's <c>[]string</c>: <c>null</c> when nil.</summary>
-    internal static void WriteList(GoJsonWriter w, IReadOnlyList<string>? values)
-    {
-        if (values is null)
-        {
-            w.Null();
-            return;
-        }
-
-        w.Byte((byte)'[');
-        for (int i = 0; i < values.Count; i++)
-        {
-            if (i > 0)
-            {
-                w.Byte((byte)',');
-            }
-
-            w.String(values[i]);
-        }
-
-        w.Byte((byte)']');
-    }
+    internal static void WriteList(GoJsonWriter w, IReadOnlyList<string>? values) => w.StringArray(values);
 
     private static void WriteSet(GoJsonWriter w, SortedSet<string>? keys)
     {
