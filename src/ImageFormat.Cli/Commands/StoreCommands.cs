@@ -43,7 +43,7 @@ internal static class StoreCommands
         {
             console.Error.WriteLine($"Error response from daemon: {e.Reason}");
         }
-        catch (ImageFormatException e) when (e.Code is ErrorCodes.NotFound or ErrorCodes.Conflict or ErrorCodes.InvalidArchive or ErrorCodes.DigestMismatch or ErrorCodes.StoreInvalidChange)
+        catch (ImageFormatException e) when (e.Code is ErrorCodes.NotFound or ErrorCodes.Conflict or ErrorCodes.InvalidArchive or ErrorCodes.DigestMismatch or ErrorCodes.StoreInvalidChange or ErrorCodes.StoreInvalidName)
         {
             console.Error.WriteLine($"Error response from daemon: {e.Message}");
         }

@@ -56,4 +56,7 @@ public static class ErrorCodes
 
     /// <summary>A <c>commit</c> or <c>import</c> change (<c>-c</c>) is not a Dockerfile instruction Docker accepts there, or is malformed.</summary>
     public const string StoreInvalidChange = "IMGFMT0042";
+
+    /// <summary>A container name does not match Docker's pattern <c>[a-zA-Z0-9][a-zA-Z0-9_.-]+</c>.</summary>
+    public const string StoreInvalidName = "IMGFMT0043";
 }

@@ -21,15 +21,14 @@ public sealed partial class ImageStore
     /// <returns>The container.</returns>
     /// <exception cref="NotFoundException">No such image.</exception>
     /// <exception cref="ConflictException">The name is in use.</exception>
-    /// <exception cref="ArgumentException">The name is not a valid container name.</exception>
-    /// <exception cref="ImageFormatException">A layer cannot be unpacked.</exception>
+    /// <exception cref="ImageFormatException">The name is not a valid container name (<see cref="ErrorCodes.StoreInvalidName"/>), or a layer cannot be unpacked.</exception>
     /// <exception cref="IOException">The root file system cannot be written.</exception>
     public StoreContainer AddContainer(string image, string? name = null, bool running = false, IReadOnlyList<string>? command = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         if (name is not null && !ContainerName().IsMatch(name))
         {
-            throw new ArgumentException($"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", nameof(name));
+            throw new ImageFormatException(ErrorCodes.StoreInvalidName, $"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         }
 
         string id = NewContainerId();
