@@ -128,7 +128,17 @@ public sealed class MergedTree
     public MergedEntry? Resolve(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var pending = new LinkedList<string>(path.Split('/'));
+        return Lookup(ResolveParts(path.Split('/'), followFinal: true, null, path))?.Entry;
+    }
+
+    /// <summary>
+    /// Resolves path components through the symbolic links already in the tree, as extraction resolves them on
+    /// disk: the tree's root is the root (<c>..</c> stops there, absolute targets start there), and below a
+    /// component that does not exist the rest is taken as written.
+    /// </summary>
+    private List<string> ResolveParts(IEnumerable<string> parts, bool followFinal, string? layer, string entry)
+    {
+        var pending = new LinkedList<string>(parts);
         var resolved = new List<string>();
         int hops = 0;
         while (pending.First is { } first)
@@ -151,11 +161,11 @@ public sealed class MergedTree
             }
 
             resolved.Add(part);
-            if (Lookup(resolved)?.Entry is { Type: TarEntryType.SymbolicLink } link)
+            if ((followFinal || pending.Count > 0) && Lookup(resolved)?.Entry is { Type: TarEntryType.SymbolicLink } link)
             {
                 if (++hops > _limits.MaxLinkHops)
                 {
-                    throw new InvalidLayerException(ErrorCodes.UnsafePath, null, path, $"more than {_limits.MaxLinkHops} symbolic links to follow");
+                    throw new InvalidLayerException(ErrorCodes.UnsafePath, layer, entry, $"more than {_limits.MaxLinkHops} symbolic links to follow");
                 }
 
                 resolved.RemoveAt(resolved.Count - 1);
@@ -172,7 +182,7 @@ public sealed class MergedTree
             }
         }
 
-        return Lookup(resolved)?.Entry;
+        return resolved;
     }
 
     /// <summary>
@@ -265,7 +275,15 @@ public sealed class MergedTree
     private void AddEntry(TarEntryHeader entry, MergedLayerSummary summary)
     {
         List<string> parts = LayerPath.Split(entry.Name, _currentLabel, entry.Name);
-        switch (LayerPath.Classify(parts, _currentLabel, entry.Name, out string? target))
+        WhiteoutKind kind = LayerPath.Classify(parts, _currentLabel, entry.Name, out string? target);
+
+        // Where extraction writes through a symbolic link planted earlier, the tree must show the entry there too.
+        if (parts.Count > 1)
+        {
+            parts = ResolveParts(parts, followFinal: false, _currentLabel, entry.Name);
+        }
+
+        switch (kind)
         {
             case WhiteoutKind.Meta:
                 return;
@@ -307,7 +325,7 @@ public sealed class MergedTree
         int contentLayer = _currentLayer;
         if (entry.Type == TarEntryType.HardLink)
         {
-            List<string> linkParts = LayerPath.Split(entry.LinkName, _currentLabel, entry.Name);
+            List<string> linkParts = ResolveParts(LayerPath.Split(entry.LinkName, _currentLabel, entry.Name), followFinal: false, _currentLabel, entry.Name);
             MergedEntry? linked = Lookup(linkParts)?.Entry;
             if (linked is null or { Type: TarEntryType.Directory })
             {
