@@ -136,58 +136,31 @@ internal sealed class GoV1Image
             members.Add((key, w.ToArray()));
         }
 
-        if (Id.Length > 0)
+        // Go's omitempty on a string field: an empty string is left out.
+        void AddString(string key, string value)
         {
-            Add("id", w => w.String(Id));
+            if (value.Length > 0)
+            {
+                Add(key, w => w.String(value));
+            }
         }
 
-        if (Parent.Length > 0)
-        {
-            Add("parent", w => w.String(Parent));
-        }
-
-        if (Comment.Length > 0)
-        {
-            Add("comment", w => w.String(Comment));
-        }
-
+        AddString("id", Id);
+        AddString("parent", Parent);
+        AddString("comment", Comment);
         Add("created", w => w.String(Created));
-        if (Container.Length > 0)
-        {
-            Add("container", w => w.String(Container));
-        }
-
+        AddString("container", Container);
         Add("container_config", ContainerConfig.Write);
-        if (DockerVersion.Length > 0)
-        {
-            Add("docker_version", w => w.String(DockerVersion));
-        }
-
-        if (Author.Length > 0)
-        {
-            Add("author", w => w.String(Author));
-        }
-
+        AddString("docker_version", DockerVersion);
+        AddString("author", Author);
         if (Config is not null)
         {
             Add("config", Config.Write);
         }
 
-        if (Architecture.Length > 0)
-        {
-            Add("architecture", w => w.String(Architecture));
-        }
-
-        if (Variant.Length > 0)
-        {
-            Add("variant", w => w.String(Variant));
-        }
-
-        if (Os.Length > 0)
-        {
-            Add("os", w => w.String(Os));
-        }
-
+        AddString("architecture", Architecture);
+        AddString("variant", Variant);
+        AddString("os", Os);
         if (Size != 0)
         {
             Add("Size", w => w.Number(Size));
