@@ -37,26 +37,16 @@ public class CrashTests
                 _ => ["rmi", before.Count > 0 ? before.Keys.ElementAt(random.Next(before.Count)) : "hello:latest"],
             };
 
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (string a in new[] { cli, "--root", root }.Concat(args))
-            {
-                start.ArgumentList.Add(a);
-            }
-
-            using Process process = Process.Start(start)!;
-            bool exited = process.WaitForExit(random.Next(40, 400));
-            if (!exited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit();
-                killed++;
-            }
-            else
+            (bool exited, int exitCode) = RunKillingAtRandom(cli, root, args, random.Next(40, 400));
+            if (exited)
             {
                 finished++;
             }
+            else
+            {
+                killed++;
+            }
 
-            int exitCode = process.ExitCode;
             Dictionary<string, string> after;
             using (ImageStore store = ImageStore.Open(root))
             {
@@ -117,23 +107,14 @@ public class CrashTests
                 }
             }
 
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (string a in new[] { cli, "--root", root }.Concat(args))
+            (bool exited, int exitCode) = RunKillingAtRandom(cli, root, args, random.Next(40, 600));
+            if (exited)
             {
-                start.ArgumentList.Add(a);
-            }
-
-            using Process process = Process.Start(start)!;
-            bool exited = process.WaitForExit(random.Next(40, 600));
-            if (!exited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit();
-                killed++;
+                finished++;
             }
             else
             {
-                finished++;
+                killed++;
             }
 
             using (ImageStore store = ImageStore.Open(root))
@@ -158,7 +139,7 @@ public class CrashTests
                 }
 
                 (applied || unchanged).Should().BeTrue($"{what} was half done");
-                if (exited && process.ExitCode == 0)
+                if (exited && exitCode == 0)
                 {
                     applied.Should().BeTrue($"{what} finished but is not in effect");
                 }
@@ -167,6 +148,26 @@ public class CrashTests
 
         killed.Should().BeGreaterThan(5, "the kills must land while commands run");
         finished.Should().BeGreaterThan(5);
+    }
+
+    /// <summary>Runs the CLI on the store and kills it (with its children) if it is still running after the given time.</summary>
+    private static (bool Exited, int ExitCode) RunKillingAtRandom(string cli, string root, string[] args, int milliseconds)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { cli, "--root", root }.Concat(args))
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using Process process = Process.Start(start)!;
+        bool exited = process.WaitForExit(milliseconds);
+        if (!exited)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+
+        return (exited, process.ExitCode);
     }
 
     private static Dictionary<string, string> Snapshot(string root)
