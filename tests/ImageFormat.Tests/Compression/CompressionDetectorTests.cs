@@ -68,7 +68,7 @@ public class CompressionDetectorTests
     [Fact]
     public void Detecting_a_stream_that_cannot_seek_is_a_caller_error()
     {
-        Action act = () => CompressionDetector.Detect(new PipeStream([0x1f, 0x8b, 0x08]));
+        Action act = () => CompressionDetector.Detect(new TrickleStream([0x1f, 0x8b, 0x08], maxPerRead: int.MaxValue));
         act.Should().Throw<ArgumentException>().WithParameterName("stream");
     }
 }

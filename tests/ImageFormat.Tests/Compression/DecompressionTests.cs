@@ -49,7 +49,7 @@ public class DecompressionTests
     public void Decompresses_from_a_stream_that_cannot_seek(CompressionFormat format)
     {
         byte[] compressed = CompressWithCli(format, Payload);
-        using Stream stream = Decompression.OpenDetected(new PipeStream(compressed, maxChunk: 1000), ImageFormatLimits.Default, leaveOpen: false, out CompressionFormat detected);
+        using Stream stream = Decompression.OpenDetected(new TrickleStream(compressed, maxPerRead: 1000), ImageFormatLimits.Default, leaveOpen: false, out CompressionFormat detected);
         detected.Should().Be(format);
         ReadAll(stream).Should().Equal(Payload);
     }
@@ -78,7 +78,7 @@ public class DecompressionTests
     public void Multi_member_gzip_with_an_empty_member_and_small_reads_decompresses()
     {
         byte[] compressed = [.. CompressionCli.Gzip(Payload[..1000]), .. CompressionCli.Gzip([]), .. CompressionCli.Gzip(Payload[1000..])];
-        using Stream stream = Decompression.Open(new PipeStream(compressed, maxChunk: 7), CompressionFormat.Gzip, ImageFormatLimits.Default, leaveOpen: false);
+        using Stream stream = Decompression.Open(new TrickleStream(compressed, maxPerRead: 7), CompressionFormat.Gzip, ImageFormatLimits.Default, leaveOpen: false);
         using var copy = new MemoryStream();
         byte[] buffer = new byte[333];
         int read;
@@ -274,7 +274,7 @@ public class DecompressionTests
     public void Uncompressed_pipe_input_is_replayed_from_its_first_byte()
     {
         byte[] tar = File.ReadAllBytes(RepoPaths.Sample("hello.tar"));
-        using Stream stream = Decompression.OpenDetected(new PipeStream(tar, maxChunk: 2), ImageFormatLimits.Default, leaveOpen: false, out CompressionFormat format);
+        using Stream stream = Decompression.OpenDetected(new TrickleStream(tar, maxPerRead: 2), ImageFormatLimits.Default, leaveOpen: false, out CompressionFormat format);
         format.Should().Be(CompressionFormat.None);
         ReadAll(stream).Should().Equal(tar);
     }

@@ -1,5 +1,6 @@
 using FluentAssertions;
 using ImageFormat.Compression;
+using ImageFormat.Tests.TestSupport;
 using Xunit;
 
 namespace ImageFormat.Tests.Compression;
@@ -11,7 +12,7 @@ public class PeekableStreamTests
     [Fact]
     public void Peeked_bytes_are_replayed_by_the_following_reads()
     {
-        using var peekable = new PeekableStream(new PipeStream(Data, maxChunk: 3));
+        using var peekable = new PeekableStream(new TrickleStream(Data, maxPerRead: 3));
         peekable.Peek(6).ToArray().Should().Equal(0, 1, 2, 3, 4, 5);
         peekable.Position.Should().Be(0);
         ReadAll(peekable).Should().Equal(Data);
@@ -21,7 +22,7 @@ public class PeekableStreamTests
     [Fact]
     public void Peek_returns_fewer_bytes_only_at_the_end()
     {
-        using var peekable = new PeekableStream(new PipeStream([1, 2, 3], maxChunk: 1));
+        using var peekable = new PeekableStream(new TrickleStream([1, 2, 3], maxPerRead: 1));
         peekable.Peek(10).ToArray().Should().Equal(1, 2, 3);
         ReadAll(peekable).Should().Equal(1, 2, 3);
     }
@@ -29,7 +30,7 @@ public class PeekableStreamTests
     [Fact]
     public void Peek_after_a_partial_read_looks_at_the_next_unread_bytes()
     {
-        using var peekable = new PeekableStream(new PipeStream(Data, maxChunk: 7));
+        using var peekable = new PeekableStream(new TrickleStream(Data, maxPerRead: 7));
         byte[] first = new byte[4];
         peekable.ReadExactly(first);
         peekable.Peek(2).ToArray().Should().Equal(4, 5);
@@ -40,7 +41,7 @@ public class PeekableStreamTests
     [Fact]
     public async Task Async_peek_and_read_replay_the_same_bytes()
     {
-        await using var peekable = new PeekableStream(new PipeStream(Data, maxChunk: 5));
+        await using var peekable = new PeekableStream(new TrickleStream(Data, maxPerRead: 5));
         ReadOnlyMemory<byte> head = await peekable.PeekAsync(8, TestContext.Current.CancellationToken);
         head.ToArray().Should().Equal(Data[..8]);
         using var copy = new MemoryStream();

@@ -1,5 +1,6 @@
 using FluentAssertions;
 using ImageFormat.Digests;
+using ImageFormat.Tests.TestSupport;
 using Xunit;
 
 namespace ImageFormat.Tests.Digests;

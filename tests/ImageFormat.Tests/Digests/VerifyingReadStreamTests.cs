@@ -1,6 +1,7 @@
 using FluentAssertions;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Tests.TestSupport;
 using Xunit;
 
 namespace ImageFormat.Tests.Digests;

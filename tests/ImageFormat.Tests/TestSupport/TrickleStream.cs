@@ -1,6 +1,9 @@
-namespace ImageFormat.Tests.Digests;
+namespace ImageFormat.Tests.TestSupport;
 
-/// <summary>A non-seekable stream over fixed bytes that returns at most a few bytes per read and records disposal.</summary>
+/// <summary>
+/// A non-seekable stream over fixed bytes, like standard input or a pipe: it returns at most
+/// <c>maxPerRead</c> bytes per read (its async reads yield first) and records disposal.
+/// </summary>
 internal sealed class TrickleStream(byte[] data, int maxPerRead = 3) : Stream
 {
     private int _position;
