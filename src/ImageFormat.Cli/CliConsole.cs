@@ -47,9 +47,21 @@ public sealed record CliConsole(TextReader In, TextWriter Out, TextWriter Error,
     public static Stream OpenInput(string path) =>
         path == "-" ? Console.OpenStandardInput() : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
 
+    /// <summary>Exit code of a command that succeeded.</summary>
+    public const int ExitSuccess = 0;
+
+    /// <summary>Exit code of a command that failed: bad or hostile input, a limit, a digest mismatch, a missing file.</summary>
+    public const int ExitFailure = 1;
+
+    /// <summary>Exit code of a command line that is not valid (unknown option, bad <c>--limit</c>, conflicting options).</summary>
+    public const int ExitUsage = 2;
+
+    /// <summary>Exit code of an unexpected failure (a bug), reported in one line instead of a stack trace.</summary>
+    public const int ExitInternal = 70;
+
     /// <summary>
-    /// Runs a command body, turning the library's typed errors and I/O failures into <c>Error: ...</c> on
-    /// standard error and exit code 1.
+    /// Runs a command body, turning every failure into one <c>Error: IMGFMTnnnn: ...</c> line on standard error
+    /// and its exit code (see <see cref="Describe"/>).
     /// </summary>
     /// <param name="body">The command.</param>
     /// <returns>The exit code.</returns>
@@ -60,15 +72,44 @@ public sealed record CliConsole(TextReader In, TextWriter Out, TextWriter Error,
         {
             return body();
         }
-        catch (ImageFormatException e)
+        catch (Exception e)
         {
-            Error.WriteLine($"Error: {e.Message}");
-            return 1;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Error.WriteLine($"Error: {e.Message}");
-            return 1;
+            (string line, int exit) = Describe(e);
+            Error.WriteLine(line);
+            return exit;
         }
     }
+
+    /// <summary>Prints <c>Error: CODE: message</c> for a failure the CLI itself detects, and returns the exit code.</summary>
+    /// <param name="code">A code from <see cref="ErrorCodes"/>.</param>
+    /// <param name="message">What is wrong.</param>
+    /// <param name="exit">The exit code.</param>
+    /// <returns><paramref name="exit"/>.</returns>
+    public int Fail(string code, string message, int exit = ExitFailure)
+    {
+        Error.WriteLine($"Error: {code}: {message}");
+        return exit;
+    }
+
+    /// <summary>
+    /// The one line and exit code for a failure: the library's typed errors carry their own code (exit 1); I/O
+    /// failures are <see cref="ErrorCodes.IoFailure"/> (exit 1); invalid arguments <see cref="ErrorCodes.InvalidArgument"/>
+    /// (exit 2); anything else is a bug, <see cref="ErrorCodes.InternalError"/> (exit 70). Never a stack trace.
+    /// </summary>
+    /// <param name="e">The failure.</param>
+    /// <returns>The line to print and the exit code.</returns>
+    public static (string Line, int Exit) Describe(Exception e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e switch
+        {
+            ImageFormatException f => ($"Error: {f.Code}: {OneLine(f.Message)}", ExitFailure),
+            IOException or UnauthorizedAccessException => ($"Error: {ErrorCodes.IoFailure}: {OneLine(e.Message)}", ExitFailure),
+            ArgumentException or NotSupportedException => ($"Error: {ErrorCodes.InvalidArgument}: {OneLine(e.Message)}", ExitUsage),
+            _ => ($"Error: {ErrorCodes.InternalError}: internal error ({e.GetType().Name}): {OneLine(e.Message)}", ExitInternal),
+        };
+    }
+
+    // Messages quote input (entry names, tags); a line break in one must not start a line of its own.
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 }

@@ -3,7 +3,12 @@ using ImageFormat.Cli.Commands;
 
 namespace ImageFormat.Cli;
 
-/// <summary>The <c>imagefmt</c> entry point: builds the command tree and runs it.</summary>
+/// <summary>
+/// The <c>imagefmt</c> entry point: builds the command tree and runs it. Exit codes: 0 success; 1 failure (bad or
+/// hostile input, a limit reached, a digest mismatch, a missing file, <c>archive verify</c> finding an error); 2 an
+/// invalid command line; 70 an unexpected internal error. Every failure is one <c>Error: ...</c> line on standard
+/// error carrying an <c>IMGFMTnnnn</c> code, except the store's Docker texts, kept exactly as Docker prints them.
+/// </summary>
 public static class Program
 {
     /// <summary>Runs the tool.</summary>
@@ -39,9 +44,31 @@ public static class Program
         ArgumentNullException.ThrowIfNull(console);
         TextWriter stdout = console.Out;
         TextWriter stderr = console.Error;
-        RootCommand root = BuildRoot(console);
-        ParseResult parse = root.Parse(args);
-        return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+        try
+        {
+            RootCommand root = BuildRoot(console);
+            ParseResult parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                foreach (System.CommandLine.Parsing.ParseError error in parse.Errors)
+                {
+                    console.Fail(Errors.ErrorCodes.InvalidArgument, error.Message, CliConsole.ExitUsage);
+                }
+
+                stderr.WriteLine("Run 'imagefmt --help' (or COMMAND --help) for usage.");
+                return CliConsole.ExitUsage;
+            }
+
+            // Commands report their own failures; this catches what escapes them, so that no input ever ends in a
+            // stack trace.
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            (string line, int exit) = CliConsole.Describe(e);
+            stderr.WriteLine(line);
+            return exit;
+        }
     }
 
     private static RootCommand BuildRoot(CliConsole console)
@@ -50,6 +77,7 @@ public static class Program
         root.Subcommands.Add(DigestCommand.Create(console));
         root.Subcommands.Add(ArchiveCommands.Create(console));
         root.Options.Add(StoreCommands.RootOption);
+        root.Options.Add(LimitOptions.Option);
         foreach (Command command in StoreCommands.Create(console))
         {
             root.Subcommands.Add(command);

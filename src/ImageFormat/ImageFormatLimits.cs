@@ -3,8 +3,21 @@ namespace ImageFormat;
 /// <summary>
 /// Safety limits applied to untrusted input. Every reader takes an instance; <see cref="Default"/> holds values
 /// that no legitimate image comes near. Exceeding a limit throws <see cref="Errors.LimitExceededException"/>
-/// naming the limit by its property name.
+/// naming the limit by its property name; <c>imagefmt --limit NAME=VALUE</c> changes any of them.
 /// </summary>
+/// <remarks>
+/// <para>Work and disk space are bounded in proportion to the input. Everything that expands bytes (a
+/// decompressor, the holes of a sparse tar entry) may produce at most
+/// <c>max(<see cref="ExpansionAllowanceBytes"/>, <see cref="MaxExpansionRatio"/> × input bytes read)</c> per
+/// stream, where the input bytes are the compressed bytes actually consumed (for sparse holes, the tar bytes
+/// read so far). Real layers compress 2:1 to 10:1, and gzip cannot exceed about 1032:1 even on zeros (deflate
+/// emits at least one bit per 258-byte match), so the default ratio of 1100 never stops a gzip stream and leaves
+/// real zstd or bzip2 layers a hundredfold margin; zstd and bzip2 reach 10,000:1 to 1,000,000:1 on zeros, which
+/// is what a bomb is made of. A 3 MB bomb therefore costs at most 3.3 GB per stream instead of filling the disk.
+/// The absolute caps (<see cref="MaxDecompressedBytes"/>, <see cref="MaxSpoolBytes"/>,
+/// <see cref="MaxLoadLayerBytes"/>, <see cref="MaxSparseEntryBytes"/>, <see cref="MaxSparseLayerBytes"/>)
+/// apply on top, for callers who want a hard ceiling on disk use.</para>
+/// </remarks>
 public sealed record ImageFormatLimits
 {
     /// <summary>The defaults: generous for real images, small enough to stop resource exhaustion.</summary>
@@ -31,8 +44,73 @@ public sealed record ImageFormatLimits
     /// <summary>Largest zstd window accepted, as a power of two: 2^27 (128 MiB), the zstd CLI's default cap.</summary>
     public int MaxZstdWindowLog { get; init; } = 27;
 
-    /// <summary>Most bytes one decompressed stream may produce: 1 TiB. Stops decompression bombs.</summary>
+    /// <summary>
+    /// Most bytes one decompressed stream (one layer, or a whole compressed archive) may produce, whatever its
+    /// input: 1 TiB. A hard ceiling; <see cref="MaxExpansionRatio"/> is what stops a small bomb.
+    /// </summary>
     public long MaxDecompressedBytes { get; init; } = 1L << 40;
+
+    /// <summary>
+    /// Most bytes a stream may expand to per input byte read: 1100. Applies to every decompressed stream (each
+    /// layer, a compressed archive before it is spooled) against the compressed bytes consumed, and to the holes
+    /// of sparse tar entries against the tar bytes read, always with <see cref="ExpansionAllowanceBytes"/> as a
+    /// floor. 1100 lies just above gzip's theoretical maximum (about 1032:1), a hundred times above real layers
+    /// (2:1 to 10:1), and far below what zstd or bzip2 reach on zeros (over 10,000:1), which is how bombs are made.
+    /// 0 turns the ratio off (then only the absolute caps apply).
+    /// </summary>
+    public int MaxExpansionRatio { get; init; } = 1100;
+
+    /// <summary>
+    /// How many bytes any stream may expand to regardless of <see cref="MaxExpansionRatio"/>: 128 MiB, so a tiny
+    /// but legitimately very compressible layer (a few files of zeros) still reads. At most
+    /// <see cref="MaxLayerCount"/> streams share an image, so the floor bounds a bomb made of many small layers too.
+    /// </summary>
+    public long ExpansionAllowanceBytes { get; init; } = 128L * 1024 * 1024;
+
+    /// <summary>
+    /// Largest real (expanded) size of one sparse tar entry: 64 GiB. Docker, BuildKit and Go's
+    /// <c>archive/tar</c> never write sparse entries (a sparse file is stored as real zeros), so sparse entries come
+    /// from GNU tar or hand-made layers; the cap stops one header claiming terabytes of holes.
+    /// </summary>
+    public long MaxSparseEntryBytes { get; init; } = 64L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest total real size of the sparse entries of one tar (one layer or one archive): 256 GiB. The holes are
+    /// also bounded by <see cref="MaxExpansionRatio"/> against the tar bytes read.
+    /// </summary>
+    public long MaxSparseLayerBytes { get; init; } = 256L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Most bytes written to the spool file when a compressed archive or standard input is opened: 1 TiB (the
+    /// largest real multi-image archives are hundreds of GB). Compressed input is also bounded by
+    /// <see cref="MaxExpansionRatio"/>; uncompressed standard input spools one byte per byte received.
+    /// </summary>
+    public long MaxSpoolBytes { get; init; } = 1L << 40;
+
+    /// <summary>
+    /// Most bytes <c>load</c> (and <c>import</c>, <c>commit</c>) writes into the store for one layer's
+    /// uncompressed tar: 1 TiB (real layers reach tens of GB). A compressed layer is also bounded by
+    /// <see cref="MaxExpansionRatio"/> while it is decompressed.
+    /// </summary>
+    public long MaxLoadLayerBytes { get; init; } = 1L << 40;
+
+    /// <summary>
+    /// The most bytes a stream that has read <paramref name="inputBytes"/> may have produced:
+    /// <c>max(<see cref="ExpansionAllowanceBytes"/>, <see cref="MaxExpansionRatio"/> × inputBytes)</c>, or
+    /// <see cref="long.MaxValue"/> when the ratio is 0.
+    /// </summary>
+    /// <param name="inputBytes">The input bytes read so far.</param>
+    /// <returns>The budget in bytes.</returns>
+    public long ExpansionBudget(long inputBytes)
+    {
+        if (MaxExpansionRatio <= 0)
+        {
+            return long.MaxValue;
+        }
+
+        long scaled = inputBytes > long.MaxValue / MaxExpansionRatio ? long.MaxValue : inputBytes * MaxExpansionRatio;
+        return Math.Max(ExpansionAllowanceBytes, scaled);
+    }
 
     /// <summary>Most entries one tar archive or layer may hold: 10 million.</summary>
     public long MaxTarEntries { get; init; } = 10_000_000;

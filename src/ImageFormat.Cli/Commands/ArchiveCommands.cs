@@ -36,22 +36,26 @@ internal static class ArchiveCommands
         Arity = ArgumentArity.ZeroOrOne,
     };
 
-    /// <summary>Opens what the user named: <c>-</c> (stdin), <c>oci:DIR</c>, a directory or a file.</summary>
-    internal static ImageArchive Open(string location)
+    /// <summary>
+    /// Opens what the user named: <c>-</c> (stdin), <c>oci:DIR</c>, a directory or a file, with the limits the
+    /// command line set (<c>--limit</c>).
+    /// </summary>
+    internal static ImageArchive Open(string location, ParseResult parse)
     {
+        var options = new ImageArchiveOptions { Limits = LimitOptions.From(parse) };
         if (location == "-")
         {
-            return ImageArchive.OpenStream(Console.OpenStandardInput(), leaveOpen: false);
+            return ImageArchive.OpenStream(Console.OpenStandardInput(), leaveOpen: false, options);
         }
 
         if (location.StartsWith("oci:", StringComparison.Ordinal))
         {
             string directory = location["oci:".Length..];
             int colon = directory.LastIndexOf(':');
-            return ImageArchive.OpenLayout(colon > 0 && !Directory.Exists(directory) ? directory[..colon] : directory);
+            return ImageArchive.OpenLayout(colon > 0 && !Directory.Exists(directory) ? directory[..colon] : directory, options);
         }
 
-        return ImageArchive.OpenFile(location);
+        return ImageArchive.OpenFile(location, options);
     }
 
     private static Command List(CliConsole console)
@@ -62,7 +66,7 @@ internal static class ArchiveCommands
         var command = new Command("ls", "List the images in an archive: ID, tags, platform, layer count and stored size.") { file, format };
         command.SetAction(parse => console.Guard(() =>
         {
-            using ImageArchive archive = Open(parse.GetValue(file)!);
+            using ImageArchive archive = Open(parse.GetValue(file)!, parse);
             if (parse.GetValue(format) == "json")
             {
                 WriteJson(console, writer =>
@@ -109,7 +113,7 @@ internal static class ArchiveCommands
         var command = new Command("inspect", "Print an image's details in the JSON shape `docker image inspect` prints.") { file, image };
         command.SetAction(parse => console.Guard(() =>
         {
-            using ImageArchive archive = Open(parse.GetValue(file)!);
+            using ImageArchive archive = Open(parse.GetValue(file)!, parse);
             ArchiveImage found = archive.FindImage(parse.GetValue(image));
             console.Out.Write(DockerInspect.Format([found]));
             console.Out.WriteLine();
@@ -125,7 +129,7 @@ internal static class ArchiveCommands
         var command = new Command(name, description) { file, image };
         command.SetAction(parse => console.Guard(() =>
         {
-            using ImageArchive archive = Open(parse.GetValue(file)!);
+            using ImageArchive archive = Open(parse.GetValue(file)!, parse);
             ArchiveImage found = archive.FindImage(parse.GetValue(image));
             ReadOnlyMemory<byte> bytes;
             if (name == "config")
@@ -138,8 +142,7 @@ internal static class ArchiveCommands
             }
             else
             {
-                console.Error.WriteLine($"Error: image {found.ShortId} has no stored manifest: {archive.Source} is a {Describe(archive.Dialect)} archive, which records layers in manifest.json only");
-                return 1;
+                return console.Fail(Errors.ErrorCodes.NotFound, $"image {found.ShortId} has no stored manifest: {archive.Source} is a {Describe(archive.Dialect)} archive, which records layers in manifest.json only");
             }
 
             console.Out.Flush();
@@ -159,7 +162,7 @@ internal static class ArchiveCommands
         var command = new Command("verify", "Check every digest, size, diffID, layer count and history entry; list every problem (exit 1) or confirm all holds (exit 0).") { file };
         command.SetAction(parse => console.Guard(() =>
         {
-            using ImageArchive archive = Open(parse.GetValue(file)!);
+            using ImageArchive archive = Open(parse.GetValue(file)!, parse);
             ArchiveVerification result = ArchiveVerifier.Verify(archive);
             foreach (ArchiveProblem problem in result.Problems)
             {

@@ -44,8 +44,7 @@ internal static class ConvertCommand
             string? formatName = parse.GetValue(format);
             if (layout && formatName is not (null or "oci"))
             {
-                console.Error.WriteLine($"Error: oci:DIR is an OCI layout directory; --format {formatName} writes a tar file");
-                return 1;
+                return console.Fail(Errors.ErrorCodes.InvalidArgument, $"oci:DIR is an OCI layout directory; --format {formatName} writes a tar file", CliConsole.ExitUsage);
             }
 
             CompressionFormat? compression = parse.GetValue(compress) switch
@@ -57,8 +56,7 @@ internal static class ConvertCommand
             };
             if (formatName == "legacy" && compression is CompressionFormat.Gzip or CompressionFormat.Zstd)
             {
-                console.Error.WriteLine("Error: the legacy format stores uncompressed layers; --compress must be none");
-                return 1;
+                return console.Fail(Errors.ErrorCodes.InvalidArgument, "the legacy format stores uncompressed layers; --compress must be none", CliConsole.ExitUsage);
             }
 
             var options = new ArchiveWriterOptions
@@ -72,7 +70,7 @@ internal static class ConvertCommand
                 LayerCompression = compression,
             };
 
-            using ImageArchive archive = ArchiveCommands.Open(parse.GetValue(input)!);
+            using ImageArchive archive = ArchiveCommands.Open(parse.GetValue(input)!, parse);
             string[] names = parse.GetValue(images) ?? [];
             IEnumerable<ArchiveImage> selected = names.Length == 0 ? archive.Images : names.Select(archive.FindImage);
             List<ImageToWrite> toWrite = [.. selected.Select(ImageToWrite.FromArchive)];

@@ -22,7 +22,7 @@ internal static class DigestCommand
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    console.Error.WriteLine($"Error: {file}: {e.Message}");
+                    console.Error.WriteLine($"Error: {Errors.ErrorCodes.IoFailure}: {file}: {e.Message}");
                     exit = 1;
                 }
             }

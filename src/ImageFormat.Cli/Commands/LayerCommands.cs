@@ -14,6 +14,15 @@ internal static class LayerCommands
     private static readonly string[] FilesHeader = ["MODE", "SIZE", "LAYER", "PATH"];
     private static readonly string[] LayersHeader = ["#", "DIGEST", "DIFF ID", "SIZE", "ADDED", "CHANGED", "DELETED", "WASTED", "CREATED BY"];
 
+    /// <summary>
+    /// <c>--no-verify</c> on the commands that read layer content: skip checking each layer's stored digest, size
+    /// and diffID. Verification is the default; skip it only for archives you already verified or trust.
+    /// </summary>
+    private static readonly Option<bool> NoVerify = new("--no-verify")
+    {
+        Description = "Do not check each layer's digest, size and diffID while reading it (only for archives already verified or trusted).",
+    };
+
     private static Argument<string> FileArgument() => new("FILE")
     {
         Description = "An image archive (tar, optionally compressed), '-' for standard input, or oci:DIR for an OCI layout directory.",
@@ -31,11 +40,11 @@ internal static class LayerCommands
         var image = ImageArgument();
         var format = new Option<string>("--format") { Description = "Output format: table or json.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
-        var command = new Command("files", "List an image's merged file tree from its layers, without extracting: mode, size, layer, path.") { file, image, format };
+        var command = new Command("files", "List an image's merged file tree from its layers, without extracting: mode, size, layer, path.") { file, image, format, NoVerify };
         command.SetAction(parse => console.Guard(() =>
         {
-            using ImageArchive archive = ArchiveCommands.Open(parse.GetValue(file)!);
-            MergedTree tree = MergedTree.Build(archive.FindImage(parse.GetValue(image)), archive.Options.Limits);
+            using ImageArchive archive = ArchiveCommands.Open(parse.GetValue(file)!, parse);
+            MergedTree tree = MergedTree.Build(archive.FindImage(parse.GetValue(image)), archive.Options.Limits, !parse.GetValue(NoVerify));
             if (parse.GetValue(format) == "json")
             {
                 WriteJson(console, writer =>
@@ -91,11 +100,11 @@ internal static class LayerCommands
         var file = FileArgument();
         var image = new Argument<string>("IMAGE") { Description = "A tag, repo:tag, image ID or digest." };
         var path = new Argument<string>("PATH") { Description = "The file's path inside the image (links are followed inside the image)." };
-        var command = new Command("cat", "Write one file of an image's merged tree to standard output, read straight from its layer.") { file, image, path };
+        var command = new Command("cat", "Write one file of an image's merged tree to standard output, read straight from its layer (verified: exit 1 if the layer does not match its digests, which can be after the bytes were written).") { file, image, path, NoVerify };
         command.SetAction(parse => console.Guard(() =>
         {
-            using ImageArchive archive = ArchiveCommands.Open(parse.GetValue(file)!);
-            MergedTree tree = MergedTree.Build(archive.FindImage(parse.GetValue(image)), archive.Options.Limits);
+            using ImageArchive archive = ArchiveCommands.Open(parse.GetValue(file)!, parse);
+            MergedTree tree = MergedTree.Build(archive.FindImage(parse.GetValue(image)), archive.Options.Limits, !parse.GetValue(NoVerify));
             using Stream content = tree.OpenFile(parse.GetValue(path)!);
             console.Out.Flush();
             using Stream stdout = console.OpenBinaryOutput();
@@ -111,12 +120,12 @@ internal static class LayerCommands
         var image = ImageArgument();
         var format = new Option<string>("--format") { Description = "Output format: table or json.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
-        var command = new Command("layers", "Per layer: digest, diffID, size, files added/changed/deleted, wasted bytes and the history entry that made it.") { file, image, format };
+        var command = new Command("layers", "Per layer: digest, diffID, size, files added/changed/deleted, wasted bytes and the history entry that made it.") { file, image, format, NoVerify };
         command.SetAction(parse => console.Guard(() =>
         {
-            using ImageArchive archive = ArchiveCommands.Open(parse.GetValue(file)!);
+            using ImageArchive archive = ArchiveCommands.Open(parse.GetValue(file)!, parse);
             ArchiveImage found = archive.FindImage(parse.GetValue(image));
-            MergedTree tree = MergedTree.Build(found, archive.Options.Limits);
+            MergedTree tree = MergedTree.Build(found, archive.Options.Limits, !parse.GetValue(NoVerify));
             List<HistoryEntry?> history = LayerHistory(found);
             if (parse.GetValue(format) == "json")
             {
@@ -175,13 +184,13 @@ internal static class LayerCommands
         var file = FileArgument();
         var rest = new Argument<string[]>("IMAGE-AND-DIR") { Description = "[IMAGE] DIR: the image (optional when the archive holds one) and the destination directory.", Arity = new ArgumentArity(1, 2) };
         var skip = new Option<bool>("--skip-invalid") { Description = "Skip and report unsafe or invalid entries instead of stopping." };
-        var command = new Command("extract", "Apply an image's layers in order onto a directory (whiteouts, links, modes, times, xattrs, ownership when root); nothing lands outside it.") { file, rest, skip };
+        var command = new Command("extract", "Apply an image's layers in order onto a directory (whiteouts, links, modes, times, xattrs, ownership when root); nothing lands outside it.") { file, rest, skip, NoVerify };
         command.SetAction(parse => console.Guard(() =>
         {
             string[] values = parse.GetValue(rest)!;
-            using ImageArchive archive = ArchiveCommands.Open(parse.GetValue(file)!);
+            using ImageArchive archive = ArchiveCommands.Open(parse.GetValue(file)!, parse);
             ArchiveImage found = archive.FindImage(values.Length == 2 ? values[0] : null);
-            LayerExtractResult result = LayerExtractor.ExtractImage(found, values[^1], new LayerExtractOptions { SkipInvalidEntries = parse.GetValue(skip), Limits = archive.Options.Limits });
+            LayerExtractResult result = LayerExtractor.ExtractImage(found, values[^1], new LayerExtractOptions { SkipInvalidEntries = parse.GetValue(skip), Limits = archive.Options.Limits, VerifyDigests = !parse.GetValue(NoVerify) });
             foreach (Errors.InvalidLayerException skipped in result.Skipped)
             {
                 console.Error.WriteLine($"skipped: {skipped.Message}");

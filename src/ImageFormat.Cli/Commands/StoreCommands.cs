@@ -30,9 +30,14 @@ internal static class StoreCommands
         .. ContainerCommands.Create(console),
     ];
 
-    internal static ImageStore OpenStore(ParseResult parse) => ImageStore.Open(parse.GetValue(RootOption) ?? ImageStore.DefaultRoot());
+    internal static ImageStore OpenStore(ParseResult parse) =>
+        ImageStore.Open(parse.GetValue(RootOption) ?? ImageStore.DefaultRoot(), new ImageStoreOptions { Limits = LimitOptions.From(parse) });
 
-    /// <summary>Runs a command, printing errors as the Docker client does.</summary>
+    /// <summary>
+    /// Runs a command, printing the errors Docker has a text for as the Docker client does (<c>No such image</c>,
+    /// conflicts, invalid references, changes and names: exit 1, no code, so the output stays Docker's); every other
+    /// failure is one <c>Error: IMGFMTnnnn: ...</c> line (<see cref="CliConsole.Describe"/>).
+    /// </summary>
     internal static int Run(CliConsole console, Func<int> body)
     {
         try
@@ -43,17 +48,15 @@ internal static class StoreCommands
         {
             console.Error.WriteLine($"Error response from daemon: {e.Reason}");
         }
-        catch (ImageFormatException e) when (e.Code is ErrorCodes.NotFound or ErrorCodes.Conflict or ErrorCodes.InvalidArchive or ErrorCodes.DigestMismatch or ErrorCodes.StoreInvalidChange or ErrorCodes.StoreInvalidName)
+        catch (ImageFormatException e) when (e.Code is ErrorCodes.NotFound or ErrorCodes.Conflict or ErrorCodes.StoreInvalidChange or ErrorCodes.StoreInvalidName)
         {
             console.Error.WriteLine($"Error response from daemon: {e.Message}");
         }
-        catch (ImageFormatException e)
+        catch (Exception e)
         {
-            console.Error.WriteLine($"Error: {e.Message}");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            console.Error.WriteLine($"Error: {e.Message}");
+            (string line, int exit) = CliConsole.Describe(e);
+            console.Error.WriteLine(line);
+            return exit;
         }
 
         return 1;
@@ -67,9 +70,10 @@ internal static class StoreCommands
         command.SetAction(parse => Run(console, () =>
         {
             string? file = parse.GetValue(input);
+            var options = new ImageArchiveOptions { Limits = LimitOptions.From(parse) };
             using ImageArchive archive = file is null
-                ? ImageArchive.OpenStream(Console.OpenStandardInput(), leaveOpen: false)
-                : ImageArchive.OpenFile(file);
+                ? ImageArchive.OpenStream(Console.OpenStandardInput(), leaveOpen: false, options)
+                : ImageArchive.OpenFile(file, options);
             using ImageStore store = OpenStore(parse);
             foreach (string line in store.Load(archive).Lines)
             {

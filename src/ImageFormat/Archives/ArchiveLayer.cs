@@ -72,7 +72,11 @@ public sealed class ArchiveLayer
         }
     }
 
-    /// <summary>Opens the blob as stored (compressed or not). The stream is seekable.</summary>
+    /// <summary>
+    /// Opens the blob as stored (compressed or not), <em>unverified</em>: the stream is seekable and returns the
+    /// bytes as they are, for callers that hash them themselves (<see cref="ArchiveVerifier"/>, the writers, the
+    /// store's <c>load</c>). To read a layer's content, use <see cref="OpenUncompressed()"/>, which verifies.
+    /// </summary>
     /// <returns>A new stream; dispose it.</returns>
     /// <exception cref="Errors.InvalidArchiveException">The blob is missing from the archive.</exception>
     public Stream OpenStored()
@@ -85,14 +89,33 @@ public sealed class ArchiveLayer
         return _storage.Open(file);
     }
 
-    /// <summary>Opens the layer's uncompressed tar, decompressing gzip or zstd as detected from the bytes.</summary>
+    /// <summary>
+    /// Opens the layer's uncompressed tar, decompressing gzip, bzip2 or zstd as detected from the bytes, and checks
+    /// it while it is read, as <see cref="OpenVerified"/> does. Read it to its end (a tar reader stops at the
+    /// end-of-archive blocks; drain the rest) to have the digests checked.
+    /// </summary>
     /// <returns>A new stream; dispose it.</returns>
     /// <exception cref="Errors.InvalidArchiveException">The blob is missing, or compressed in a format that is not supported.</exception>
-    public Stream OpenUncompressed()
+    public Stream OpenUncompressed() => OpenVerified();
+
+    /// <summary>
+    /// Opens the layer's uncompressed tar, verified as <see cref="OpenVerified"/> does when
+    /// <paramref name="verify"/> is <see langword="true"/>, or as the bytes come when it is <see langword="false"/>
+    /// (only for input the caller already trusts or checks itself: nothing then tells a tampered layer apart).
+    /// </summary>
+    /// <param name="verify">Whether to check the stored digest and size and the diffID while reading.</param>
+    /// <returns>A new stream; dispose it.</returns>
+    /// <exception cref="Errors.InvalidArchiveException">The blob is missing, or compressed in a format that is not supported.</exception>
+    public Stream OpenUncompressed(bool verify)
     {
+        if (verify)
+        {
+            return OpenVerified();
+        }
+
         CompressionFormat format = Compression;
         Stream stored = OpenStored();
-        return format == CompressionFormat.None ? stored : Decompression.Open(stored, format, _limits, leaveOpen: false);
+        return format == CompressionFormat.None ? stored : Decompression.Open(stored, format, _limits, leaveOpen: false, Entry);
     }
 
     /// <summary>
@@ -120,6 +143,26 @@ public sealed class ArchiveLayer
         Stream uncompressed = Decompression.Open(checkedStored, format, _limits, leaveOpen: false, Entry);
         Stream result = DiffId.IsEmpty ? uncompressed : new VerifyingReadStream(uncompressed, DiffId, -1, $"{Entry} (uncompressed)", leaveOpen: false);
         return checkedStored is VerifyingReadStream storedVerifier ? new DrainOnEndStream(result, storedVerifier) : result;
+    }
+
+    /// <summary>
+    /// Reads what is left of <paramref name="layer"/> (a stream from <see cref="OpenUncompressed()"/>) so that a
+    /// verifying stream sees its end and checks the digests: a tar reader stops at the end-of-archive blocks and
+    /// leaves the padding (or anything an attacker appended) unread.
+    /// </summary>
+    internal static void ReadToEnd(Stream layer)
+    {
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            while (layer.Read(buffer, 0, buffer.Length) > 0)
+            {
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>
@@ -162,7 +205,7 @@ public sealed class ArchiveLayer
             if (_contentSize is null)
             {
                 long total = 0;
-                using Stream tar = OpenUncompressed();
+                using Stream tar = OpenUncompressed(verify: false);
                 using var reader = new Tar.TarReader(tar, leaveOpen: false, _limits);
                 while (reader.GetNextEntry() is { } entry)
                 {

@@ -114,7 +114,7 @@ internal sealed class TarArchiveStorage : IArchiveStorage
             Stream decompressed = Decompression.OpenDetected(stream, options.Limits, leaveOpen: !ownsStream, out CompressionFormat format);
             using (decompressed)
             {
-                using var tee = new TeeReadStream(decompressed, spool);
+                using var tee = new TeeReadStream(decompressed, spool, options.Limits.MaxSpoolBytes, description);
                 (Dictionary<string, IndexedEntry> entries, List<string> order) = Index(tee, 0, description, options.Limits);
                 tee.DrainToEnd();
                 spool.Flush();
@@ -328,7 +328,7 @@ internal sealed class TarArchiveStorage : IArchiveStorage
     }
 
     /// <summary>A non-seekable read stream that copies everything it reads into a spool file.</summary>
-    private sealed class TeeReadStream(Stream inner, Stream copy) : IO.ForwardReadStream
+    private sealed class TeeReadStream(Stream inner, Stream copy, long maxBytes, string description) : IO.ForwardReadStream
     {
         public long BytesRead { get; private set; }
 
@@ -337,6 +337,11 @@ internal sealed class TarArchiveStorage : IArchiveStorage
             int n = inner.Read(buffer);
             if (n > 0)
             {
+                if (BytesRead + n > maxBytes)
+                {
+                    throw new LimitExceededException(description, nameof(ImageFormatLimits.MaxSpoolBytes), maxBytes, BytesRead + n);
+                }
+
                 copy.Write(buffer[..n]);
                 BytesRead += n;
             }

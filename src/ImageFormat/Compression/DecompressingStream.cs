@@ -23,6 +23,8 @@ internal sealed class DecompressingStream : Stream
     private readonly int _maxWindowLog;
     private readonly string? _entry;
     private readonly GzipSourceTap? _tap;
+    private readonly InputCounter? _counter;
+    private readonly ImageFormatLimits _limits;
     private readonly Crc32? _memberCrc;
     private long _memberStart;
     private int _nextCandidate;
@@ -30,8 +32,10 @@ internal sealed class DecompressingStream : Stream
     private bool _ended;
     private bool _disposed;
 
-    public DecompressingStream(Stream decoder, Stream source, bool leaveOpen, CompressionFormat format, ImageFormatLimits limits, string? entry, GzipSourceTap? tap)
+    public DecompressingStream(Stream decoder, Stream source, bool leaveOpen, CompressionFormat format, ImageFormatLimits limits, string? entry, GzipSourceTap? tap, InputCounter? counter)
     {
+        _counter = counter;
+        _limits = limits;
         _decoder = decoder;
         _source = source;
         _leaveOpen = leaveOpen;
@@ -168,6 +172,21 @@ internal sealed class DecompressingStream : Stream
         if (_produced > _maxBytes)
         {
             throw new LimitExceededException(_entry ?? "decompressed stream", nameof(ImageFormatLimits.MaxDecompressedBytes), _maxBytes, _produced);
+        }
+
+        if (_counter is not null)
+        {
+            // The compressed bytes consumed so far include the decoder's read-ahead, so the budget is never smaller
+            // than the ratio allows for the output produced.
+            long budget = _limits.ExpansionBudget(_counter.BytesRead);
+            if (_produced > budget)
+            {
+                throw new LimitExceededException(
+                    $"{_entry ?? "decompressed stream"} ({Decompression.Name(_format)}, {_counter.BytesRead} compressed bytes read)",
+                    nameof(ImageFormatLimits.MaxExpansionRatio),
+                    budget,
+                    _produced);
+            }
         }
 
         return produced.Length;

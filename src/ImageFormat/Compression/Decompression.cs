@@ -62,21 +62,30 @@ public static class Decompression
         switch (format)
         {
             case CompressionFormat.None:
-                return new DecompressingStream(compressed, compressed, leaveOpen, format, limits, entry, tap: null);
+                return new DecompressingStream(compressed, compressed, leaveOpen, format, limits, entry, tap: null, counter: null);
             case CompressionFormat.Gzip:
-                var tap = new GzipSourceTap(compressed);
-                return new DecompressingStream(new GZipStream(tap, CompressionMode.Decompress, leaveOpen: true), compressed, leaveOpen, format, limits, entry, tap);
+            {
+                var counter = new InputCounter(compressed);
+                var tap = new GzipSourceTap(counter);
+                return new DecompressingStream(new GZipStream(tap, CompressionMode.Decompress, leaveOpen: true), compressed, leaveOpen, format, limits, entry, tap, counter);
+            }
+
             case CompressionFormat.Bzip2:
-                return new DecompressingStream(OpenBzip2(compressed, entry), compressed, leaveOpen, format, limits, entry, tap: null);
+            {
+                var counter = new InputCounter(compressed);
+                return new DecompressingStream(OpenBzip2(counter, entry), compressed, leaveOpen, format, limits, entry, tap: null, counter);
+            }
+
             case CompressionFormat.Zstd:
                 if (limits.MaxZstdWindowLog is < 10 or > 31)
                 {
                     throw new ArgumentOutOfRangeException(nameof(limits), limits.MaxZstdWindowLog, "MaxZstdWindowLog must lie between 10 and 31.");
                 }
 
-                var zstd = new DecompressionStream(compressed, bufferSize: 0, checkEndOfStream: true, leaveOpen: true);
+                var zstdInput = new InputCounter(compressed);
+                var zstd = new DecompressionStream(zstdInput, bufferSize: 0, checkEndOfStream: true, leaveOpen: true);
                 zstd.SetParameter(ZSTD_dParameter.ZSTD_d_windowLogMax, limits.MaxZstdWindowLog);
-                return new DecompressingStream(zstd, compressed, leaveOpen, format, limits, entry, tap: null);
+                return new DecompressingStream(zstd, compressed, leaveOpen, format, limits, entry, tap: null, zstdInput);
             case CompressionFormat.Xz:
                 throw new InvalidArchiveException(ErrorCodes.UnsupportedFormat, entry, "xz-compressed input is not supported: decompress it first (xz -d) and use the resulting tar");
             default:

@@ -59,4 +59,19 @@ public static class ErrorCodes
 
     /// <summary>A container name does not match Docker's pattern <c>[a-zA-Z0-9][a-zA-Z0-9_.-]+</c>.</summary>
     public const string StoreInvalidName = "IMGFMT0043";
+
+    /// <summary>
+    /// The operating system refused an I/O operation (a missing file, a permission, a full disk). The library
+    /// lets <see cref="IOException"/> through; <c>imagefmt</c> reports it with this code.
+    /// </summary>
+    public const string IoFailure = "IMGFMT0140";
+
+    /// <summary>A command-line argument or option is invalid (<c>imagefmt</c> exits with 2).</summary>
+    public const string InvalidArgument = "IMGFMT0141";
+
+    /// <summary>
+    /// An unexpected failure, which is a bug in ImageFormat: <c>imagefmt</c> reports it in one line with this code
+    /// (exit code 70) instead of a stack trace.
+    /// </summary>
+    public const string InternalError = "IMGFMT0142";
 }

@@ -122,7 +122,10 @@ public sealed class InvalidDocumentException : ImageFormatException
     public string Reason { get; }
 }
 
-/// <summary>Input exceeds a safety limit. Code <see cref="ErrorCodes.LimitExceeded"/>.</summary>
+/// <summary>
+/// Input exceeds a safety limit. Code <see cref="ErrorCodes.LimitExceeded"/>. The message names the limit and
+/// how to raise it: the <c>ImageFormatLimits</c> property, or <c>imagefmt --limit NAME=VALUE</c>.
+/// </summary>
 public sealed class LimitExceededException : ImageFormatException
 {
     /// <summary>Creates the exception.</summary>
@@ -131,7 +134,7 @@ public sealed class LimitExceededException : ImageFormatException
     /// <param name="maximum">The limit's value.</param>
     /// <param name="found">The value found, or a lower bound of it.</param>
     public LimitExceededException(string subject, string limit, long maximum, long found)
-        : base(ErrorCodes.LimitExceeded, $"{subject}: {limit} exceeded: at most {maximum} allowed, found {found}")
+        : base(ErrorCodes.LimitExceeded, $"{subject}: {limit} exceeded: at most {maximum} allowed, found {found}; if the input is trusted, raise ImageFormatLimits.{limit} (imagefmt --limit {limit}=VALUE)")
     {
         Subject = subject;
         Limit = limit;

@@ -62,9 +62,15 @@ internal sealed class BoundedReadStream(Stream inner, long size) : Stream
     }
 }
 
-/// <summary>A tar entry's data stream that also disposes the reader (and so the layer stream) it came from.</summary>
-internal sealed class OwningStream(Stream inner, TarReader reader) : Stream
+/// <summary>
+/// A tar entry's data stream that also disposes the reader (and so the layer stream) it came from. Given the
+/// layer stream as <paramref name="verifiedLayer"/>, the read that ends the entry also reads the layer to its end,
+/// so that a verifying layer stream checks its digests before the caller is told the content is complete.
+/// </summary>
+internal sealed class OwningStream(Stream inner, TarReader reader, Stream? verifiedLayer = null) : Stream
 {
+    private bool _tailRead;
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -79,9 +85,23 @@ internal sealed class OwningStream(Stream inner, TarReader reader) : Stream
         set => throw new NotSupportedException();
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return Read(buffer.AsSpan(offset, count));
+    }
 
-    public override int Read(Span<byte> buffer) => inner.Read(buffer);
+    public override int Read(Span<byte> buffer)
+    {
+        int n = inner.Read(buffer);
+        if (n == 0 && !buffer.IsEmpty && verifiedLayer is not null && !_tailRead)
+        {
+            _tailRead = true;
+            Archives.ArchiveLayer.ReadToEnd(verifiedLayer);
+        }
+
+        return n;
+    }
 
     public override void Flush()
     {

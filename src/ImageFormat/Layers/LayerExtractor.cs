@@ -38,6 +38,8 @@ public static class LayerExtractor
     /// <exception cref="InvalidLayerException">An entry is unsafe (<see cref="ErrorCodes.UnsafePath"/>) or invalid
     /// (<see cref="ErrorCodes.InvalidLayer"/>), and <see cref="LayerExtractOptions.SkipInvalidEntries"/> is not set.</exception>
     /// <exception cref="ImageFormatException">A layer is missing, corrupt or exceeds a limit.</exception>
+    /// <exception cref="DigestMismatchException">A layer does not match its stored digest, size or diffID (unless
+    /// <see cref="LayerExtractOptions.VerifyDigests"/> is off); the layers before it, and that layer, are applied.</exception>
     /// <exception cref="IOException">The file system refused an operation.</exception>
     public static LayerExtractResult ExtractImage(ArchiveImage image, string root, LayerExtractOptions? options = null)
     {
@@ -47,8 +49,13 @@ public static class LayerExtractor
         var result = new LayerExtractResult();
         foreach (ArchiveLayer layer in image.Layers)
         {
-            using Stream tar = layer.OpenUncompressed();
+            using Stream tar = layer.OpenUncompressed(options.VerifyDigests);
             Apply(tar, fullRoot, LayerLabel(layer), options, result);
+            if (options.VerifyDigests)
+            {
+                // The tar reader stops at the end-of-archive blocks: read the rest so the digests are checked.
+                ArchiveLayer.ReadToEnd(tar);
+            }
         }
 
         return result;

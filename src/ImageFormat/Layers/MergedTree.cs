@@ -23,6 +23,7 @@ public sealed class MergedTree
     private readonly ImageFormatLimits _limits;
     private readonly List<MergedLayerSummary> _summaries = [];
     private int _currentLayer;
+    private bool _verify;
     private string? _currentLabel;
 
     private MergedTree(IReadOnlyList<ArchiveLayer>? layers, ImageFormatLimits limits)
@@ -43,21 +44,32 @@ public sealed class MergedTree
     /// <summary>The share of stored content bytes still visible in the merged tree (1 when nothing is wasted).</summary>
     public double Efficiency => ContentBytes == 0 ? 1 : 1 - ((double)WastedBytes / ContentBytes);
 
-    /// <summary>Builds the merged tree of <paramref name="image"/>, reading each layer's headers once.</summary>
+    /// <summary>
+    /// Builds the merged tree of <paramref name="image"/>, reading each layer once and, unless
+    /// <paramref name="verifyDigests"/> is <see langword="false"/>, checking its stored digest and size and its
+    /// diffID on the way (every layer is then read to its end).
+    /// </summary>
     /// <param name="image">The image.</param>
     /// <param name="limits">Safety limits; <see cref="ImageFormatLimits.Default"/> when <see langword="null"/>.</param>
+    /// <param name="verifyDigests">Whether to verify the layers (the default); <see langword="false"/> only for
+    /// input the caller trusts. <see cref="OpenFile"/> verifies what it decompresses again on the same terms.</param>
     /// <returns>The tree.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="image"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidLayerException">An entry name is unsafe, or a whiteout invalid.</exception>
+    /// <exception cref="DigestMismatchException">A layer does not match its digest, size or diffID.</exception>
     /// <exception cref="ImageFormatException">A layer is missing, corrupt or exceeds a limit.</exception>
-    public static MergedTree Build(ArchiveImage image, ImageFormatLimits? limits = null)
+    public static MergedTree Build(ArchiveImage image, ImageFormatLimits? limits = null, bool verifyDigests = true)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var tree = new MergedTree(image.Layers, limits ?? ImageFormatLimits.Default);
+        var tree = new MergedTree(image.Layers, limits ?? ImageFormatLimits.Default) { _verify = verifyDigests };
         foreach (ArchiveLayer layer in image.Layers)
         {
-            using Stream tar = layer.OpenUncompressed();
+            using Stream tar = layer.OpenUncompressed(verifyDigests);
             tree.AddLayer(tar, LayerExtractor.LayerLabel(layer));
+            if (verifyDigests)
+            {
+                ArchiveLayer.ReadToEnd(tar);
+            }
         }
 
         return tree;
@@ -187,7 +199,9 @@ public sealed class MergedTree
 
     /// <summary>
     /// Opens the content of the file at <paramref name="path"/> (links followed inside the tree). On an
-    /// uncompressed layer the stream reads the bytes in place; a compressed layer is decompressed up to the file.
+    /// uncompressed layer the stream reads the bytes in place (verified by <see cref="Build"/>); a compressed layer is
+    /// decompressed up to the file and, once the file's last byte is read, to the layer's end, so that the read that
+    /// ends the stream throws <see cref="DigestMismatchException"/> if the layer does not match its digests.
     /// </summary>
     /// <param name="path">A path relative to the root.</param>
     /// <returns>A read-only stream of the file's content; dispose it.</returns>
@@ -211,12 +225,13 @@ public sealed class MergedTree
         ArchiveLayer layer = _layers[entry.ContentLayer];
         if (layer.Compression == CompressionFormat.None && !header.IsSparse)
         {
+            // Read in place from the same file Build read (and, unless told not to, verified) in full.
             Stream stored = layer.OpenStored();
             stored.Position = header.DataOffset;
             return new BoundedReadStream(stored, header.Size);
         }
 
-        Stream tar = layer.OpenUncompressed();
+        Stream tar = layer.OpenUncompressed(_verify);
         var reader = new TarReader(tar, leaveOpen: false, _limits);
         try
         {
@@ -224,7 +239,7 @@ public sealed class MergedTree
             {
                 if (candidate.HeaderOffset == header.HeaderOffset)
                 {
-                    return new OwningStream(reader.OpenEntryData(), reader);
+                    return new OwningStream(reader.OpenEntryData(), reader, _verify ? tar : null);
                 }
             }
         }

@@ -42,8 +42,11 @@ public sealed partial class ImageStore
                 var options = new LayerExtractOptions { Limits = _options.Limits };
                 foreach (Digest diffId in target.DiffIds)
                 {
-                    using Stream tar = _backing.OpenBlob(diffId);
+                    // The store's blobs were verified when written; they are checked again as they are read, so a
+                    // blob damaged on disk fails the create (and the half-unpacked directory is removed below).
+                    using var tar = new VerifyingReadStream(_backing.OpenBlob(diffId), diffId, _backing.BlobSize(diffId), $"layer {diffId}");
                     LayerExtractor.ApplyLayer(tar, rootfs, diffId.Value, options);
+                    tar.VerifyToEnd();
                 }
 
                 DirectorySync.Flush(rootfs);

@@ -52,7 +52,8 @@ public sealed partial class ImageStore
                             throw new InvalidArchiveException(layer.Entry, $"layer {i} is missing from the archive");
                         }
 
-                        written += StoreLayerBlobs(state, layer.OpenUncompressed, layer.Entry, diffIds[i], i, chain, parentChain) ? 1 : 0;
+                        // Not OpenUncompressed(): WriteBlob hashes the tar against its diffID while copying it, once.
+                        written += StoreLayerBlobs(state, () => layer.OpenUncompressed(verify: false), layer.Entry, diffIds[i], i, chain, parentChain) ? 1 : 0;
                         if (layer.Compression != CompressionFormat.None)
                         {
                             using Stream stored = layer.OpenStored();
@@ -255,7 +256,7 @@ public sealed partial class ImageStore
         long tarSize;
         if (!_backing.HasBlob(diffId))
         {
-            using Stream tar = open();
+            using Stream tar = new IO.LimitedReadStream(open(), _options.Limits.MaxLoadLayerBytes, nameof(ImageFormatLimits.MaxLoadLayerBytes), $"layer {index} ({subject})");
             try
             {
                 (_, tarSize) = _backing.WriteBlob(tar, diffId, subject);

@@ -25,6 +25,7 @@ public sealed class TarReader : IDisposable
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
     private readonly ImageFormatLimits _limits;
+    private long _sparseTotal;
     private readonly bool _canSeek;
     private readonly long _origin;
     private readonly byte[] _block = new byte[BlockSize];
@@ -490,6 +491,17 @@ public sealed class TarReader : IDisposable
         {
             ValidateSparseMap(sparse, realSize, storedSize, name);
             logicalSize = realSize;
+            CheckSparseBudget(name, realSize);
+        }
+
+        RefuseNul(name, "name");
+        RefuseNul(linkName, "link name");
+        if (xattrs is not null)
+        {
+            foreach (string key in xattrs.Keys)
+            {
+                RefuseNul(key, "extended attribute name");
+            }
         }
 
         _entryCount++;
@@ -526,6 +538,40 @@ public sealed class TarReader : IDisposable
             IsSparse = sparse is not null,
             SparseMap = sparse,
         };
+    }
+
+    // A NUL cannot be part of a file name on any system: the kernel would cut the name short (and .NET refuses
+    // it), so a PAX record or GNU long name carrying one is a malformed archive, reported before anything uses it.
+    private static void RefuseNul(string value, string what)
+    {
+        int nul = value.IndexOf('\0', StringComparison.Ordinal);
+        if (nul >= 0)
+        {
+            throw Invalid(value[..nul] + "\\0" + (value.Length - nul > 1 ? "..." : string.Empty), $"the entry's {what} holds a NUL byte at position {nul}");
+        }
+    }
+
+    // Sparse entries cost nothing to store but their holes are read (and, by a naive writer, written) as zeros:
+    // one entry, and all of one tar's entries together, are held to absolute caps and to the expansion ratio
+    // against the tar bytes read so far.
+    private void CheckSparseBudget(string name, long realSize)
+    {
+        if (realSize > _limits.MaxSparseEntryBytes)
+        {
+            throw new LimitExceededException(name, nameof(ImageFormatLimits.MaxSparseEntryBytes), _limits.MaxSparseEntryBytes, realSize);
+        }
+
+        _sparseTotal += realSize;
+        if (_sparseTotal > _limits.MaxSparseLayerBytes)
+        {
+            throw new LimitExceededException(name, nameof(ImageFormatLimits.MaxSparseLayerBytes), _limits.MaxSparseLayerBytes, _sparseTotal);
+        }
+
+        long budget = _limits.ExpansionBudget(_position);
+        if (_sparseTotal > budget)
+        {
+            throw new LimitExceededException($"{name} (sparse, {_position} tar bytes read)", nameof(ImageFormatLimits.MaxExpansionRatio), budget, _sparseTotal);
+        }
     }
 
     private static bool IsHeaderOnly(TarEntryType type) => type is TarEntryType.HardLink or TarEntryType.SymbolicLink
