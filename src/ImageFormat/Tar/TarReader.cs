@@ -494,13 +494,13 @@ public sealed class TarReader : IDisposable
             CheckSparseBudget(name, realSize);
         }
 
-        RefuseNul(name, "name");
-        RefuseNul(linkName, "link name");
+        RefuseNul(name, name, "name");
+        RefuseNul(name, linkName, "link name");
         if (xattrs is not null)
         {
             foreach (string key in xattrs.Keys)
             {
-                RefuseNul(key, "extended attribute name");
+                RefuseNul(name, key, "extended attribute name");
             }
         }
 
@@ -542,12 +542,14 @@ public sealed class TarReader : IDisposable
 
     // A NUL cannot be part of a file name on any system: the kernel would cut the name short (and .NET refuses
     // it), so a PAX record or GNU long name carrying one is a malformed archive, reported before anything uses it.
-    private static void RefuseNul(string value, string what)
+    private static void RefuseNul(string name, string value, string what)
     {
         int nul = value.IndexOf('\0', StringComparison.Ordinal);
         if (nul >= 0)
         {
-            throw Invalid(value[..nul] + "\\0" + (value.Length - nul > 1 ? "..." : string.Empty), $"the entry's {what} holds a NUL byte at position {nul}");
+            int inName = name.IndexOf('\0', StringComparison.Ordinal);
+            string shown = inName < 0 ? name : name[..inName] + "\\0...";
+            throw Invalid(shown, $"the entry's {what} holds a NUL byte at position {nul}");
         }
     }
 

@@ -69,7 +69,7 @@ public class ArchiveCommandTests
         CliResult result = CliRunner.Run("archive", "manifest", Hello, "hello:latest");
 
         result.ExitCode.Should().Be(1);
-        result.StdErr.Should().Be($"Error: image b09c12e7651a has no stored manifest: {Hello} is a legacy docker save archive, which records layers in manifest.json only\n");
+        result.StdErr.Should().Be($"Error: IMGFMT0010: image b09c12e7651a has no stored manifest: {Hello} is a legacy docker save archive, which records layers in manifest.json only\n");
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public class ArchiveCommandTests
         CliResult result = CliRunner.Run("archive", "config", Hello, "nope");
 
         result.ExitCode.Should().Be(1);
-        result.StdErr.Should().Be("Error: No such image: nope (the archive holds b09c12e7651a hello:latest; 5571c1f38672 hello:base)\n");
+        result.StdErr.Should().Be("Error: IMGFMT0010: No such image: nope (the archive holds b09c12e7651a hello:latest; 5571c1f38672 hello:base)\n");
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public class ArchiveCommandTests
         CliResult result = CliRunner.Run("archive", "ls", "/nonexistent/archive.tar");
 
         result.ExitCode.Should().Be(1);
-        result.StdErr.Should().Be("Error: no such file: /nonexistent/archive.tar\n");
+        result.StdErr.Should().Be("Error: IMGFMT0010: no such file: /nonexistent/archive.tar\n");
     }
 
     [Fact]

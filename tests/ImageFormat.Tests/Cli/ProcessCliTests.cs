@@ -55,7 +55,7 @@ public class ProcessCliTests
 
         ours.ExitCode.Should().Be(1);
         ours.StdOut.Should().Be("sha256:" + theirs.StdOut);
-        ours.StdErr.Should().StartWith($"Error: {missing}: Could not find a part of the path");
+        ours.StdErr.Should().StartWith($"Error: IMGFMT0140: {missing}: Could not find a part of the path");
     }
 
     [Fact]

@@ -205,7 +205,7 @@ public class DecompressionTests
     {
         Action act = () => DecompressDetected(ZstdFrameWithWindowLog28, ImageFormatLimits.Default with { MaxZstdWindowLog = 27 });
         act.Should().Throw<LimitExceededException>()
-            .WithMessage("zstd stream: MaxZstdWindowLog exceeded: at most 27 allowed, found 28")
+            .WithMessage("zstd stream: MaxZstdWindowLog exceeded: at most 27 allowed, found 28; if the input is trusted, raise ImageFormatLimits.MaxZstdWindowLog (imagefmt --limit MaxZstdWindowLog=VALUE)")
             .Where(e => e.Limit == "MaxZstdWindowLog" && e.Maximum == 27);
     }
 
@@ -222,7 +222,7 @@ public class DecompressionTests
         byte[] compressed = CompressionCli.Run("zstd", ["-q", "-3", "-c"], Payload);
         DecompressDetected(compressed, ImageFormatLimits.Default with { MaxZstdWindowLog = 21 }).Should().Equal(Payload);
         Action act = () => DecompressDetected(compressed, ImageFormatLimits.Default with { MaxZstdWindowLog = 20 }, entry: "layer");
-        act.Should().Throw<LimitExceededException>().WithMessage("layer: MaxZstdWindowLog exceeded: at most 20 allowed, found 21");
+        act.Should().Throw<LimitExceededException>().WithMessage("layer: MaxZstdWindowLog exceeded: at most 20 allowed, found 21; if the input is trusted, raise ImageFormatLimits.MaxZstdWindowLog (imagefmt --limit MaxZstdWindowLog=VALUE)");
     }
 
     [Fact]
@@ -241,7 +241,7 @@ public class DecompressionTests
         var limits = ImageFormatLimits.Default with { MaxDecompressedBytes = 1 << 20 };
         Action act = () => DecompressDetected(compressed, limits);
         act.Should().Throw<LimitExceededException>()
-            .WithMessage("decompressed stream: MaxDecompressedBytes exceeded: at most 1048576 allowed, found 1048577");
+            .WithMessage("decompressed stream: MaxDecompressedBytes exceeded: at most 1048576 allowed, found 1048577; if the input is trusted, raise ImageFormatLimits.MaxDecompressedBytes (imagefmt --limit MaxDecompressedBytes=VALUE)");
     }
 
     [Theory]
@@ -300,5 +300,61 @@ public class DecompressionTests
         badFormat.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("format");
         Action badWindow = () => Decompression.Open(new MemoryStream(), CompressionFormat.Zstd, ImageFormatLimits.Default with { MaxZstdWindowLog = 32 }, leaveOpen: false);
         badWindow.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("limits");
+    }
+
+    public static TheoryData<CompressionFormat> WholeInputFormats => [CompressionFormat.Gzip, CompressionFormat.Zstd];
+
+    // gzip and zstd read their whole (small) input in their first read, so the budget is exactly ratio × input size.
+    [Theory]
+    [MemberData(nameof(WholeInputFormats))]
+    public void Output_up_to_the_expansion_ratio_times_the_input_is_accepted_and_one_ratio_step_less_refuses_it(CompressionFormat format)
+    {
+        byte[] zeros = new byte[4 << 20];
+        byte[] compressed = CompressWithCli(format, zeros);
+        int atLeast = (int)((zeros.Length + compressed.Length - 1) / compressed.Length);
+        var enough = ImageFormatLimits.Default with { ExpansionAllowanceBytes = 0, MaxExpansionRatio = atLeast };
+        var tooLittle = enough with { MaxExpansionRatio = atLeast - 1 };
+
+        DecompressDetected(compressed, enough).Length.Should().Be(zeros.Length);
+        Action act = () => DecompressDetected(compressed, tooLittle, "layer.tar");
+        LimitExceededException e = act.Should().Throw<LimitExceededException>().Which;
+        e.Limit.Should().Be("MaxExpansionRatio");
+        e.Maximum.Should().Be((long)(atLeast - 1) * compressed.Length);
+        e.Message.Should().StartWith($"layer.tar ({(format == CompressionFormat.Gzip ? "gzip" : "zstd")}, {compressed.Length} compressed bytes read): MaxExpansionRatio exceeded: at most {e.Maximum} allowed")
+            .And.EndWith("raise ImageFormatLimits.MaxExpansionRatio (imagefmt --limit MaxExpansionRatio=VALUE)");
+    }
+
+    [Theory]
+    [MemberData(nameof(WholeInputFormats))]
+    public void Expansion_allowance_lets_a_tiny_input_expand_to_it_and_not_one_byte_more(CompressionFormat format)
+    {
+        byte[] zeros = new byte[1 << 20];
+        byte[] compressed = CompressWithCli(format, zeros);
+        var exact = ImageFormatLimits.Default with { ExpansionAllowanceBytes = zeros.Length, MaxExpansionRatio = 1 };
+        var short1 = exact with { ExpansionAllowanceBytes = zeros.Length - 1 };
+
+        DecompressDetected(compressed, exact).Length.Should().Be(zeros.Length);
+        Action act = () => DecompressDetected(compressed, short1);
+        act.Should().Throw<LimitExceededException>().Where(e => e.Limit == "MaxExpansionRatio" && e.Maximum == zeros.Length - 1);
+    }
+
+    [Theory]
+    [MemberData(nameof(DecodedFormats))]
+    public void Default_ratio_stops_zstd_and_bzip2_zeros_but_never_gzip_whose_ratio_cannot_exceed_1032(CompressionFormat format)
+    {
+        // 32 MiB of zeros: gzip reaches its ~1030:1 ceiling, zstd and bzip2 go far beyond 1100:1. The allowance is
+        // lowered so the test stays small; the ratio is the default one.
+        byte[] zeros = new byte[32 << 20];
+        byte[] compressed = CompressWithCli(format, zeros);
+        var limits = ImageFormatLimits.Default with { ExpansionAllowanceBytes = 1 << 20 };
+        Action act = () => DecompressDetected(compressed, limits);
+        if (format == CompressionFormat.Gzip)
+        {
+            act.Should().NotThrow();
+        }
+        else
+        {
+            act.Should().Throw<LimitExceededException>().Where(e => e.Limit == "MaxExpansionRatio");
+        }
     }
 }

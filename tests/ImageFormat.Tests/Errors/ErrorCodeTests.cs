@@ -60,6 +60,6 @@ public class ErrorCodeTests
     {
         var e = new LimitExceededException("manifest.json", nameof(ImageFormatLimits.MaxJsonBytes), 4194304, 4194305);
 
-        e.Message.Should().Be("manifest.json: MaxJsonBytes exceeded: at most 4194304 allowed, found 4194305");
+        e.Message.Should().Be("manifest.json: MaxJsonBytes exceeded: at most 4194304 allowed, found 4194305; if the input is trusted, raise ImageFormatLimits.MaxJsonBytes (imagefmt --limit MaxJsonBytes=VALUE)");
     }
 }

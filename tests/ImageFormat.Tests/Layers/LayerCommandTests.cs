@@ -38,7 +38,7 @@ public sealed class LayerCommandTests
         System.Text.Encoding.UTF8.GetString(binary).Should().Be("hello from imagefmt\n");
         (exit, _, error, _) = Run("archive", "cat", RepoPaths.Sample("hello.tar"), "hello:latest", "/nope");
         exit.Should().Be(1);
-        error.Should().Be("Error: no such file in the image: /nope\n");
+        error.Should().Be("Error: IMGFMT0010: no such file in the image: /nope\n");
     }
 
     [Fact]

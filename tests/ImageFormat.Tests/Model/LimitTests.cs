@@ -38,7 +38,7 @@ public class LimitTests
         ex.Limit.Should().Be("MaxJsonBytes");
         ex.Maximum.Should().Be(580);
         ex.Found.Should().Be(581);
-        ex.Message.Should().Be("config.json: MaxJsonBytes exceeded: at most 580 allowed, found 581");
+        ex.Message.Should().Be("config.json: MaxJsonBytes exceeded: at most 580 allowed, found 581; if the input is trusted, raise ImageFormatLimits.MaxJsonBytes (imagefmt --limit MaxJsonBytes=VALUE)");
     }
 
     [Fact]

@@ -246,4 +246,57 @@ public class TarReaderHostileTests
         entries[1].Header.HeaderOffset.Should().Be(1536, "the entry's own PAX header is part of it");
         entries[1].Header.DataOffset.Should().Be(3072);
     }
+
+    private static byte[] SparseEntry(string name, long realSize) =>
+        [.. RawEntry('x', "p", Recs(("GNU.sparse.size", realSize.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("GNU.sparse.map", "0,1"))), .. RawEntry('0', name, "A"u8.ToArray())];
+
+    [Fact]
+    public void Sparse_entry_of_exactly_MaxSparseEntryBytes_is_read_and_one_byte_more_is_refused()
+    {
+        var limits = ImageFormatLimits.Default with { MaxSparseEntryBytes = 1000 };
+        ReadAll([.. SparseEntry("s", 1000), .. new byte[1024]], limits: limits).Should().NotThrow();
+        ReadAll([.. SparseEntry("s", 1001), .. new byte[1024]], limits: limits).Should().Throw<LimitExceededException>()
+            .Where(e => e.Limit == "MaxSparseEntryBytes" && e.Subject == "s" && e.Maximum == 1000 && e.Found == 1001);
+    }
+
+    [Fact]
+    public void Sparse_entries_of_one_tar_are_summed_against_MaxSparseLayerBytes()
+    {
+        var limits = ImageFormatLimits.Default with { MaxSparseLayerBytes = 3000 };
+        ReadAll([.. SparseEntry("a", 1500), .. SparseEntry("b", 1500), .. new byte[1024]], limits: limits).Should().NotThrow();
+        ReadAll([.. SparseEntry("a", 1500), .. SparseEntry("b", 1501), .. new byte[1024]], limits: limits).Should().Throw<LimitExceededException>()
+            .Where(e => e.Limit == "MaxSparseLayerBytes" && e.Subject == "b" && e.Found == 3001);
+    }
+
+    [Fact]
+    public void Sparse_holes_are_held_to_the_expansion_ratio_of_the_tar_bytes_read()
+    {
+        // The entry's header is complete after 1536 tar bytes (PAX header, records, entry header).
+        var limits = ImageFormatLimits.Default with { ExpansionAllowanceBytes = 0, MaxExpansionRatio = 1000 };
+        ReadAll([.. SparseEntry("s", 1_536_000), .. new byte[1024]], limits: limits).Should().NotThrow();
+        ReadAll([.. SparseEntry("s", 1_536_001), .. new byte[1024]], limits: limits).Should().Throw<LimitExceededException>()
+            .Where(e => e.Limit == "MaxExpansionRatio" && e.Maximum == 1_536_000 && e.Found == 1_536_001);
+    }
+
+    [Fact]
+    public void Sparse_entry_claiming_a_terabyte_is_refused_by_the_default_limits()
+    {
+        ReadAll([.. SparseEntry("lastlog", 1L << 40), .. new byte[1024]]).Should().Throw<LimitExceededException>()
+            .Where(e => e.Limit == "MaxSparseEntryBytes");
+        ReadAll([.. SparseEntry("lastlog", 1L << 30), .. new byte[1024]]).Should().Throw<LimitExceededException>()
+            .Where(e => e.Limit == "MaxExpansionRatio");
+    }
+
+    [Theory]
+    [InlineData("path", "etc/pass\0wd", "etc/pass\\0...: the entry's name holds a NUL byte at position 8")]
+    [InlineData("linkpath", "target\0", "l: the entry's link name holds a NUL byte at position 6")]
+    [InlineData("SCHILY.xattr.user.a\0b", "v", "l: the entry's extended attribute name holds a NUL byte at position 6")]
+    public void Nul_in_a_pax_name_is_an_invalid_tar_error(string key, string value, string message)
+    {
+        byte[] records = Recs((key, value));
+        byte[] archive = [.. RawEntry('x', "p", records), .. RawEntry('2', "l", []), .. new byte[1024]];
+        InvalidArchiveException e = ReadAll(archive).Should().Throw<InvalidArchiveException>().Which;
+        e.Code.Should().Be(ErrorCodes.InvalidTar);
+        e.Message.Should().Be(message);
+    }
 }

@@ -58,7 +58,7 @@ public class ConvertCommandTests
     {
         using var temp = new TempDirectory();
         ProcessResult result = Cli(null, "archive", "convert", "--format", "legacy", "--compress", "gzip", Hello, temp.Combine("out.tar"));
-        (result.ExitCode, result.StdErr).Should().Be((1, "Error: the legacy format stores uncompressed layers; --compress must be none\n"));
+        (result.ExitCode, result.StdErr).Should().Be((2, "Error: IMGFMT0141: the legacy format stores uncompressed layers; --compress must be none\n"));
         Directory.GetFileSystemEntries(temp.Path).Should().BeEmpty();
     }
 }
