@@ -136,11 +136,15 @@ public sealed partial class ImageStore : IDisposable
         return _state.Images[Resolve(_state, name, out _)];
     }
 
-    /// <summary>Opens a stored layer's uncompressed tar.</summary>
+    /// <summary>
+    /// Opens a stored layer's uncompressed tar, checked against its DiffID and size while it is read: the read that
+    /// reaches the end throws <see cref="DigestMismatchException"/> if the blob was damaged on disk.
+    /// </summary>
     /// <param name="diffId">The layer's DiffID.</param>
     /// <returns>A stream; dispose it.</returns>
     /// <exception cref="NotFoundException">No such layer blob.</exception>
-    public Stream OpenLayer(Digest diffId) => _backing.OpenBlob(diffId);
+    public Stream OpenLayer(Digest diffId) =>
+        new VerifyingReadStream(_backing.OpenBlob(diffId), diffId, _backing.BlobSize(diffId), $"layer {diffId}");
 
     /// <summary>Reads an image's config blob, byte for byte as loaded.</summary>
     /// <param name="imageId">The image ID.</param>
