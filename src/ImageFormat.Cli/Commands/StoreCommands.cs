@@ -358,7 +358,7 @@ internal static class StoreCommands
 
             if (problems.Count > 0)
             {
-                console.Error.WriteLine($"Error: the store at {store.Root} has {problems.Count} problem(s)");
+                console.Error.WriteLine($"Error: {ErrorCodes.StoreCorrupt}: the store at {store.Root} has {problems.Count} problem(s)");
                 return 1;
             }
 
