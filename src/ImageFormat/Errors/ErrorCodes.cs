@@ -59,4 +59,10 @@ public static class ErrorCodes
 
     /// <summary>A container name does not match Docker's pattern <c>[a-zA-Z0-9][a-zA-Z0-9_.-]+</c>.</summary>
     public const string StoreInvalidName = "IMGFMT0043";
+
+    /// <summary>An image-only operation (extract, files, cat, inspect, load, ...) was given an artifact: a signature, attestation, SBOM, Helm chart or other OCI artifact.</summary>
+    public const string NotAnImage = "IMGFMT0160";
+
+    /// <summary>The output format cannot hold artifacts (the legacy <c>docker save</c> format holds images only).</summary>
+    public const string ArtifactsNotWritable = "IMGFMT0161";
 }
