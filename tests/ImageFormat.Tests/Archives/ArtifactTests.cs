@@ -241,4 +241,43 @@ public class ArtifactTests
         LoadResult loaded = store.Load(archive);
         loaded.ImageIds.Should().Equal(wild.ImageId);
     }
+
+    [Fact]
+    public void Cosign_sbom_and_attestation_tags_and_helm_chart_layers_are_named_by_kind()
+    {
+        var blobs = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+        string Blob(string text)
+        {
+            Digest d = Digest.ComputeUtf8(text);
+            blobs[d.Encoded] = Encoding.UTF8.GetBytes(text);
+            return "\"digest\":\"" + d + "\",\"size\":" + Encoding.UTF8.GetByteCount(text);
+        }
+
+        string Manifest(string layerType, string layer)
+        {
+            string config = "{\"architecture\":\"\",\"os\":\"\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + Digest.ComputeUtf8(layer) + "\"]},\"config\":{}}";
+            return "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\"," + Blob(config)
+                + "},\"layers\":[{\"mediaType\":\"" + layerType + "\"," + Blob(layer) + "}]}";
+        }
+
+        string subject = new string('a', 64);
+        string sbom = Manifest("text/spdx+json", "{\"spdxVersion\":\"SPDX-2.3\"}");
+        string att = Manifest("application/vnd.dsse.envelope.v1+json", "{\"payloadType\":\"application/vnd.in-toto+json\"}");
+        string Entry(string manifest, string tag) => "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\"," + Blob(manifest) + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + tag + "\"}}";
+        string index = "{\"schemaVersion\":2,\"manifests\":[" + Entry(sbom, $"sha256-{subject}.sbom") + "," + Entry(att, $"sha256-{subject}.att") + "]}";
+        using var tar = new TarBuilder();
+        tar.File("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
+        foreach ((string hex, byte[] bytes) in blobs)
+        {
+            tar.File($"blobs/sha256/{hex}", bytes);
+        }
+
+        using ImageArchive archive = ImageArchive.OpenStream(new MemoryStream(tar.File("index.json", index).Build()), leaveOpen: false);
+
+        archive.Problems.Should().BeEmpty();
+        archive.Artifacts.Select(a => $"{a.Kind} {a.ArtifactType} [{string.Join(",", a.Names)}]").Should().Equal(
+            $"cosign SBOM text/spdx+json [sha256-{subject}.sbom]",
+            $"cosign attestation application/vnd.dsse.envelope.v1+json [sha256-{subject}.att]");
+        ArchiveVerifier.Verify(archive, TestContext.Current.CancellationToken).ArtifactBlobsChecked.Should().Be(4);
+    }
 }
