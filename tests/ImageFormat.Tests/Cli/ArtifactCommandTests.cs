@@ -159,4 +159,34 @@ public class ArtifactCommandTests
         written.Images.Select(i => i.Id).Should().Equal(wild.ImageId);
         written.Artifacts.Should().BeEmpty();
     }
+
+    [Fact]
+    public void Load_of_an_archive_of_artifacts_only_is_an_error_saying_what_it_holds_and_loads_nothing()
+    {
+        var wild = new WildLayout(withImage: false);
+        using var temp = new TempDirectory();
+        string path = wild.WriteTar(temp.Path);
+        string root = temp.Combine("store");
+
+        CliResult result = CliRunner.Run("--root", root, "load", "-i", path);
+
+        result.ExitCode.Should().NotBe(0);
+        result.StdOut.Should().BeEmpty();
+        result.StdErr.Should().Contain($"Error: {wild.Signature} is a cosign signature (application/vnd.dev.cosign.simplesigning.v1+json), not an image");
+        CliRunner.Run("--root", root, "images", "-q").StdOut.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Load_of_an_archive_with_images_and_artifacts_loads_the_images()
+    {
+        var wild = new WildLayout();
+        using var temp = new TempDirectory();
+        string path = wild.WriteTar(temp.Path);
+        string root = temp.Combine("store");
+
+        CliResult result = CliRunner.Run("--root", root, "load", "-i", path);
+
+        result.ExitCode.Should().Be(0, result.StdErr);
+        result.StdOut.Should().Be("Loaded image: app:1\n");
+    }
 }
