@@ -114,4 +114,11 @@ public sealed record ImageFormatLimits
 
     /// <summary>Most entries one tar archive or layer may hold: 10 million.</summary>
     public long MaxTarEntries { get; init; } = 10_000_000;
+
+    /// <summary>
+    /// Most nodes and edges visited when walking the index graph of a layout's <c>index.json</c>: 1 million. Each
+    /// index or manifest is read once, by digest, however many indexes name it, so a real graph costs about its
+    /// number of descriptors; this stops a small archive whose indexes fan out from costing unbounded work.
+    /// </summary>
+    public int MaxIndexGraphVisits { get; init; } = 1_000_000;
 }

@@ -8,6 +8,7 @@ namespace ImageFormat.Cli.Commands;
 internal static class ArchiveCommands
 {
     private static readonly string[] ListHeader = ["IMAGE ID", "TAGS", "PLATFORM", "LAYERS", "SIZE"];
+    private static readonly string[] ArtifactHeader = ["ARTIFACT", "KIND", "TYPE", "SUBJECT", "NAMES", "SIZE"];
 
     public static Command Create(CliConsole console)
     {
@@ -63,14 +64,22 @@ internal static class ArchiveCommands
         var file = FileArgument();
         var format = new Option<string>("--format") { Description = "Output format: table or json.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
-        var command = new Command("ls", "List the images in an archive: ID, tags, platform, layer count and stored size.") { file, format };
+        var artifacts = new Option<bool>("--artifacts") { Description = "Also list the artifacts (attestations, signatures, SBOMs, OCI artifacts, Helm charts): digest, kind, type, subject, names, size." };
+        var command = new Command("ls", "List the images in an archive: ID, tags, platform, layer count and stored size; artifacts are counted, or listed with --artifacts.") { file, format, artifacts };
         command.SetAction(parse => console.Guard(() =>
         {
             using ImageArchive archive = Open(parse.GetValue(file)!, parse);
+            bool withArtifacts = parse.GetValue(artifacts);
             if (parse.GetValue(format) == "json")
             {
                 WriteJson(console, writer =>
                 {
+                    if (withArtifacts)
+                    {
+                        writer.WriteStartObject();
+                        writer.WritePropertyName("Images");
+                    }
+
                     writer.WriteStartArray();
                     foreach (ArchiveImage image in archive.Images)
                     {
@@ -90,6 +99,39 @@ internal static class ArchiveCommands
                     }
 
                     writer.WriteEndArray();
+                    if (withArtifacts)
+                    {
+                        writer.WriteStartArray("Artifacts");
+                        foreach (ArchiveArtifact artifact in archive.Artifacts)
+                        {
+                            writer.WriteStartObject();
+                            writer.WriteString("Digest", artifact.Digest.Value);
+                            writer.WriteString("Kind", artifact.Kind);
+                            writer.WriteString("ArtifactType", artifact.ArtifactType);
+                            writer.WriteString("MediaType", artifact.Manifest.Value.MediaType ?? artifact.Descriptor.MediaType);
+                            if (artifact.Subject is { } subject)
+                            {
+                                writer.WriteString("Subject", subject.Value);
+                            }
+                            else
+                            {
+                                writer.WriteNull("Subject");
+                            }
+
+                            writer.WriteStartArray("Names");
+                            foreach (string name in artifact.Names)
+                            {
+                                writer.WriteStringValue(name);
+                            }
+
+                            writer.WriteEndArray();
+                            writer.WriteNumber("Size", artifact.Size);
+                            writer.WriteEndObject();
+                        }
+
+                        writer.WriteEndArray();
+                        writer.WriteEndObject();
+                    }
                 });
                 return 0;
             }
@@ -101,6 +143,23 @@ internal static class ArchiveCommands
             }
 
             Table.Write(console.Out, rows);
+            if (archive.Artifacts.Count > 0 && !withArtifacts)
+            {
+                console.Out.WriteLine($"{archive.Artifacts.Count} artifact(s) not shown (--artifacts lists them)");
+            }
+            else if (archive.Artifacts.Count > 0)
+            {
+                var artifactRows = new List<string[]> { ArtifactHeader };
+                foreach (ArchiveArtifact artifact in archive.Artifacts)
+                {
+                    artifactRows.Add([artifact.Digest.ShortId, artifact.Kind, artifact.ArtifactType, artifact.Subject?.ShortId ?? "<none>",
+                        artifact.Names.Count == 0 ? "<none>" : string.Join(",", artifact.Names), Units.HumanSize(artifact.Size)]);
+                }
+
+                console.Out.WriteLine();
+                Table.Write(console.Out, artifactRows);
+            }
+
             return 0;
         }));
         return command;
@@ -171,8 +230,9 @@ internal static class ArchiveCommands
 
             int errors = result.Problems.Count(p => p.Severity == ProblemSeverity.Error);
             int warnings = result.Problems.Count - errors;
+            string artifacts = archive.Artifacts.Count > 0 ? $", {archive.Artifacts.Count} artifact(s) with {result.ArtifactBlobsChecked} blob(s)" : string.Empty;
             console.Out.WriteLine(result.IsValid
-                ? $"verified: {archive.Images.Count} image(s), {result.BlobsChecked} layer blob(s), {result.BytesHashed} bytes; {warnings} warning(s)"
+                ? $"verified: {archive.Images.Count} image(s), {result.BlobsChecked} layer blob(s){artifacts}, {result.BytesHashed} bytes; {warnings} warning(s)"
                 : $"invalid: {errors} error(s), {warnings} warning(s) in {archive.Images.Count} image(s)");
             return result.IsValid ? 0 : 1;
         }));

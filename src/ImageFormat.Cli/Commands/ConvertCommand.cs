@@ -74,21 +74,35 @@ internal static class ConvertCommand
             string[] names = parse.GetValue(images) ?? [];
             IEnumerable<ArchiveImage> selected = names.Length == 0 ? archive.Images : names.Select(archive.FindImage);
             List<ImageToWrite> toWrite = [.. selected.Select(ImageToWrite.FromArchive)];
+
+            // Artifacts (attestations, signatures, charts...) go with a whole-archive conversion; the legacy format
+            // cannot hold them, so they are left out there, with a warning naming each.
+            List<ArtifactToWrite> artifacts = names.Length == 0 ? [.. archive.Artifacts.Select(ArtifactToWrite.FromArchive)] : [];
+            if (options.Format == ArchiveFormat.Legacy && artifacts.Count > 0)
+            {
+                foreach (ArchiveArtifact artifact in archive.Artifacts)
+                {
+                    console.Error.WriteLine($"warning: not written, the legacy format holds images only: {artifact.Describe()}");
+                }
+
+                artifacts = [];
+            }
+
             if (layout)
             {
-                ArchiveWriter.WriteLayout(toWrite, target["oci:".Length..], options);
+                ArchiveWriter.WriteLayout(toWrite, target["oci:".Length..], options, artifacts);
             }
             else if (target == "-")
             {
                 console.Out.Flush();
                 using Stream stdout = console.OpenBinaryOutput();
                 using var buffered = new BufferedStream(stdout, 1 << 20);
-                ArchiveWriter.Write(toWrite, buffered, options);
+                ArchiveWriter.Write(toWrite, buffered, options, artifacts);
                 buffered.Flush();
             }
             else
             {
-                ArchiveWriter.WriteFile(toWrite, target, options);
+                ArchiveWriter.WriteFile(toWrite, target, options, artifacts);
             }
 
             return 0;

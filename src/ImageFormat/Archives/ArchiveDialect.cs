@@ -1,6 +1,6 @@
 namespace ImageFormat.Archives;
 
-/// <summary>Which structures an archive carries; real archives combine them (DOMAIN.md §2).</summary>
+/// <summary>Which structures an archive carries; real archives combine them: Docker's <c>manifest.json</c> (Docker image specification v1.2, moby <c>image/tarexport</c> at v20.10.x), the per-layer directories of the legacy layout, and the OCI image layout (OCI image-spec <c>image-layout.md</c>).</summary>
 [Flags]
 public enum ArchiveDialect
 {

@@ -11,6 +11,9 @@ namespace ImageFormat.Archives;
 /// <param name="BytesHashed">How many stored bytes were read and hashed.</param>
 public sealed record ArchiveVerification(IReadOnlyList<ArchiveProblem> Problems, int BlobsChecked, long BytesHashed)
 {
+    /// <summary>How many distinct artifact blobs (configs and layers of <see cref="ImageArchive.Artifacts"/>) were hashed; included in <see cref="BytesHashed"/>, not in <see cref="BlobsChecked"/>.</summary>
+    public int ArtifactBlobsChecked { get; init; }
+
     /// <summary>Whether no problem is an error (warnings allowed).</summary>
     public bool IsValid => Problems.All(p => p.Severity != ProblemSeverity.Error);
 }
@@ -18,7 +21,8 @@ public sealed record ArchiveVerification(IReadOnlyList<ArchiveProblem> Problems,
 /// <summary>
 /// Checks everything an archive claims: every blob's digest and size, every layer's diffID against the image
 /// config, the layer count against <c>rootfs.diff_ids</c>, the non-empty history entries against the layers,
-/// and the agreement of <c>manifest.json</c> with <c>index.json</c>. Each distinct blob is read once, in one
+/// the agreement of <c>manifest.json</c> with <c>index.json</c>, and the digest and size of every blob of the
+/// archive's artifacts (signatures, attestations, charts...). Each distinct blob is read once, in one
 /// pass that hashes it as stored and uncompressed; blobs are verified in parallel.
 /// </summary>
 public static class ArchiveVerifier
@@ -106,7 +110,66 @@ public static class ArchiveVerifier
             }
         }
 
-        return new ArchiveVerification(problems, results.Count, results.Values.Sum(r => r.StoredSize));
+        (int artifactBlobs, long artifactBytes) = VerifyArtifacts(archive, problems, cancellationToken);
+        return new ArchiveVerification(problems, results.Count, results.Values.Sum(r => r.StoredSize) + artifactBytes) { ArtifactBlobsChecked = artifactBlobs };
+    }
+
+    /// <summary>Hashes each distinct present artifact blob as stored and compares it with its descriptor.</summary>
+    private static (int Blobs, long Bytes) VerifyArtifacts(ImageArchive archive, List<ArchiveProblem> problems, CancellationToken cancellationToken)
+    {
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        int count = 0;
+        long bytes = 0;
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            foreach (ArchiveArtifact artifact in archive.Artifacts)
+            {
+                foreach (ArchiveBlob blob in artifact.Blobs)
+                {
+                    if (!blob.IsPresent || !done.Add(blob.Entry))
+                    {
+                        continue;
+                    }
+
+                    Digest expected = blob.Descriptor.Digest;
+                    string subject = $"{artifact.Kind} {artifact.Digest.ShortId}";
+                    Digest actual;
+                    long size;
+                    try
+                    {
+                        using Stream stored = blob.Open();
+                        using var hash = new HashingReadStream(stored, expected.Algorithm, leaveOpen: true);
+                        Drain(hash, buffer, cancellationToken);
+                        actual = hash.GetDigest();
+                        size = hash.BytesRead;
+                    }
+                    catch (ImageFormatException e)
+                    {
+                        problems.Add(new ArchiveProblem(ProblemSeverity.Error, e.Code, blob.Entry, $"blob of {subject}: {e.Message}"));
+                        continue;
+                    }
+
+                    count++;
+                    bytes += size;
+                    if (!expected.FixedTimeEquals(actual))
+                    {
+                        problems.Add(new ArchiveProblem(ProblemSeverity.Error, ErrorCodes.DigestMismatch, blob.Entry, $"blob of {subject}: expected digest {expected}, stored blob hashes to {actual}"));
+                    }
+
+                    if (blob.Descriptor.Size != size)
+                    {
+                        problems.Add(new ArchiveProblem(ProblemSeverity.Error, ErrorCodes.SizeMismatch, blob.Entry, $"blob of {subject}: descriptor declares {blob.Descriptor.Size} bytes, stored blob has {size}"));
+                    }
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return (count, bytes);
     }
 
     private static CompressionFormat ToFormat(Model.LayerCompression compression) => compression switch

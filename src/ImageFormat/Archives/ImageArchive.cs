@@ -29,6 +29,12 @@ public sealed class ImageArchive : IDisposable
     private readonly IArchiveStorage _storage;
     private readonly List<ArchiveProblem> _problems = [];
     private readonly List<ArchiveImage> _images = [];
+    private readonly List<ArchiveArtifact> _artifacts = [];
+
+    // The index graph walk, memoised by digest: what each index or manifest leads to (images and artifacts),
+    // and the nodes being walked (a cycle is reported, not followed).
+    private readonly Dictionary<Digest, List<object>> _walked = [];
+    private readonly HashSet<Digest> _walking = [];
 
     private ImageArchive(IArchiveStorage storage, ImageArchiveOptions options)
     {
@@ -56,6 +62,19 @@ public sealed class ImageArchive : IDisposable
 
     /// <summary>The images, in the order of <c>manifest.json</c>, then those only <c>index.json</c> names.</summary>
     public IReadOnlyList<ArchiveImage> Images => _images;
+
+    /// <summary>
+    /// What the indexes name besides images: attestations, signatures, SBOMs, OCI artifacts, Helm charts, in the
+    /// order found. They are verified and copied like images, and refused by image-only operations.
+    /// </summary>
+    public IReadOnlyList<ArchiveArtifact> Artifacts => _artifacts;
+
+    /// <summary>
+    /// How many nodes (indexes and manifests, each read once whatever number of indexes name it) and edges
+    /// (descriptors in <c>index.json</c> and nested indexes) the index graph walk visited; at most
+    /// <see cref="ImageFormatLimits.MaxIndexGraphVisits"/>.
+    /// </summary>
+    public int IndexGraphVisits { get; private set; }
 
     /// <summary>What was found wrong while reading (verification adds to these; see <see cref="ArchiveVerifier"/>).</summary>
     public IReadOnlyList<ArchiveProblem> Problems => _problems;
@@ -144,6 +163,7 @@ public sealed class ImageArchive : IDisposable
     /// <returns>The image.</returns>
     /// <exception cref="NotFoundException">Nothing matches; the message lists what the archive holds.</exception>
     /// <exception cref="AmbiguousMatchException">More than one image matches, or none was named and the archive holds several.</exception>
+    /// <exception cref="NotAnImageException">The name matches an artifact (a signature, attestation, Helm chart...), not an image.</exception>
     public ArchiveImage FindImage(string? name)
     {
         if (string.IsNullOrEmpty(name))
@@ -151,18 +171,51 @@ public sealed class ImageArchive : IDisposable
             return _images.Count switch
             {
                 1 => _images[0],
+                0 when _artifacts.Count == 1 => throw NotAnImage(_artifacts[0]),
+                0 when _artifacts.Count > 1 => throw new NotFoundException(string.Empty, $"{Source}: the archive holds no image, only {_artifacts.Count} artifacts ({string.Join("; ", _artifacts)})"),
                 0 => throw new NotFoundException(string.Empty, $"{Source}: the archive holds no image"),
                 _ => throw new AmbiguousMatchException("(no image named)", Describe(_images)),
             };
         }
 
         List<ArchiveImage> matches = Match(name);
+        if (matches.Count == 0 && MatchArtifact(name) is { } artifact)
+        {
+            throw NotAnImage(artifact);
+        }
+
         return matches.Count switch
         {
             1 => matches[0],
             0 => throw new NotFoundException(name, $"No such image: {name} (the archive holds {string.Join("; ", Describe(_images))})"),
             _ => throw new AmbiguousMatchException(name, Describe(matches)),
         };
+    }
+
+    private static NotAnImageException NotAnImage(ArchiveArtifact artifact) => new(artifact.Digest.Value, artifact.Kind, artifact.ArtifactType);
+
+    /// <summary>The one artifact a name denotes: its manifest digest (alone or in a reference), one of its names, or a unique hex prefix of its digest.</summary>
+    private ArchiveArtifact? MatchArtifact(string name)
+    {
+        List<ArchiveArtifact> found;
+        if (Digest.TryParse(name, out Digest digest))
+        {
+            found = _artifacts.Where(a => a.Digest == digest).ToList();
+        }
+        else if (ImageReference.TryParse(name, out ImageReference? reference, out _) && reference.Digest is { } refDigest)
+        {
+            found = _artifacts.Where(a => a.Digest == refDigest).ToList();
+        }
+        else
+        {
+            found = _artifacts.Where(a => a.Names.Contains(name, StringComparer.Ordinal)).ToList();
+            if (found.Count == 0 && name.Length <= 64 && name.AsSpan().IndexOfAnyExcept(LowerHex) < 0)
+            {
+                found = _artifacts.Where(a => a.Digest.EncodedStartsWith(name)).ToList();
+            }
+        }
+
+        return found.Count == 1 ? found[0] : null;
     }
 
     private static List<string> Describe(IEnumerable<ArchiveImage> images) =>
@@ -483,8 +536,25 @@ public sealed class ImageArchive : IDisposable
                 }
             }
 
-            WalkDescriptor(descriptor, IndexJson, depth: 0, siblings: index.Value.Manifests.Count, image =>
+            CountVisit(IndexJson);
+            foreach (object node in Walk(descriptor, IndexJson, depth: 0, siblings: index.Value.Manifests.Count))
             {
+                if (node is ArchiveArtifact artifact)
+                {
+                    if (!_artifacts.Contains(artifact))
+                    {
+                        _artifacts.Add(artifact);
+                    }
+
+                    if (artifact.Digest == descriptor.Digest)
+                    {
+                        artifact.Names = [.. artifact.Names.Union(refNames.Concat(names), StringComparer.Ordinal)];
+                    }
+
+                    continue;
+                }
+
+                var image = (ArchiveImage)node;
                 if (!seen.TryGetValue(image.Id, out var found))
                 {
                     found = (new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
@@ -510,7 +580,7 @@ public sealed class ImageArchive : IDisposable
                 {
                     Reconcile(existing, image);
                 }
-            });
+            }
         }
 
         foreach (ArchiveImage image in onlyInIndex)
@@ -571,9 +641,51 @@ public sealed class ImageArchive : IDisposable
         }
     }
 
-    private void WalkDescriptor(Descriptor descriptor, string parent, int depth, int siblings, Action<ArchiveImage> found)
+    private void CountVisit(string subject)
     {
-        string blobPath = $"blobs/{descriptor.Digest.Algorithm.Name()}/{descriptor.Digest.Encoded}";
+        IndexGraphVisits++;
+        if (IndexGraphVisits > Options.Limits.MaxIndexGraphVisits)
+        {
+            throw new LimitExceededException(subject, nameof(ImageFormatLimits.MaxIndexGraphVisits), Options.Limits.MaxIndexGraphVisits, IndexGraphVisits);
+        }
+    }
+
+    /// <summary>
+    /// The images and artifacts a descriptor leads to, each once. A node is read and walked once, by digest,
+    /// however many indexes name it: its result is kept and reused, so shared subgraphs cost one walk.
+    /// </summary>
+    private List<object> Walk(Descriptor descriptor, string parent, int depth, int siblings)
+    {
+        if (_walked.TryGetValue(descriptor.Digest, out List<object>? done))
+        {
+            return done;
+        }
+
+        string blobPath = BlobPath(descriptor.Digest);
+        if (!_walking.Add(descriptor.Digest))
+        {
+            AddProblem(ProblemSeverity.Error, ErrorCodes.InvalidArchive, blobPath, $"named by {parent}, which it leads back to: the index graph has a cycle");
+            return [];
+        }
+
+        try
+        {
+            CountVisit(blobPath);
+            var result = new List<object>();
+            WalkDescriptor(descriptor, blobPath, parent, depth, siblings, result);
+            _walked[descriptor.Digest] = result;
+            return result;
+        }
+        finally
+        {
+            _walking.Remove(descriptor.Digest);
+        }
+    }
+
+    private static string BlobPath(Digest digest) => $"blobs/{digest.Algorithm.Name()}/{digest.Encoded}";
+
+    private void WalkDescriptor(Descriptor descriptor, string blobPath, string parent, int depth, int siblings, List<object> found)
+    {
         if (!_storage.TryResolve(blobPath, out ArchiveFile file, out string? problem))
         {
             // A multi-platform index that keeps only some platforms' blobs is normal (containerd exports).
@@ -595,9 +707,23 @@ public sealed class ImageArchive : IDisposable
             }
 
             RawDocument<ImageIndex> nested = ImageDocuments.ParseIndex(bytes, blobPath, Options.Limits);
+            var children = new HashSet<Digest>();
+            var added = new HashSet<object>(ReferenceEqualityComparer.Instance);
             foreach (Descriptor child in nested.Value.Manifests)
             {
-                WalkDescriptor(child, blobPath, depth + 1, nested.Value.Manifests.Count, found);
+                CountVisit(blobPath);
+                if (!children.Add(child.Digest))
+                {
+                    continue;
+                }
+
+                foreach (object node in Walk(child, blobPath, depth + 1, nested.Value.Manifests.Count))
+                {
+                    if (added.Add(node))
+                    {
+                        found.Add(node);
+                    }
+                }
             }
 
             return;
@@ -610,8 +736,14 @@ public sealed class ImageArchive : IDisposable
         }
 
         RawDocument<ImageManifest> manifest = ImageDocuments.ParseManifest(bytes, blobPath, Options.Limits);
+        if (ArtifactKinds.IsArtifact(descriptor, manifest.Value))
+        {
+            found.Add(ReadArtifact(descriptor, manifest, blobPath));
+            return;
+        }
+
         Descriptor configDescriptor = manifest.Value.Config;
-        string configPath = $"blobs/{configDescriptor.Digest.Algorithm.Name()}/{configDescriptor.Digest.Encoded}";
+        string configPath = BlobPath(configDescriptor.Digest);
         if (!_storage.TryResolve(configPath, out ArchiveFile configFile, out string? configProblem))
         {
             AddProblem(ProblemSeverity.Error, ErrorCodes.InvalidArchive, configPath, $"config named by {blobPath}: {configProblem}");
@@ -631,7 +763,7 @@ public sealed class ImageArchive : IDisposable
         for (int i = 0; i < manifest.Value.Layers.Count; i++)
         {
             Descriptor layer = manifest.Value.Layers[i];
-            string layerPath = $"blobs/{layer.Digest.Algorithm.Name()}/{layer.Digest.Encoded}";
+            string layerPath = BlobPath(layer.Digest);
             ArchiveFile? layerFile = null;
             if (_storage.TryResolve(layerPath, out ArchiveFile resolved, out string? layerProblem))
             {
@@ -650,7 +782,37 @@ public sealed class ImageArchive : IDisposable
             AddProblem(ProblemSeverity.Error, ErrorCodes.InvalidArchive, blobPath, $"lists {layers.Count} layers but config {config.Digest.ShortId} has {diffIds.Count} diff_ids");
         }
 
-        found(new ArchiveImage(config, configFile.Name, layers) { Manifest = manifest });
+        found.Add(new ArchiveImage(config, configFile.Name, layers) { Manifest = manifest });
+    }
+
+    /// <summary>An artifact's manifest with its config and layer blobs, which are located here and hashed by the verifier.</summary>
+    private ArchiveArtifact ReadArtifact(Descriptor descriptor, RawDocument<ImageManifest> manifest, string blobPath)
+    {
+        if (manifest.Value.Layers.Count > Options.Limits.MaxLayerCount)
+        {
+            throw new LimitExceededException(blobPath, nameof(ImageFormatLimits.MaxLayerCount), Options.Limits.MaxLayerCount, manifest.Value.Layers.Count);
+        }
+
+        var blobs = new List<ArchiveBlob>(manifest.Value.Layers.Count + 1);
+        foreach ((Descriptor blob, string role) in manifest.Value.Layers.Select((l, i) => (l, $"layer {i}")).Prepend((manifest.Value.Config, "config")))
+        {
+            string path = BlobPath(blob.Digest);
+            if (_storage.TryResolve(path, out ArchiveFile file, out string? problem))
+            {
+                blobs.Add(new ArchiveBlob(_storage, blob, path, file));
+                continue;
+            }
+
+            // An empty config may be given inline only (its "data"), and foreign blobs live elsewhere.
+            if (!(blob.Data is not null || blob.Urls is { Count: > 0 } || MediaTypes.IsNondistributableLayer(blob.MediaType)))
+            {
+                AddProblem(ProblemSeverity.Error, ErrorCodes.InvalidArchive, path, $"{role} of artifact {manifest.Digest.ShortId} named by {blobPath}: {problem}");
+            }
+
+            blobs.Add(new ArchiveBlob(_storage, blob, path, null));
+        }
+
+        return new ArchiveArtifact(descriptor, manifest, blobs);
     }
 
     private void CheckDescriptor(Descriptor descriptor, byte[] bytes, string path)

@@ -74,4 +74,10 @@ public static class ErrorCodes
     /// (exit code 70) instead of a stack trace.
     /// </summary>
     public const string InternalError = "IMGFMT0142";
+
+    /// <summary>An image-only operation (extract, files, cat, inspect, load, ...) was given an artifact: a signature, attestation, SBOM, Helm chart or other OCI artifact.</summary>
+    public const string NotAnImage = "IMGFMT0160";
+
+    /// <summary>The output format cannot hold artifacts (the legacy <c>docker save</c> format holds images only).</summary>
+    public const string ArtifactsNotWritable = "IMGFMT0161";
 }

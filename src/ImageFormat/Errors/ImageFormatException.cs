@@ -271,3 +271,35 @@ public sealed class ConflictException : ImageFormatException
     /// <summary>Whether forcing would override this conflict (Docker's soft conflicts).</summary>
     public bool CanBeForced { get; }
 }
+
+/// <summary>
+/// An operation that needs an image was given an artifact (a signature, attestation, SBOM, Helm chart or other
+/// OCI artifact). Code <see cref="ErrorCodes.NotAnImage"/>.
+/// </summary>
+public sealed class NotAnImageException : ImageFormatException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="digest">The artifact's manifest digest.</param>
+    /// <param name="kind">What it is in words, such as <c>Helm chart</c>.</param>
+    /// <param name="artifactType">What it is as a media type.</param>
+    public NotAnImageException(string digest, string kind, string artifactType)
+        : base(ErrorCodes.NotAnImage, $"{digest} is {Article(kind)} {kind} ({artifactType}), not an image")
+    {
+        Digest = digest;
+        Kind = kind;
+        ArtifactType = artifactType;
+    }
+
+    /// <summary>The artifact's manifest digest.</summary>
+    public string Digest { get; }
+
+    /// <summary>What it is in words.</summary>
+    public string Kind { get; }
+
+    /// <summary>What it is as a media type.</summary>
+    public string ArtifactType { get; }
+
+    /// <summary>"a" or "an" before a kind as it is spoken (<c>an SBOM</c>, <c>an OCI artifact</c>, <c>a Helm chart</c>).</summary>
+    internal static string Article(string kind) =>
+        kind.Length > 0 && ("AEIOUaeiou".Contains(kind[0], StringComparison.Ordinal) || kind.StartsWith("SBOM", StringComparison.Ordinal)) ? "an" : "a";
+}

@@ -19,10 +19,19 @@ public sealed partial class ImageStore
     /// <param name="archive">The opened archive.</param>
     /// <returns>Docker's output lines and the loaded image IDs.</returns>
     /// <exception cref="ImageFormatException">A layer is missing or does not hash to its DiffID, or the archive is invalid.</exception>
+    /// <exception cref="NotAnImageException">The archive holds artifacts (signatures, attestations, charts...) and no image.</exception>
     /// <exception cref="IOException">The store cannot be written.</exception>
     public LoadResult Load(ImageArchive archive)
     {
         ArgumentNullException.ThrowIfNull(archive);
+        if (archive.Images.Count == 0 && archive.Artifacts.Count > 0)
+        {
+            // The store holds images only (as Docker 20.10's does): an archive of nothing but artifacts is refused
+            // saying what it holds; artifacts beside images are left out, as Docker's classic store leaves them.
+            ArchiveArtifact first = archive.Artifacts[0];
+            throw new NotAnImageException(first.Digest.Value, first.Kind, first.ArtifactType);
+        }
+
         return Change(state =>
         {
             var lines = new List<string>();

@@ -26,8 +26,8 @@ public sealed partial class ImageStore
     }
 
     /// <summary>
-    /// <c>docker rmi</c>: untags a reference, or deletes an image named by ID, with Docker 20.10's rules (see the
-    /// project's DOMAIN.md §4): digest references go with the last tag of their repository; an image left with no
+    /// <c>docker rmi</c>: untags a reference, or deletes an image named by ID, with Docker 20.10's rules (moby
+    /// <c>daemon/images/image_delete.go</c> at v20.10.x): digest references go with the last tag of their repository; an image left with no
     /// reference is deleted unless a conflict holds; untagged parents are pruned unless <paramref name="prune"/> is
     /// false; a container's layers are never released while it exists.
     /// </summary>

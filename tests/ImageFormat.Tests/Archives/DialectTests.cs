@@ -8,7 +8,7 @@ using Xunit;
 
 namespace ImageFormat.Tests.Archives;
 
-/// <summary>The archive dialects of DOMAIN.md §2 that other tools write, built here byte by byte.</summary>
+/// <summary>The archive dialects other tools write (crane, jib, containerd, Docker Engine 25, Bazel, BuildKit), built here byte by byte.</summary>
 public class DialectTests
 {
     private static byte[] LayerTar(string content)

@@ -8,11 +8,36 @@ internal sealed class TarBuilder : IDisposable
 {
     private readonly MemoryStream _buffer = new();
     private readonly TarWriter _writer;
+    private readonly TarEntryFormat _format;
 
-    public TarBuilder()
+    public TarBuilder(TarEntryFormat format = TarEntryFormat.Pax)
     {
-        _writer = new TarWriter(_buffer, TarEntryFormat.Pax, leaveOpen: true);
+        _format = format;
+        _writer = new TarWriter(_buffer, format, leaveOpen: true);
     }
+
+    /// <summary>A regular file with the given mode (e.g. 0444 blobs, 0555 Bazel files).</summary>
+    public TarBuilder File(string name, byte[] content, UnixFileMode mode)
+    {
+        TarEntry entry = NewEntry(TarEntryType.RegularFile, name);
+        entry.DataStream = new MemoryStream(content);
+        entry.Mode = mode;
+        _writer.WriteEntry(entry);
+        return this;
+    }
+
+    /// <summary>A directory with the given mode.</summary>
+    public TarBuilder Directory(string name, UnixFileMode mode)
+    {
+        TarEntry entry = NewEntry(TarEntryType.Directory, name);
+        entry.Mode = mode;
+        _writer.WriteEntry(entry);
+        return this;
+    }
+
+    private TarEntry NewEntry(TarEntryType type, string name) => _format == TarEntryFormat.Ustar
+        ? new UstarTarEntry(type, name) { ModificationTime = DateTimeOffset.UnixEpoch }
+        : new PaxTarEntry(type, name) { ModificationTime = DateTimeOffset.UnixEpoch };
 
     public TarBuilder File(string name, string content) => File(name, Encoding.UTF8.GetBytes(content));
 

@@ -41,6 +41,53 @@ public class ArchiveCommandTests
     }
 
     [Fact]
+    public void Ls_json_of_the_built_engine25_archive_lists_the_untagged_image_with_empty_tags()
+    {
+        byte[] layer = BuiltArchives.Engine25Layer();
+        CliResult result = CliRunner.Run("archive", "ls", "--format", "json", BuiltArchives.PathOf("built-engine25.tar"));
+
+        result.ExitCode.Should().Be(0, result.StdErr);
+        result.StdOut.Should().Be($$"""
+            [
+                {
+                    "Id": "{{ImageFormat.Digests.Digest.ComputeUtf8(BuiltArchives.Engine25Config())}}",
+                    "RepoTags": [],
+                    "Platform": "linux/arm64",
+                    "Layers": 1,
+                    "Size": {{layer.Length}}
+                }
+            ]
+
+            """.Replace("\r\n", "\n", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Verify_lists_warnings_but_passes_the_built_engine25_archive()
+    {
+        CliResult result = CliRunner.Run("archive", "verify", BuiltArchives.PathOf("built-engine25.tar"));
+
+        result.ExitCode.Should().Be(0);
+        result.StdOut.Should().Be(
+            "warning: index.json: \"manifests\" is null (written by Docker Engine 25.0.0 to 25.0.2); the images are read from manifest.json (IMGFMT0005)\n" +
+            $"verified: 1 image(s), 1 layer blob(s), {BuiltArchives.Engine25Layer().Length} bytes; 1 warning(s)\n");
+    }
+
+    [Fact]
+    public void Manifest_prints_the_stored_indented_oci_manifest_of_the_built_buildkit_archive_exactly()
+    {
+        string oci = BuiltArchives.PathOf("built-buildkit-zstd.tar");
+        using var archive = ImageFormat.Archives.ImageArchive.OpenFile(oci);
+        string entry = $"blobs/sha256/{archive.FindImage(null).ManifestDigest!.Value.Encoded}";
+
+        CliResult result = CliRunner.Run("archive", "manifest", oci);
+
+        result.ExitCode.Should().Be(0, result.StdErr);
+        string expected = ProcessRunner.Run(Peers.RequireGnuTar(), ["-xOf", oci, entry]).StdOut;
+        result.BinaryText.Should().Be(expected);
+        expected.Should().StartWith("{\n  \"schemaVersion\": 2,");
+    }
+
+    [Fact]
     public void Config_prints_the_stored_bytes_exactly()
     {
         CliResult result = CliRunner.Run("archive", "config", Hello, "hello:base");

@@ -14,11 +14,16 @@ namespace ImageFormat.Tests.Hostile;
 /// </summary>
 public class MutationFuzzTests
 {
-    public static TheoryData<string> Inputs() => new() { "samples/hello.tar", "fixtures/hello-world-v25.tar", "fixtures/test-oci-zstd-image.tar", "fixtures/whiteout_image.tar" };
+    public static TheoryData<string> Inputs() => new()
+    {
+        "samples/hello.tar", "built/built-engine25.tar", "built/built-buildkit-zstd.tar", "built/built-bazel-whiteout.tar",
+        "fixtures/hello-world-v25.tar", "fixtures/test-oci-zstd-image.tar", "fixtures/whiteout_image.tar",
+    };
 
-    private static byte[] Load(string input) => File.ReadAllBytes(input.StartsWith("samples/", StringComparison.Ordinal)
-        ? RepoPaths.Sample(input["samples/".Length..])
-        : RepoPaths.Fixture(input["fixtures/".Length..]));
+    private static byte[] Load(string input) =>
+        input.StartsWith("samples/", StringComparison.Ordinal) ? File.ReadAllBytes(RepoPaths.Sample(input["samples/".Length..]))
+        : input.StartsWith("built/", StringComparison.Ordinal) ? BuiltArchives.Build(input["built/".Length..])
+        : File.ReadAllBytes(RepoPaths.Fixture(input["fixtures/".Length..]));
 
     private static byte[] Mutate(byte[] original, Random random)
     {

@@ -12,27 +12,6 @@ internal static class ModelTestData
 
     public static string Text(ReadOnlyMemory<byte> bytes) => Encoding.UTF8.GetString(bytes.Span);
 
-    /// <summary>The fixtures folder: &lt;repo&gt;/../shared/fixtures, else /work/shared/fixtures; null when neither exists.</summary>
-    public static string? FixturesDirectory()
-    {
-        DirectoryInfo? dir = new(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ImageFormat.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        if (dir?.Parent is not null)
-        {
-            string candidate = Path.Combine(dir.Parent.FullName, "shared", "fixtures");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return Directory.Exists("/work/shared/fixtures") ? "/work/shared/fixtures" : null;
-    }
-
     /// <summary>The repository root (the folder holding ImageFormat.sln).</summary>
     public static string RepoRoot()
     {

@@ -35,13 +35,7 @@ public class RealDocumentTests
         }
         else
         {
-            string? fixtures = FixturesDirectory();
-            if (fixtures is null)
-            {
-                Assert.Skip("shared fixtures not present on this machine");
-            }
-
-            tar = Path.Combine(fixtures, archive);
+            tar = TestSupport.RepoPaths.Fixture(archive);
         }
 
         Read(file).Should().Equal(ReadTarEntry(tar, entry));

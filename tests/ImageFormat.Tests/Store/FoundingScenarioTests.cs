@@ -11,7 +11,7 @@ using Xunit;
 namespace ImageFormat.Tests.Store;
 
 /// <summary>
-/// The project's founding scenario (DOMAIN.md §4), end to end through the CLI, on the store and on real Docker
+/// The project's founding scenario (tag, commit, rmi and save of <c>commit_test</c> images on <c>ubuntu:14.04</c>), end to end through the CLI, on the store and on real Docker
 /// 20.10 side by side: the same commands, outputs compared line by line with IDs mapped (commit IDs differ by
 /// their timestamps), the commit configs compared with times and IDs masked, and the store's images saved and
 /// run by Docker.

@@ -7,7 +7,7 @@ using Xunit;
 namespace ImageFormat.Tests.Store;
 
 /// <summary>
-/// Docker 20.10's rmi rules (DOMAIN.md §4), on the founding scenario's shape: a base image <c>ubuntu:14.04</c>,
+/// Docker 20.10's rmi rules (moby <c>daemon/images/image_delete.go</c> at v20.10.x), on the founding scenario's shape: a base image <c>ubuntu:14.04</c>,
 /// <c>commit_test:first</c> on it (parent link) and <c>commit_test:second</c> on that.
 /// </summary>
 public class RmiRulesTests

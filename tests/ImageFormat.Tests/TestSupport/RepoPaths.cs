@@ -1,10 +1,14 @@
+using Xunit;
+
 namespace ImageFormat.Tests.TestSupport;
 
-/// <summary>Where the repository, its samples and the shared fixtures from other tools are.</summary>
+/// <summary>Where the repository, its samples and the optional fixtures made by other tools are.</summary>
 public static class RepoPaths
 {
+    /// <summary>The environment variable that points the tests at another fixtures folder.</summary>
+    public const string FixturesVariable = "IMAGEFMT_FIXTURES";
+
     private static readonly Lazy<string> s_root = new(FindRoot);
-    private static readonly Lazy<string> s_fixtures = new(FindFixtures);
 
     /// <summary>The repository root: the nearest directory above the test binaries holding ImageFormat.sln.</summary>
     public static string Root => s_root.Value;
@@ -13,16 +17,40 @@ public static class RepoPaths
     public static string Samples => Path.Combine(Root, "samples");
 
     /// <summary>
-    /// Fixtures made by other tools: <c>&lt;repo&gt;/../shared/fixtures</c>, or <c>/work/shared/fixtures</c> when
-    /// that does not exist (git worktrees live elsewhere than the main checkout).
+    /// Real archives made by other tools, which are not part of the repository: <c>$IMAGEFMT_FIXTURES</c> when
+    /// set, else <c>&lt;repo&gt;/../shared/fixtures</c>. Tests that read them skip when they are absent; every
+    /// dialect they cover is also built by the tests themselves (<see cref="BuiltArchives"/>).
     /// </summary>
-    public static string Fixtures => s_fixtures.Value;
+    public static string Fixtures =>
+        Environment.GetEnvironmentVariable(FixturesVariable) is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : Path.GetFullPath(Path.Combine(Root, "..", "shared", "fixtures"));
+
+    /// <summary>Whether the fixtures folder exists.</summary>
+    public static bool FixturesPresent => Directory.Exists(Fixtures);
 
     /// <summary>A file in <see cref="Samples"/>, which must exist.</summary>
     public static string Sample(string name) => Existing(Path.Combine(Samples, name));
 
-    /// <summary>A file in <see cref="Fixtures"/>, which must exist.</summary>
-    public static string Fixture(string name) => Existing(Path.Combine(Fixtures, name));
+    /// <summary>A file in <see cref="Fixtures"/>; the calling test is skipped when it is absent.</summary>
+    public static string Fixture(string name) => FixtureIn(Fixtures, name);
+
+    /// <summary>A file in the fixtures folder <paramref name="folder"/>; the calling test is skipped, naming what is missing, when it is absent.</summary>
+    public static string FixtureIn(string folder, string name)
+    {
+        string path = Path.Combine(folder, name);
+        if (!Directory.Exists(folder))
+        {
+            Assert.Skip($"fixtures folder not found: {folder} (set {FixturesVariable} or put shared/fixtures beside the repository; the built-in archives cover the same dialects)");
+        }
+
+        if (!File.Exists(path) && !Directory.Exists(path))
+        {
+            Assert.Skip($"fixture not found: {path}");
+        }
+
+        return path;
+    }
 
     private static string Existing(string path) =>
         File.Exists(path) || Directory.Exists(path)
@@ -40,11 +68,5 @@ public static class RepoPaths
         }
 
         throw new InvalidOperationException($"no ImageFormat.sln above {AppContext.BaseDirectory}");
-    }
-
-    private static string FindFixtures()
-    {
-        string beside = Path.GetFullPath(Path.Combine(Root, "..", "shared", "fixtures"));
-        return Directory.Exists(beside) ? beside : "/work/shared/fixtures";
     }
 }

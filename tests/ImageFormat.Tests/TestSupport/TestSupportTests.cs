@@ -13,18 +13,50 @@ public class TestSupportTests
     }
 
     [Fact]
-    public void Fixtures_are_found_beside_the_repo_or_in_work_shared()
+    public void Fixtures_are_found_beside_the_repo_unless_the_environment_names_another_folder()
     {
-        string beside = Path.GetFullPath(Path.Combine(RepoPaths.Root, "..", "shared", "fixtures"));
-        RepoPaths.Fixtures.Should().Be(Directory.Exists(beside) ? beside : "/work/shared/fixtures");
-        File.Exists(RepoPaths.Fixture("hello-world-v25.tar")).Should().BeTrue();
+        string expected = Environment.GetEnvironmentVariable(RepoPaths.FixturesVariable) is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : Path.GetFullPath(Path.Combine(RepoPaths.Root, "..", "shared", "fixtures"));
+        RepoPaths.Fixtures.Should().Be(expected);
     }
 
     [Fact]
-    public void Missing_fixture_is_a_clear_error()
+    public void Missing_fixtures_folder_skips_the_test_naming_the_folder()
     {
-        Action act = () => RepoPaths.Fixture("no-such-fixture.tar");
-        act.Should().Throw<FileNotFoundException>().WithMessage("test data */no-such-fixture.tar does not exist");
+        using var temp = new TempDirectory();
+        string missing = temp.Combine("shared", "fixtures");
+
+        Action act = () => RepoPaths.FixtureIn(missing, "hello-world-v25.tar");
+
+        act.Should().Throw<Xunit.Sdk.SkipException>().Which.Message.Should().EndWith(
+            $"fixtures folder not found: {missing} (set IMAGEFMT_FIXTURES or put shared/fixtures beside the repository; the built-in archives cover the same dialects)");
+    }
+
+    [Fact]
+    public void Missing_fixture_in_a_present_folder_skips_the_test_naming_the_file()
+    {
+        using var temp = new TempDirectory();
+
+        Action act = () => RepoPaths.FixtureIn(temp.Path, "no-such-fixture.tar");
+
+        act.Should().Throw<Xunit.Sdk.SkipException>().Which.Message.Should().EndWith($"fixture not found: {temp.Combine("no-such-fixture.tar")}");
+    }
+
+    [Fact]
+    public void Present_fixture_is_returned_by_path()
+    {
+        using var temp = new TempDirectory();
+        string file = temp.WriteFile("x.tar", [1]);
+
+        RepoPaths.FixtureIn(temp.Path, "x.tar").Should().Be(file);
+    }
+
+    [Fact]
+    public void Missing_sample_is_a_clear_error()
+    {
+        Action act = () => RepoPaths.Sample("no-such-sample.tar");
+        act.Should().Throw<FileNotFoundException>().WithMessage("test data */no-such-sample.tar does not exist");
     }
 
     [Fact]

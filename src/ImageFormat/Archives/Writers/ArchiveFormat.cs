@@ -1,6 +1,6 @@
 namespace ImageFormat.Archives.Writers;
 
-/// <summary>The archive dialects the writer produces (DOMAIN.md §2).</summary>
+/// <summary>The archive dialects the writer produces (Docker image specification v1.2 and moby <c>image/tarexport</c> at v20.10.x for Docker's, OCI image-spec <c>image-layout.md</c> for the OCI ones).</summary>
 public enum ArchiveFormat
 {
     /// <summary>

@@ -23,6 +23,10 @@ namespace ImageFormat.Archives.Writers;
 /// Docker stamps a few of these with the wall clock (<c>index.json</c>, a legacy directory whose layer is a
 /// symlink); they are fixed here. Images are written in the order given; the same image given twice is written
 /// once with the tags of both.</para>
+/// <para><b>Artifacts.</b> Attestations, signatures, SBOMs, OCI artifacts and Helm charts
+/// (<see cref="ArtifactToWrite"/>) are carried verbatim in the formats with an OCI index (their manifests, blobs
+/// and index descriptors unchanged, listed after the images); the legacy format holds images only and refuses
+/// them (<see cref="ErrorCodes.ArtifactsNotWritable"/>), as Docker's legacy <c>docker save</c> has no place for them.</para>
 /// <para><b>Blobs.</b> Each distinct blob is written once. Layers are copied verbatim, checked against their
 /// digest as they are copied, unless <see cref="ArchiveWriterOptions.LayerCompression"/> asks for another
 /// compression or the format needs uncompressed layers (legacy); such layers are staged in temp files, several
@@ -44,8 +48,9 @@ public static class ArchiveWriter
     /// <param name="options">The format and layer handling; <see cref="ArchiveWriterOptions.Default"/> unless given.</param>
     /// <exception cref="ArgumentNullException"><paramref name="images"/>, an image or <paramref name="output"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">No images are given, a tag names two images or is a digest reference, the output is not writable, the format is <see cref="ArchiveFormat.OciLayout"/>, or the options conflict.</exception>
-    /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID, or cannot be decompressed; the output is then incomplete.</exception>
-    public static void Write(IEnumerable<ImageToWrite> images, Stream output, ArchiveWriterOptions? options = null)
+    /// <param name="artifacts">Artifacts to carry verbatim beside the images (attestations, signatures...); none unless given.</param>
+    /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID, or cannot be decompressed; the output is then incomplete. Code <see cref="ErrorCodes.ArtifactsNotWritable"/>: artifacts were given for the legacy format.</exception>
+    public static void Write(IEnumerable<ImageToWrite> images, Stream output, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         options ??= ArchiveWriterOptions.Default;
@@ -59,10 +64,17 @@ public static class ArchiveWriter
             throw new ArgumentException("An OCI layout is a directory: use WriteLayout.", nameof(options));
         }
 
-        IReadOnlyList<ImageToWrite> merged = Merge(images);
+        List<ArtifactToWrite> extra = DistinctArtifacts(artifacts);
+        if (options.Format == ArchiveFormat.Legacy && extra.Count > 0)
+        {
+            throw new ImageFormatException(ErrorCodes.ArtifactsNotWritable,
+                $"the legacy format holds images only and cannot hold the {extra.Count} artifact(s) given ({string.Join(", ", extra)}): write the docker or oci format, or leave them out");
+        }
+
+        IReadOnlyList<ImageToWrite> merged = Merge(images, extra.Count > 0);
         Validate(options);
         using LayerSet layers = LayerSet.Prepare(merged, options);
-        List<PlannedEntry> entries = options.Format == ArchiveFormat.Legacy ? PlanLegacy(merged, layers) : PlanOci(merged, layers, options.Format == ArchiveFormat.Docker);
+        List<PlannedEntry> entries = options.Format == ArchiveFormat.Legacy ? PlanLegacy(merged, layers) : PlanOci(merged, layers, options.Format == ArchiveFormat.Docker, extra);
         WriteTar(entries, output);
     }
 
@@ -74,10 +86,11 @@ public static class ArchiveWriter
     /// <param name="path">The archive file to create or replace.</param>
     /// <param name="options">The format and layer handling; <see cref="ArchiveWriterOptions.Default"/> unless given.</param>
     /// <exception cref="ArgumentNullException"><paramref name="images"/>, an image or <paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">As for <see cref="Write(IEnumerable{ImageToWrite}, Stream, ArchiveWriterOptions?)"/>, or <paramref name="path"/> is empty.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="Write(IEnumerable{ImageToWrite}, Stream, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>, or <paramref name="path"/> is empty.</exception>
     /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID; nothing is left at <paramref name="path"/>.</exception>
+    /// <param name="artifacts">Artifacts to carry verbatim beside the images; none unless given.</param>
     /// <exception cref="IOException">The file cannot be written.</exception>
-    public static void WriteFile(IEnumerable<ImageToWrite> images, string path, ArchiveWriterOptions? options = null)
+    public static void WriteFile(IEnumerable<ImageToWrite> images, string path, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
@@ -87,7 +100,7 @@ public static class ArchiveWriter
         {
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             {
-                Write(images, file, options);
+                Write(images, file, options, artifacts);
                 file.Flush(flushToDisk: true);
             }
 
@@ -111,15 +124,17 @@ public static class ArchiveWriter
     /// <exception cref="ArgumentNullException"><paramref name="images"/>, an image or <paramref name="directory"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">No images are given, a tag names two images or is a digest reference, or the options conflict.</exception>
     /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID.</exception>
+    /// <param name="artifacts">Artifacts to carry verbatim beside the images; none unless given.</param>
     /// <exception cref="IOException">The directory cannot be written.</exception>
-    public static void WriteLayout(IEnumerable<ImageToWrite> images, string directory, ArchiveWriterOptions? options = null)
+    public static void WriteLayout(IEnumerable<ImageToWrite> images, string directory, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         options = (options ?? ArchiveWriterOptions.Default) with { Format = ArchiveFormat.OciLayout };
-        IReadOnlyList<ImageToWrite> merged = Merge(images);
+        List<ArtifactToWrite> extra = DistinctArtifacts(artifacts);
+        IReadOnlyList<ImageToWrite> merged = Merge(images, extra.Count > 0);
         Validate(options);
         using LayerSet layers = LayerSet.Prepare(merged, options);
-        List<PlannedEntry> entries = PlanOci(merged, layers, docker: false);
+        List<PlannedEntry> entries = PlanOci(merged, layers, docker: false, extra);
         Directory.CreateDirectory(directory);
         foreach (PlannedEntry entry in entries.Where(e => e.Path.StartsWith("blobs/", StringComparison.Ordinal)))
         {
@@ -162,8 +177,24 @@ public static class ArchiveWriter
         }
     }
 
+    private static List<ArtifactToWrite> DistinctArtifacts(IEnumerable<ArtifactToWrite>? artifacts)
+    {
+        var result = new List<ArtifactToWrite>();
+        var seen = new HashSet<Digest>();
+        foreach (ArtifactToWrite artifact in artifacts ?? [])
+        {
+            ArgumentNullException.ThrowIfNull(artifact, nameof(artifacts));
+            if (seen.Add(artifact.Digest))
+            {
+                result.Add(artifact);
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Folds repeated images into one (tags of both, first position) and checks that each tag names one image.</summary>
-    private static List<ImageToWrite> Merge(IEnumerable<ImageToWrite> images)
+    private static List<ImageToWrite> Merge(IEnumerable<ImageToWrite> images, bool hasArtifacts)
     {
         ArgumentNullException.ThrowIfNull(images);
         var order = new List<Digest>();
@@ -203,7 +234,7 @@ public static class ArchiveWriter
             }
         }
 
-        if (order.Count == 0)
+        if (order.Count == 0 && !hasArtifacts)
         {
             throw new ArgumentException("At least one image must be written.", nameof(images));
         }
@@ -216,7 +247,7 @@ public static class ArchiveWriter
         })];
     }
 
-    private static List<PlannedEntry> PlanOci(IReadOnlyList<ImageToWrite> images, LayerSet layers, bool docker)
+    private static List<PlannedEntry> PlanOci(IReadOnlyList<ImageToWrite> images, LayerSet layers, bool docker, IReadOnlyList<ArtifactToWrite> artifacts)
     {
         var entries = new List<PlannedEntry>();
         var blobs = new HashSet<Digest>();
@@ -292,6 +323,28 @@ public static class ArchiveWriter
                         .ToDictionary(l => l.DiffId, l => new Descriptor { MediaType = l.MediaType, Digest = l.Digest, Size = l.Size }),
                 });
             }
+        }
+
+        // Artifacts follow the images in index.json, each with the descriptor its source index gave it, and
+        // their manifests and blobs are copied byte for byte (checked against their digests as they are copied).
+        foreach (ArtifactToWrite artifact in artifacts)
+        {
+            foreach (ArchiveBlob blob in artifact.Blobs)
+            {
+                Descriptor d = blob.Descriptor;
+                if (blobs.Add(d.Digest))
+                {
+                    ArchiveBlob captured = blob;
+                    entries.Add(PlannedEntry.File(BlobPath(d.Digest), d.Size, DateTimeOffset.UnixEpoch, () => new VerifyingReadStream(captured.Open(), d.Digest, d.Size, captured.Entry)));
+                }
+            }
+
+            if (blobs.Add(artifact.Digest))
+            {
+                entries.Add(PlannedEntry.Bytes(BlobPath(artifact.Digest), artifact.Manifest, DateTimeOffset.UnixEpoch));
+            }
+
+            descriptors.Add(artifact.Descriptor);
         }
 
         entries.Add(PlannedEntry.Bytes("oci-layout", Encoding.UTF8.GetBytes(OciLayoutBytes), DateTimeOffset.UnixEpoch));

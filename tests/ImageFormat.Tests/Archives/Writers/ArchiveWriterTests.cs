@@ -18,7 +18,7 @@ public class ArchiveWriterTests
     public static TheoryData<string, ArchiveFormat> InputsAndFormats()
     {
         var data = new TheoryData<string, ArchiveFormat>();
-        foreach (string input in new[] { "hello.tar" }.Concat(Fixtures.Select(Path.GetFileName))!)
+        foreach (string input in new[] { "hello.tar" }.Concat(BuiltArchives.Names).Concat(Fixtures.Select(Path.GetFileName))!)
         {
             foreach (ArchiveFormat format in Enum.GetValues<ArchiveFormat>())
             {
@@ -29,7 +29,9 @@ public class ArchiveWriterTests
         return data;
     }
 
-    private static string Input(string name) => name == "hello.tar" ? Hello : RepoPaths.Fixture(name);
+    private static string Input(string name) => name == "hello.tar" ? Hello
+        : name.StartsWith("built-", StringComparison.Ordinal) ? BuiltArchives.PathOf(name)
+        : RepoPaths.Fixture(name);
 
     [Fact]
     public void Legacy_write_of_hello_reproduces_dockers_manifest_repositories_and_entries()
@@ -102,12 +104,14 @@ public class ArchiveWriterTests
         written.DockerManifest!.Value[0].LayerSources!.Keys.Should().Equal(latest.Layers.Select(l => l.DiffId).Order());
     }
 
-    [Fact]
-    public void Untagged_image_gets_an_index_descriptor_without_names_and_null_RepoTags()
+    [Theory]
+    [InlineData("built-engine25.tar")]
+    [InlineData("hello-world-v25.tar")]
+    public void Untagged_image_gets_an_index_descriptor_without_names_and_null_RepoTags(string input)
     {
         using var temp = new TempDirectory();
         string output = temp.Combine("out.tar");
-        Convert(RepoPaths.Fixture("hello-world-v25.tar"), output, ArchiveFormat.Docker);
+        Convert(Input(input), output, ArchiveFormat.Docker);
 
         using ImageArchive written = ImageArchive.OpenFile(output);
         written.Index!.Value.Manifests.Should().ContainSingle().Which.Annotations.Should().BeNull();
@@ -143,13 +147,16 @@ public class ArchiveWriterTests
     }
 
     [Theory]
-    [InlineData(CompressionFormat.Gzip)]
-    [InlineData(CompressionFormat.Zstd)]
-    [InlineData(CompressionFormat.None)]
-    public void Recompressing_changes_layer_digests_and_keeps_diffids(CompressionFormat compression)
+    [InlineData(CompressionFormat.Gzip, "built-buildkit-zstd.tar")]
+    [InlineData(CompressionFormat.Zstd, "built-buildkit-zstd.tar")]
+    [InlineData(CompressionFormat.None, "built-buildkit-zstd.tar")]
+    [InlineData(CompressionFormat.Gzip, "test-oci-zstd-image.tar")]
+    [InlineData(CompressionFormat.Zstd, "test-oci-zstd-image.tar")]
+    [InlineData(CompressionFormat.None, "test-oci-zstd-image.tar")]
+    public void Recompressing_changes_layer_digests_and_keeps_diffids(CompressionFormat compression, string name)
     {
         using var temp = new TempDirectory();
-        string input = RepoPaths.Fixture("test-oci-zstd-image.tar");
+        string input = Input(name);
         string output = temp.Combine("out.tar");
         Convert(Hello, temp.Combine("hello.tar"), ArchiveFormat.Docker, compression);
         Convert(input, output, ArchiveFormat.Docker, compression);

@@ -11,7 +11,8 @@ internal static class WriterTestSupport
 {
     public static string Hello => RepoPaths.Sample("hello.tar");
 
-    public static IEnumerable<string> Fixtures => Directory.GetFiles(RepoPaths.Fixtures, "*.tar").Order(StringComparer.Ordinal);
+    /// <summary>The optional real fixtures (none when the folder is absent).</summary>
+    public static IEnumerable<string> Fixtures => RepoPaths.FixturesPresent ? Directory.GetFiles(RepoPaths.Fixtures, "*.tar").Order(StringComparer.Ordinal) : [];
 
     public static void Convert(string input, string output, ArchiveFormat format, CompressionFormat? compression = null)
     {
