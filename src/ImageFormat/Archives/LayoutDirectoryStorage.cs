@@ -118,7 +118,8 @@ internal sealed class LayoutDirectoryStorage : IArchiveStorage
 
     public Stream Open(ArchiveFile file)
     {
-        // Found again through descriptors: whatever changed since TryResolve, only a regular file inside is opened.
+        // Found again through descriptors: whatever changed since TryResolve, only a regular file inside is opened
+        // (its type is checked before the open, so a device swapped in is never opened).
         using PathResolver<DiskNode, DiskAdapter> resolver = DiskTree.Resolver(_root, RootPolicy.Refuse, _limits.MaxLinkHops);
         int fd = OpenRegular(resolver, file.Name, out _, out string? problem);
         if (fd < 0)

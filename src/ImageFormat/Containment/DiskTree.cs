@@ -21,6 +21,30 @@ internal static class DiskTree
         new(new DiskAdapter(), root, policy, maxHops);
 
     /// <summary>
+    /// Opens a path that exists entirely, in one system call where the kernel has <c>openat2</c>:
+    /// <c>RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV</c> for <see cref="RootPolicy.Clamp"/>,
+    /// <c>RESOLVE_BENEATH | ...</c> for <see cref="RootPolicy.Refuse"/>. The kernel then applies the same rules as
+    /// <see cref="PathResolver{TNode, TAdapter}"/> for such paths (a test proves they agree); it refuses a path
+    /// through a missing directory, which only the resolver handles.
+    /// </summary>
+    /// <param name="root">The root.</param>
+    /// <param name="path">A path relative to the root.</param>
+    /// <param name="flags">Open flags (<c>O_NOFOLLOW</c> applies to the last component).</param>
+    /// <param name="policy">What happens above the root.</param>
+    /// <returns>The descriptor, or -errno; -ENOSYS when the kernel lacks <c>openat2</c> (probed once).</returns>
+    public static int OpenInRoot(DiskNode root, string path, int flags, RootPolicy policy)
+    {
+        if (!NativeAt.HasOpenat2)
+        {
+            return -NativeAt.ENOSYS;
+        }
+
+        ulong resolve = (policy == RootPolicy.Clamp ? NativeAt.RESOLVE_IN_ROOT : NativeAt.RESOLVE_BENEATH)
+            | NativeAt.RESOLVE_NO_MAGICLINKS | NativeAt.RESOLVE_NO_XDEV;
+        return NativeAt.OpenAt2(root.Fd, path, flags, resolve);
+    }
+
+    /// <summary>
     /// Removes <paramref name="relativePath"/> under <paramref name="root"/> and, if it is a directory, everything
     /// in it; the path's parents are resolved inside the root as after <c>chroot</c> (links followed, never outside),
     /// the last component is never followed, and nothing below it is followed either. Missing: nothing happens.

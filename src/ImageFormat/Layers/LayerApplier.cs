@@ -182,7 +182,8 @@ internal sealed class LayerApplier : IDisposable
     public void Finish()
     {
         // Children change their directory's times, so directories get theirs last, deepest first. Each is found
-        // again through the resolver and must still be the very directory written (same inode), or it is left alone.
+        // again inside the root (openat2 where the kernel has it, else the resolver: the stored path holds no link,
+        // so both apply the same rules) and must still be the very directory written (same inode), or it is left alone.
         _resolver.Invalidate();
         for (int i = _directories.Count - 1; i >= 0; i--)
         {
@@ -191,6 +192,28 @@ internal sealed class LayerApplier : IDisposable
             if (path.Length == 0)
             {
                 NativeAt.SetTimesFd(_root.Fd, atime, header.ModificationTime, pathOnly: true);
+                continue;
+            }
+
+            int fd = DiskTree.OpenInRoot(_root, path, NativeAt.O_PATH | NativeAt.O_DIRECTORY | NativeAt.O_NOFOLLOW, RootPolicy.Clamp);
+            if (fd != -NativeAt.ENOSYS)
+            {
+                if (fd >= 0)
+                {
+                    try
+                    {
+                        FileStatus status = NativeAt.StatAt(fd, string.Empty)!.Value;
+                        if (status.IsDirectory && status.Inode == inode && status.DevMajor == _root.Status.DevMajor && status.DevMinor == _root.Status.DevMinor)
+                        {
+                            NativeAt.SetTimesFd(fd, atime, header.ModificationTime, pathOnly: true);
+                        }
+                    }
+                    finally
+                    {
+                        NativeAt.Close(fd);
+                    }
+                }
+
                 continue;
             }
 
