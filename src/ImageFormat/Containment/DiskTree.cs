@@ -107,39 +107,49 @@ internal static class DiskTree
             while (stack.Count > 0)
             {
                 (int fd, List<string> names, int next) = stack.Pop();
-                if (next < 0)
+                bool kept = false;
+                try
                 {
-                    names = NativeAt.ReadDirectory(fd);
-                    next = 0;
-                }
-
-                bool descended = false;
-                while (next < names.Count)
-                {
-                    string child = names[next++];
-                    if (NativeAt.StatAt(fd, child) is not { } childStatus)
+                    if (next < 0)
                     {
-                        continue;
+                        names = NativeAt.ReadDirectory(fd);
+                        next = 0;
                     }
 
-                    if (childStatus.IsDirectory)
+                    while (next < names.Count && !kept)
                     {
-                        // Come back to this child once its content is gone.
-                        stack.Push((fd, names, next - 1));
-                        stack.Push((OpenForListing(fd, child, childStatus), [], -1));
-                        descended = true;
-                        break;
-                    }
+                        string child = names[next++];
+                        if (NativeAt.StatAt(fd, child) is not { } childStatus)
+                        {
+                            continue;
+                        }
 
-                    NativeAt.UnlinkAt(fd, child, directory: false);
+                        if (childStatus.IsDirectory)
+                        {
+                            // Come back to this child once its content is gone.
+                            int childFd = OpenForListing(fd, child, childStatus);
+                            stack.Push((fd, names, next - 1));
+                            stack.Push((childFd, [], -1));
+                            kept = true;
+                            continue;
+                        }
+
+                        NativeAt.UnlinkAt(fd, child, directory: false);
+                    }
+                }
+                finally
+                {
+                    if (!kept)
+                    {
+                        NativeAt.Close(fd);
+                    }
                 }
 
-                if (descended)
+                if (kept)
                 {
                     continue;
                 }
 
-                NativeAt.Close(fd);
                 if (stack.Count == 0)
                 {
                     NativeAt.UnlinkAt(parentFd, name, directory: true);
@@ -148,8 +158,8 @@ internal static class DiskTree
                 {
                     // The directory just emptied is the entry its parent's frame points back at.
                     (int parentOfFd, List<string> parentNames, int at) = stack.Pop();
-                    NativeAt.UnlinkAt(parentOfFd, parentNames[at], directory: true);
                     stack.Push((parentOfFd, parentNames, at + 1));
+                    NativeAt.UnlinkAt(parentOfFd, parentNames[at], directory: true);
                 }
             }
         }

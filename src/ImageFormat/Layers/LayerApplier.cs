@@ -386,39 +386,44 @@ internal sealed class LayerApplier : IDisposable
             while (stack.Count > 0)
             {
                 (int fd, string path, List<string> names, int next) = stack.Pop();
-                if (next < 0)
+                bool kept = false;
+                try
                 {
-                    names = NativeAt.ReadDirectory(fd);
-                    names.Sort(StringComparer.Ordinal);
-                    next = 0;
+                    if (next < 0)
+                    {
+                        names = NativeAt.ReadDirectory(fd);
+                        names.Sort(StringComparer.Ordinal);
+                        next = 0;
+                    }
+
+                    while (next < names.Count && !kept)
+                    {
+                        string child = names[next++];
+                        string childRelative = path.Length == 0 ? child : path + "/" + child;
+                        if (NativeAt.StatAt(fd, child) is not { } status)
+                        {
+                            continue;
+                        }
+
+                        if (!_unpacked.Contains(childRelative))
+                        {
+                            Remove(fd, child, status);
+                        }
+                        else if (status.IsDirectory)
+                        {
+                            int childFd = NativeAt.OpenAtOrThrow(fd, child, NativeAt.O_RDONLY | NativeAt.O_DIRECTORY | NativeAt.O_NOFOLLOW);
+                            stack.Push((fd, path, names, next));
+                            stack.Push((childFd, childRelative, [], -1));
+                            kept = true;
+                        }
+                    }
                 }
-
-                bool descended = false;
-                while (next < names.Count)
+                finally
                 {
-                    string child = names[next++];
-                    string childRelative = path.Length == 0 ? child : path + "/" + child;
-                    if (NativeAt.StatAt(fd, child) is not { } status)
+                    if (!kept)
                     {
-                        continue;
+                        NativeAt.Close(fd);
                     }
-
-                    if (!_unpacked.Contains(childRelative))
-                    {
-                        Remove(fd, child, status);
-                    }
-                    else if (status.IsDirectory)
-                    {
-                        stack.Push((fd, path, names, next));
-                        stack.Push((NativeAt.OpenAtOrThrow(fd, child, NativeAt.O_RDONLY | NativeAt.O_DIRECTORY | NativeAt.O_NOFOLLOW), childRelative, [], -1));
-                        descended = true;
-                        break;
-                    }
-                }
-
-                if (!descended)
-                {
-                    NativeAt.Close(fd);
                 }
             }
         }
