@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real peers the interop tests compare against (Docker Engine 20.10, skopeo, umoci, GNU tar,
-# zstd, xz) from Debian's packages, starts a private dockerd without networking, and imports an offline
-# busybox base image. Writes the environment the tests read to $PEERS_ENV (default .ci/peers.env).
+# zstd, xz) and bubblewrap (the sandbox of the root-only containment tests) from Debian's packages, starts a
+# private dockerd without networking, and imports an offline busybox base image. Writes the environment the
+# tests read to $PEERS_ENV (default .ci/peers.env).
 #
 # Usage: bash .ci/peers.sh [start|stop]
 # Safe to run twice: an engine already answering on the socket is reused.
@@ -34,6 +35,8 @@ command -v umoci >/dev/null || need+=(umoci)
 command -v zstd >/dev/null || need+=(zstd)
 command -v xz >/dev/null || need+=(xz-utils)
 command -v bzip2 >/dev/null || need+=(bzip2)
+# The containment tests run the CLI as root inside bubblewrap (host read-only, only a temporary directory writable).
+command -v bwrap >/dev/null || need+=(bubblewrap)
 if ((${#need[@]})); then
   echo "peers: installing ${need[*]}"
   apt-get update -qq >/dev/null

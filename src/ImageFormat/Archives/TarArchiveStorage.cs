@@ -1,4 +1,5 @@
 using ImageFormat.Compression;
+using ImageFormat.Containment;
 using ImageFormat.Errors;
 using ImageFormat.Tar;
 using Microsoft.Win32.SafeHandles;
@@ -172,18 +173,27 @@ internal sealed class TarArchiveStorage : IArchiveStorage
             return false;
         }
 
-        string current = ArchivePath.Clean(path)!;
-        int hops = 0;
+        string clean = ArchivePath.Clean(path)!;
+        string[] parts = clean.Split('/');
+        string? via = null;
+        int hardLinks = 0;
+        using var resolver = new PathResolver<string, TarIndexAdapter>(new TarIndexAdapter(FindEntry), string.Empty, RootPolicy.Refuse, _limits.MaxLinkHops);
         while (true)
         {
-            if (!ResolveParents(ref current, ref hops, out problem))
+            switch (resolver.Resolve(parts, followFinal: true))
             {
-                return false;
+                case ResolveStatus.TooManyLinks:
+                    problem = $"too many levels of links (more than {_limits.MaxLinkHops}) from \"{resolver.LastLink}\"";
+                    return false;
+                case ResolveStatus.Escapes:
+                    problem = Outside(resolver.LastLink ?? via, resolver.LastLink is null ? parts.Length == 0 ? string.Empty : string.Join('/', parts) : resolver.LastLinkTarget!);
+                    return false;
             }
 
+            string current = resolver.Join(resolver.Frames.Count);
             if (!_entries.TryGetValue(current, out IndexedEntry entry))
             {
-                problem = current == ArchivePath.Clean(path) ? "no such file in the archive" : $"no such file in the archive (links lead to \"{current}\")";
+                problem = current == clean ? "no such file in the archive" : $"no such file in the archive (links lead to \"{current}\")";
                 return false;
             }
 
@@ -193,20 +203,22 @@ internal sealed class TarArchiveStorage : IArchiveStorage
                     file = new ArchiveFile(current, entry.Size, entry.Offset);
                     problem = null;
                     return true;
-                case TarEntryType.SymbolicLink:
-                    if (!Follow(ref current, ArchivePath.Directory(current), entry.LinkName, ref hops, out problem))
-                    {
-                        return false;
-                    }
-
-                    break;
                 case TarEntryType.HardLink:
                     // A hard link's target is named from the archive root, not from the link's directory.
-                    if (!Follow(ref current, string.Empty, entry.LinkName, ref hops, out problem))
+                    if (++hardLinks > _limits.MaxLinkHops)
                     {
+                        problem = $"too many levels of links (more than {_limits.MaxLinkHops}) from \"{current}\"";
                         return false;
                     }
 
+                    if (entry.LinkName.StartsWith('/'))
+                    {
+                        problem = Outside(current, entry.LinkName);
+                        return false;
+                    }
+
+                    via = current;
+                    parts = entry.LinkName.Split('/');
                     break;
                 case TarEntryType.Directory:
                     problem = "is a directory, not a file";
@@ -218,62 +230,21 @@ internal sealed class TarArchiveStorage : IArchiveStorage
         }
     }
 
-    private bool ResolveParents(ref string current, ref int hops, out string? problem)
+    private static string Outside(string? link, string target) =>
+        link is null ? "path leaves the archive"
+        : target.StartsWith('/') ? $"\"{link}\" links to the absolute path \"{target}\", outside the archive"
+        : $"\"{link}\" links to \"{target}\", outside the archive";
+
+    private bool FindEntry(string name, out TarEntryType type, out string linkName)
     {
-        // Walk every directory component: a symlink planted as a parent directory is followed inside the root too.
-        int start = 0;
-        while (true)
+        if (_entries.TryGetValue(name, out IndexedEntry entry))
         {
-            int slash = current.IndexOf('/', start);
-            if (slash < 0)
-            {
-                problem = null;
-                return true;
-            }
-
-            string prefix = current[..slash];
-            if (_entries.TryGetValue(prefix, out IndexedEntry entry) && entry.Type == TarEntryType.SymbolicLink)
-            {
-                string rest = current[(slash + 1)..];
-                string resolved = prefix;
-                if (!Follow(ref resolved, ArchivePath.Directory(prefix), entry.LinkName, ref hops, out problem))
-                {
-                    return false;
-                }
-
-                current = resolved + "/" + rest;
-                start = 0;
-                continue;
-            }
-
-            start = slash + 1;
-        }
-    }
-
-    private bool Follow(ref string current, string directory, string target, ref int hops, out string? problem)
-    {
-        if (++hops > _limits.MaxLinkHops)
-        {
-            problem = $"too many levels of links (more than {_limits.MaxLinkHops}) from \"{current}\"";
-            return false;
+            (type, linkName) = (entry.Type, entry.LinkName);
+            return true;
         }
 
-        if (target.StartsWith('/'))
-        {
-            problem = $"\"{current}\" links to the absolute path \"{target}\", outside the archive";
-            return false;
-        }
-
-        string? next = ArchivePath.Join(directory, target);
-        if (next is null)
-        {
-            problem = $"\"{current}\" links to \"{target}\", outside the archive";
-            return false;
-        }
-
-        current = next;
-        problem = null;
-        return true;
+        (type, linkName) = (default, string.Empty);
+        return false;
     }
 
     public Stream Open(ArchiveFile file) => new FileSegmentStream(_handle, file.Offset, file.Size);

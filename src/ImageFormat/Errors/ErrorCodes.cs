@@ -48,6 +48,12 @@ public static class ErrorCodes
     /// <summary>A layer's content is invalid (bad whiteout, hardlink to a directory, ...).</summary>
     public const string InvalidLayer = "IMGFMT0014";
 
+    /// <summary>
+    /// A file an OCI layout directory names (a blob, <c>index.json</c>, <c>oci-layout</c>) is not a regular file: a FIFO,
+    /// device, socket or directory. It is never opened for reading (a FIFO would block, a device never end).
+    /// </summary>
+    public const string NotRegularFile = "IMGFMT0100";
+
     /// <summary>The local image store is in use by another process and its lock could not be taken in time.</summary>
     public const string StoreLocked = "IMGFMT0040";
 

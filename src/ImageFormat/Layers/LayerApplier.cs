@@ -1,29 +1,44 @@
+using ImageFormat.Containment;
 using ImageFormat.Errors;
 using ImageFormat.Tar;
+using Microsoft.Win32.SafeHandles;
 
 namespace ImageFormat.Layers;
 
-/// <summary>Applies the entries of one layer to a root directory; see <see cref="LayerExtractor"/> for the rules.</summary>
-internal sealed class LayerApplier
+/// <summary>
+/// Applies the entries of one layer to a root directory; see <see cref="LayerExtractor"/> for the rules. Every change
+/// is made relative to a directory descriptor the resolver verified (see <see cref="PathResolver{TNode, TAdapter}"/>):
+/// nothing is ever done through a host path below the root.
+/// </summary>
+internal sealed class LayerApplier : IDisposable
 {
-    private readonly string _root;
+    private const int O_PATH_NOFOLLOW = NativeAt.O_PATH | NativeAt.O_NOFOLLOW;
+
+    private readonly DiskNode _root;
     private readonly string? _layer;
     private readonly LayerExtractResult _result;
     private readonly int _maxHops;
     private readonly bool _chown;
+    private readonly PathResolver<DiskNode, DiskAdapter> _resolver;
+    private readonly PathResolver<DiskNode, DiskAdapter> _linkResolver;
 
     // Paths this layer wrote (and their ancestors): what an opaque whiteout keeps.
     private readonly HashSet<string> _unpacked = new(StringComparer.Ordinal);
-    private readonly List<(string Host, TarEntryHeader Header)> _directories = [];
+    private readonly List<(string Path, ulong Inode, TarEntryHeader Header)> _directories = [];
 
     public LayerApplier(string root, string? layer, LayerExtractOptions options, ImageFormatLimits limits, LayerExtractResult result)
     {
-        _root = root;
         _layer = layer;
         _result = result;
         _maxHops = limits.MaxLinkHops;
         _chown = options.ApplyOwnership ?? Native.EffectiveUserId == 0;
+        _root = DiskTree.OpenRoot(root);
+        _resolver = DiskTree.Resolver(_root, RootPolicy.Clamp, _maxHops);
+        _linkResolver = DiskTree.Resolver(_root, RootPolicy.Clamp, _maxHops);
     }
+
+    /// <summary>Component lookups made so far (for tests proving the cost is linear in depth).</summary>
+    public long Lookups => _resolver.Lookups + _linkResolver.Lookups;
 
     public void Apply(TarEntryHeader entry, TarReader reader)
     {
@@ -48,54 +63,53 @@ internal sealed class LayerApplier
                 throw Unsafe(entry.Name, "only a directory may stand for the root");
             }
 
-            ApplyAttributes(_root, string.Empty, entry);
-            _directories.Add((_root, entry));
+            ApplyAttributes(_root.Fd, pathOnly: true, symlink: false, string.Empty, entry, setTimes: false);
+            _directories.Add((string.Empty, _root.Status.Inode, entry));
             return;
         }
 
-        List<string> resolved = RootedPath.Resolve(_root, parts, followFinal: false, _maxHops, _layer, entry.Name);
-        if (resolved.Count == 0)
+        Resolve(_resolver, parts, followFinal: false, entry.Name);
+        IReadOnlyList<Frame<DiskNode>> frames = _resolver.Frames;
+        if (frames.Count == 1)
         {
             throw Unsafe(entry.Name, "the entry would replace the root");
         }
 
-        string host = RootedPath.HostPath(_root, resolved);
-        string relative = LayerPath.Join(resolved);
-        EnsureParents(resolved, entry.Name);
+        EnsureParents(entry.Name);
+        int parentFd = frames[^2].Node.Fd;
+        Frame<DiskNode> final = frames[^1];
+        string name = final.Name;
+        string relative = _resolver.Join(frames.Count);
 
-        string? linkSource = null;
+        (int Fd, string? Name, NodeKind Kind) linkSource = default;
         if (entry.Type == TarEntryType.HardLink)
         {
             linkSource = ResolveHardLinkTarget(entry, relative);
         }
 
-        FileStatus? existing = Native.LStat(host);
-        if (existing is { } found && !(found.IsDirectory && entry.Type == TarEntryType.Directory))
+        bool exists = final.Kind != NodeKind.Missing;
+        if (exists && !(final.Kind == NodeKind.Directory && entry.Type == TarEntryType.Directory))
         {
-            RemoveAll(host, found);
-            existing = null;
+            Remove(parentFd, name, final.Node.Status);
+            exists = false;
         }
 
         switch (entry.Type)
         {
             case TarEntryType.RegularFile or TarEntryType.ContiguousFile:
-                using (var file = new FileStream(host, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+                WriteFile(parentFd, name, relative, entry, reader);
+                MarkUnpacked(relative);
+                return;
+            case TarEntryType.Directory:
+                if (!exists)
                 {
-                    if (entry.Size > 0)
+                    int rc = NativeAt.MkdirAt(parentFd, name, 0x1C0);
+                    if (rc != 0)
                     {
-                        using Stream data = reader.OpenEntryData();
-                        data.CopyTo(file, 1 << 20);
+                        throw NativeAt.Error("mkdirat", relative, rc);
                     }
                 }
 
-                break;
-            case TarEntryType.Directory:
-                if (existing is null)
-                {
-                    Native.MkDir(host, 0x1C0);
-                }
-
-                _directories.Add((host, entry));
                 break;
             case TarEntryType.SymbolicLink:
                 if (entry.LinkName.Length == 0)
@@ -103,10 +117,17 @@ internal sealed class LayerApplier
                     throw Invalid(entry.Name, "symbolic link with an empty target");
                 }
 
-                Native.Symlink(entry.LinkName, host);
+                NativeAt.SymlinkAt(entry.LinkName, parentFd, name);
                 break;
             case TarEntryType.HardLink:
-                Native.Link(linkSource!, host);
+                NativeAt.LinkAt(linkSource.Fd, linkSource.Name!, parentFd, name);
+                if (linkSource.Kind == NodeKind.Symlink)
+                {
+                    // A hard link to a symbolic link shares the link's inode: its attributes are the link's.
+                    MarkUnpacked(relative);
+                    return;
+                }
+
                 break;
             case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
                 int type = entry.Type switch
@@ -115,12 +136,18 @@ internal sealed class LayerApplier
                     TarEntryType.BlockDevice => Native.S_IFBLK,
                     _ => Native.S_IFIFO,
                 };
-                if (Native.MkNod(host, type, entry.Mode, entry.DevMajor, entry.DevMinor) != 0)
+                int errno = NativeAt.MknodAt(parentFd, name, type | (entry.Mode & 0xFFF), entry.DevMajor, entry.DevMinor);
+                if (errno is NativeAt.EPERM or NativeAt.EACCES)
                 {
                     char letter = entry.Type switch { TarEntryType.CharacterDevice => 'c', TarEntryType.BlockDevice => 'b', _ => 'p' };
                     _result.DevicesList.Add($"{relative} ({letter} {entry.DevMajor}:{entry.DevMinor})");
-                    MarkUnpacked(resolved);
+                    MarkUnpacked(relative);
                     return;
+                }
+
+                if (errno != 0)
+                {
+                    throw NativeAt.Error("mknodat", relative, errno);
                 }
 
                 break;
@@ -128,62 +155,163 @@ internal sealed class LayerApplier
                 throw Invalid(entry.Name, $"unsupported entry type '{(char)entry.Type}'");
         }
 
-        MarkUnpacked(resolved);
-        if (entry.Type == TarEntryType.HardLink && Native.LStat(host) is { IsSymlink: true })
+        MarkUnpacked(relative);
+        int fd = NativeAt.OpenAtOrThrow(parentFd, name, O_PATH_NOFOLLOW);
+        try
         {
-            // A hard link to a symbolic link shares the link's inode: chmod would follow it.
-            return;
-        }
+            FileStatus status = NativeAt.StatAt(fd, string.Empty)!.Value;
+            bool symlink = entry.Type == TarEntryType.SymbolicLink;
+            if (status.IsSymlink != symlink || status.IsDirectory != (entry.Type == TarEntryType.Directory))
+            {
+                throw NativeAt.Error("openat", relative + " (changed while extracting)", NativeAt.EINVAL);
+            }
 
-        ApplyAttributes(host, relative, entry);
+            if (entry.Type == TarEntryType.Directory)
+            {
+                _directories.Add((relative, status.Inode, entry));
+            }
+
+            ApplyAttributes(fd, pathOnly: true, symlink, relative, entry, setTimes: entry.Type != TarEntryType.Directory);
+        }
+        finally
+        {
+            NativeAt.Close(fd);
+        }
     }
 
     public void Finish()
     {
-        // Children change their directory's times, so directories get theirs last, deepest first.
+        // Children change their directory's times, so directories get theirs last, deepest first. Each is found
+        // again inside the root (openat2 where the kernel has it, else the resolver: the stored path holds no link,
+        // so both apply the same rules) and must still be the very directory written (same inode), or it is left alone.
+        _resolver.Invalidate();
         for (int i = _directories.Count - 1; i >= 0; i--)
         {
-            (string host, TarEntryHeader header) = _directories[i];
-            if (Native.LStat(host) is { IsDirectory: true })
+            (string path, ulong inode, TarEntryHeader header) = _directories[i];
+            DateTimeOffset atime = header.AccessTime ?? header.ModificationTime;
+            if (path.Length == 0)
             {
-                Native.LSetTimes(host, header.AccessTime ?? header.ModificationTime, header.ModificationTime);
+                NativeAt.SetTimesFd(_root.Fd, atime, header.ModificationTime, pathOnly: true);
+                continue;
+            }
+
+            int fd = DiskTree.OpenInRoot(_root, path, NativeAt.O_PATH | NativeAt.O_DIRECTORY | NativeAt.O_NOFOLLOW, RootPolicy.Clamp);
+            if (fd != -NativeAt.ENOSYS)
+            {
+                if (fd >= 0)
+                {
+                    try
+                    {
+                        FileStatus status = NativeAt.StatAt(fd, string.Empty)!.Value;
+                        if (status.IsDirectory && status.Inode == inode && status.DevMajor == _root.Status.DevMajor && status.DevMinor == _root.Status.DevMinor)
+                        {
+                            NativeAt.SetTimesFd(fd, atime, header.ModificationTime, pathOnly: true);
+                        }
+                    }
+                    finally
+                    {
+                        NativeAt.Close(fd);
+                    }
+                }
+
+                continue;
+            }
+
+            if (_resolver.Resolve(path.Split('/'), followFinal: false) != ResolveStatus.Ok)
+            {
+                continue;
+            }
+
+            Frame<DiskNode> final = _resolver.Frames[^1];
+            if (final.Kind == NodeKind.Directory && final.Node.Status.Inode == inode && final.Node.Status.DevMajor == _root.Status.DevMajor && final.Node.Status.DevMinor == _root.Status.DevMinor)
+            {
+                NativeAt.SetTimesFd(final.Node.Fd, atime, header.ModificationTime, pathOnly: true);
             }
         }
     }
 
-    private void ApplyAttributes(string host, string relative, TarEntryHeader entry)
+    public void Dispose()
     {
-        bool symlink = entry.Type == TarEntryType.SymbolicLink;
+        _resolver.Dispose();
+        _linkResolver.Dispose();
+        NativeAt.Close(_root.Fd);
+    }
+
+    private void Resolve(PathResolver<DiskNode, DiskAdapter> resolver, IReadOnlyList<string> parts, bool followFinal, string name)
+    {
+        if (resolver.Resolve(parts, followFinal) != ResolveStatus.Ok)
+        {
+            throw Unsafe(name, $"more than {_maxHops} symbolic links to follow");
+        }
+    }
+
+    private void WriteFile(int parentFd, string name, string relative, TarEntryHeader entry, TarReader reader)
+    {
+        int fd = NativeAt.OpenAt(parentFd, name, NativeAt.O_CREAT | NativeAt.O_EXCL | NativeAt.O_NOFOLLOW | NativeAt.O_WRONLY, 0x180);
+        if (fd < 0)
+        {
+            throw NativeAt.Error("openat", relative, -fd);
+        }
+
+        using var handle = new SafeFileHandle(fd, ownsHandle: true);
+        if (entry.Size > 0)
+        {
+            using Stream data = reader.OpenEntryData();
+            byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+            try
+            {
+                long offset = 0;
+                int read;
+                while ((read = data.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    RandomAccess.Write(handle, buffer.AsSpan(0, read), offset);
+                    offset += read;
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        ApplyAttributes(fd, pathOnly: false, symlink: false, relative, entry, setTimes: true);
+    }
+
+    private void ApplyAttributes(int fd, bool pathOnly, bool symlink, string relative, TarEntryHeader entry, bool setTimes)
+    {
         if (_chown)
         {
-            Native.LChown(host, entry.Uid, entry.Gid);
+            NativeAt.ChownFd(fd, entry.Uid, entry.Gid);
         }
         else
         {
             _result.OwnershipList.Add(new LayerOwnership(relative, entry.Uid, entry.Gid));
         }
 
-        foreach (KeyValuePair<string, byte[]> xattr in entry.Xattrs.OrderBy(x => x.Key, StringComparer.Ordinal))
+        if (entry.Xattrs.Count > 0)
         {
-            if (Native.LSetXattr(host, xattr.Key, xattr.Value) != 0)
+            foreach (KeyValuePair<string, byte[]> xattr in entry.Xattrs.OrderBy(x => x.Key, StringComparer.Ordinal))
             {
-                _result.XattrsList.Add($"{relative}: {xattr.Key}");
+                if (NativeAt.SetXattrFd(fd, xattr.Key, xattr.Value, pathOnly) != 0)
+                {
+                    _result.XattrsList.Add($"{relative}: {xattr.Key}");
+                }
             }
         }
 
         if (!symlink)
         {
-            // After lchown, which clears setuid and setgid.
-            Native.Chmod(host, entry.Mode);
+            // After chown, which clears setuid and setgid.
+            NativeAt.ChmodFd(fd, entry.Mode, pathOnly);
         }
 
-        if (entry.Type != TarEntryType.Directory)
+        if (setTimes)
         {
-            Native.LSetTimes(host, entry.AccessTime ?? entry.ModificationTime, entry.ModificationTime);
+            NativeAt.SetTimesFd(fd, entry.AccessTime ?? entry.ModificationTime, entry.ModificationTime, pathOnly);
         }
     }
 
-    private string ResolveHardLinkTarget(TarEntryHeader entry, string relative)
+    private (int Fd, string Name, NodeKind Kind) ResolveHardLinkTarget(TarEntryHeader entry, string relative)
     {
         if (entry.LinkName.Length == 0)
         {
@@ -191,134 +319,171 @@ internal sealed class LayerApplier
         }
 
         List<string> targetParts = LayerPath.Split(entry.LinkName, _layer, entry.Name);
-        List<string> target = RootedPath.Resolve(_root, targetParts, followFinal: false, _maxHops, _layer, entry.Name);
-        if (target.Count == 0)
+        Resolve(_linkResolver, targetParts, followFinal: false, entry.Name);
+        IReadOnlyList<Frame<DiskNode>> frames = _linkResolver.Frames;
+        if (frames.Count == 1)
         {
             throw Invalid(entry.Name, "hard link to the root directory");
         }
 
-        string targetRelative = LayerPath.Join(target);
-        if (targetRelative == relative)
-        {
-            throw Invalid(entry.Name, "hard link to itself");
-        }
-
-        string host = RootedPath.HostPath(_root, target);
-        FileStatus? status = Native.LStat(host);
-        if (status is null)
+        Frame<DiskNode> final = frames[^1];
+        if (final.Kind == NodeKind.Missing)
         {
             throw Invalid(entry.Name, $"hard link target \"{entry.LinkName}\" does not exist");
         }
 
-        if (status.Value.IsDirectory)
+        if (final.Kind == NodeKind.Directory)
         {
             throw Invalid(entry.Name, $"hard link target \"{entry.LinkName}\" is a directory");
         }
 
-        return host;
+        if (_linkResolver.Join(frames.Count) == relative)
+        {
+            throw Invalid(entry.Name, "hard link to itself");
+        }
+
+        return (frames[^2].Node.Fd, final.Name, final.Kind);
     }
 
     private void ApplyWhiteout(List<string> parts, string name)
     {
-        List<string> resolved = RootedPath.Resolve(_root, parts, followFinal: false, _maxHops, _layer, name);
-        if (resolved.Count == 0)
+        Resolve(_resolver, parts, followFinal: false, name);
+        IReadOnlyList<Frame<DiskNode>> frames = _resolver.Frames;
+        if (frames.Count == 1)
         {
             throw Unsafe(name, "whiteout of the root");
         }
 
-        string host = RootedPath.HostPath(_root, resolved);
-        if (Native.LStat(host) is { } status)
+        Frame<DiskNode> final = frames[^1];
+        if (final.Kind != NodeKind.Missing && frames[^2].Kind == NodeKind.Directory)
         {
-            RemoveAll(host, status);
+            Remove(frames[^2].Node.Fd, final.Name, final.Node.Status);
         }
     }
 
     private void ApplyOpaque(List<string> directory, string name)
     {
-        List<string> resolved = RootedPath.Resolve(_root, directory, followFinal: true, _maxHops, _layer, name);
-        string host = RootedPath.HostPath(_root, resolved);
-        if (Native.LStat(host) is not { IsDirectory: true })
+        Resolve(_resolver, directory, followFinal: true, name);
+        IReadOnlyList<Frame<DiskNode>> frames = _resolver.Frames;
+        if (frames[^1].Kind != NodeKind.Directory)
         {
             return;
         }
 
-        MarkUnpacked(resolved);
-        RemoveLower(host, LayerPath.Join(resolved));
+        string relative = _resolver.Join(frames.Count);
+        MarkUnpacked(relative);
+        int fd = NativeAt.OpenAtOrThrow(frames[^1].Node.Fd, ".", NativeAt.O_RDONLY | NativeAt.O_DIRECTORY);
+        RemoveLower(fd, relative);
     }
 
-    private void RemoveLower(string host, string relative)
+    // Removes what this layer did not write below the directory fd (which it closes), depth first, without recursion.
+    private void RemoveLower(int directoryFd, string relative)
     {
-        foreach (string child in Directory.EnumerateFileSystemEntries(host).Order(StringComparer.Ordinal).ToList())
+        var stack = new Stack<(int Fd, string Relative, List<string> Names, int Next)>();
+        stack.Push((directoryFd, relative, [], -1));
+        try
         {
-            string childRelative = relative.Length == 0 ? Path.GetFileName(child) : relative + "/" + Path.GetFileName(child);
-            if (Native.LStat(child) is not { } status)
+            while (stack.Count > 0)
+            {
+                (int fd, string path, List<string> names, int next) = stack.Pop();
+                bool kept = false;
+                try
+                {
+                    if (next < 0)
+                    {
+                        names = NativeAt.ReadDirectory(fd);
+                        names.Sort(StringComparer.Ordinal);
+                        next = 0;
+                    }
+
+                    while (next < names.Count && !kept)
+                    {
+                        string child = names[next++];
+                        string childRelative = path.Length == 0 ? child : path + "/" + child;
+                        if (NativeAt.StatAt(fd, child) is not { } status)
+                        {
+                            continue;
+                        }
+
+                        if (!_unpacked.Contains(childRelative))
+                        {
+                            Remove(fd, child, status);
+                        }
+                        else if (status.IsDirectory)
+                        {
+                            int childFd = NativeAt.OpenAtOrThrow(fd, child, NativeAt.O_RDONLY | NativeAt.O_DIRECTORY | NativeAt.O_NOFOLLOW);
+                            stack.Push((fd, path, names, next));
+                            stack.Push((childFd, childRelative, [], -1));
+                            kept = true;
+                        }
+                    }
+                }
+                finally
+                {
+                    if (!kept)
+                    {
+                        NativeAt.Close(fd);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            while (stack.Count > 0)
+            {
+                NativeAt.Close(stack.Pop().Fd);
+            }
+        }
+    }
+
+    private void EnsureParents(string name)
+    {
+        IReadOnlyList<Frame<DiskNode>> frames = _resolver.Frames;
+        for (int i = 1; i < frames.Count - 1; i++)
+        {
+            Frame<DiskNode> frame = frames[i];
+            if (frame.Kind == NodeKind.Directory)
             {
                 continue;
             }
 
-            if (!_unpacked.Contains(childRelative))
+            if (frame.Kind != NodeKind.Missing)
             {
-                RemoveAll(child, status);
+                throw Invalid(name, $"parent \"{_resolver.Join(i + 1)}\" is not a directory");
             }
-            else if (status.IsDirectory)
+
+            int parentFd = frames[i - 1].Node.Fd;
+            int rc = NativeAt.MkdirAt(parentFd, frame.Name, 0x1ED);
+            if (rc != 0)
             {
-                RemoveLower(child, childRelative);
+                throw NativeAt.Error("mkdirat", _resolver.Join(i + 1), rc);
             }
+
+            int fd = NativeAt.OpenAtOrThrow(parentFd, frame.Name, NativeAt.O_PATH | NativeAt.O_DIRECTORY | NativeAt.O_NOFOLLOW);
+            _resolver.Materialize(i, new DiskNode(fd, NativeAt.StatAt(fd, string.Empty)!.Value));
+            NativeAt.ChmodFd(fd, 0x1ED, pathOnly: true);
         }
     }
 
-    private void EnsureParents(List<string> resolved, string name)
+    private void Remove(int parentFd, string name, FileStatus status)
     {
-        for (int i = 1; i < resolved.Count; i++)
-        {
-            string host = RootedPath.HostPath(_root, resolved[..i]);
-            FileStatus? status = Native.LStat(host);
-            if (status is null)
-            {
-                Native.MkDir(host, 0x1ED);
-                Native.Chmod(host, 0x1ED);
-            }
-            else if (!status.Value.IsDirectory)
-            {
-                throw Invalid(name, $"parent \"{LayerPath.Join(resolved[..i])}\" is not a directory");
-            }
-        }
+        DiskTree.RemoveEntry(parentFd, name, status);
+        _resolver.Invalidate();
+        _linkResolver.Invalidate();
     }
 
-    private void MarkUnpacked(List<string> resolved)
+    private void MarkUnpacked(string relative)
     {
-        for (int i = resolved.Count; i > 0; i--)
+        string path = relative;
+        while (_unpacked.Add(path))
         {
-            if (!_unpacked.Add(LayerPath.Join(resolved[..i])))
+            int slash = path.LastIndexOf('/');
+            if (slash < 0)
             {
                 break;
             }
-        }
-    }
 
-    // Never follows a link: links are unlinked, directories emptied entry by entry.
-    internal static void RemoveAll(string host, FileStatus status)
-    {
-        if (status.IsDirectory)
-        {
-            if ((status.Permissions & 0x1C0) != 0x1C0)
-            {
-                Native.Chmod(host, status.Permissions | 0x1C0);
-            }
-
-            foreach (string child in Directory.EnumerateFileSystemEntries(host).ToList())
-            {
-                if (Native.LStat(child) is { } childStatus)
-                {
-                    RemoveAll(child, childStatus);
-                }
-            }
-
-            Native.Remove(host, directory: true);
-        }
-        else
-        {
-            Native.Remove(host, directory: false);
+            path = path[..slash];
         }
     }
 

@@ -13,6 +13,9 @@ public sealed class LayerExtractResult
 
     internal List<string> XattrsList { get; } = [];
 
+    /// <summary>Path component lookups the resolver made (tests use it to prove the cost is linear in depth).</summary>
+    internal long ComponentLookups { get; set; }
+
     /// <summary>How many entries were applied (files, directories, links, devices, whiteouts).</summary>
     public long EntriesApplied { get; internal set; }
 

@@ -119,7 +119,7 @@ public static class LayerExtractor
     private static void Apply(Stream tar, string root, string? layer, LayerExtractOptions options, LayerExtractResult result)
     {
         ImageFormatLimits limits = options.Limits ?? ImageFormatLimits.Default;
-        var applier = new LayerApplier(root, layer, options, limits, result);
+        using var applier = new LayerApplier(root, layer, options, limits, result);
         using var reader = new TarReader(tar, leaveOpen: true, limits);
         while (reader.GetNextEntry() is { } entry)
         {
@@ -135,5 +135,6 @@ public static class LayerExtractor
         }
 
         applier.Finish();
+        result.ComponentLookups += applier.Lookups;
     }
 }

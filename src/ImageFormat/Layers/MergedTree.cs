@@ -1,5 +1,6 @@
 using ImageFormat.Archives;
 using ImageFormat.Compression;
+using ImageFormat.Containment;
 using ImageFormat.Errors;
 using ImageFormat.Tar;
 
@@ -144,54 +145,23 @@ public sealed class MergedTree
     }
 
     /// <summary>
-    /// Resolves path components through the symbolic links already in the tree, as extraction resolves them on
-    /// disk: the tree's root is the root (<c>..</c> stops there, absolute targets start there), and below a
-    /// component that does not exist the rest is taken as written.
+    /// Resolves path components through the symbolic links already in the tree with the library's one resolver, as
+    /// extraction resolves them on disk: the tree's root is the root (<c>..</c> stops there, absolute targets start
+    /// there), and below a component that does not exist nothing exists.
     /// </summary>
-    private List<string> ResolveParts(IEnumerable<string> parts, bool followFinal, string? layer, string entry)
+    private List<string> ResolveParts(IReadOnlyList<string> parts, bool followFinal, string? layer, string entry)
     {
-        var pending = new LinkedList<string>(parts);
-        var resolved = new List<string>();
-        int hops = 0;
-        while (pending.First is { } first)
+        // Nodes leave the tree when entries are replaced or whited out, so no prefix is cached between calls.
+        using var resolver = new PathResolver<Node, MergedTreeAdapter>(new MergedTreeAdapter(), _root, RootPolicy.Clamp, _limits.MaxLinkHops) { UseCache = false };
+        if (resolver.Resolve(parts, followFinal) != ResolveStatus.Ok)
         {
-            string part = first.Value;
-            pending.RemoveFirst();
-            if (part.Length == 0 || part == ".")
-            {
-                continue;
-            }
+            throw new InvalidLayerException(ErrorCodes.UnsafePath, layer, entry, $"more than {_limits.MaxLinkHops} symbolic links to follow");
+        }
 
-            if (part == "..")
-            {
-                if (resolved.Count > 0)
-                {
-                    resolved.RemoveAt(resolved.Count - 1);
-                }
-
-                continue;
-            }
-
-            resolved.Add(part);
-            if ((followFinal || pending.Count > 0) && Lookup(resolved)?.Entry is { Type: TarEntryType.SymbolicLink } link)
-            {
-                if (++hops > _limits.MaxLinkHops)
-                {
-                    throw new InvalidLayerException(ErrorCodes.UnsafePath, layer, entry, $"more than {_limits.MaxLinkHops} symbolic links to follow");
-                }
-
-                resolved.RemoveAt(resolved.Count - 1);
-                if (link.Header.LinkName.StartsWith('/'))
-                {
-                    resolved.Clear();
-                }
-
-                string[] target = link.Header.LinkName.Split('/');
-                for (int i = target.Length - 1; i >= 0; i--)
-                {
-                    pending.AddFirst(target[i]);
-                }
-            }
+        var resolved = new List<string>(resolver.Frames.Count - 1);
+        for (int i = 1; i < resolver.Frames.Count; i++)
+        {
+            resolved.Add(resolver.Frames[i].Name);
         }
 
         return resolved;
@@ -469,7 +439,8 @@ public sealed class MergedTree
         }
     }
 
-    private sealed class Node(string? name)
+    /// <summary>One node of the tree (internal for the resolver's adapter).</summary>
+    internal sealed class Node(string? name)
     {
         public string? Name { get; } = name;
 

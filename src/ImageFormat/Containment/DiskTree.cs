@@ -1,0 +1,193 @@
+using ImageFormat.Layers;
+
+namespace ImageFormat.Containment;
+
+/// <summary>
+/// Operations on a directory tree on disk that work on descriptors only: opening a root, resolving a path inside it,
+/// and removing a subtree without ever following a link.
+/// </summary>
+internal static class DiskTree
+{
+    /// <summary>Opens a directory the caller names (trusted: the root itself) as an <c>O_PATH</c> descriptor.</summary>
+    /// <exception cref="IOException">It cannot be opened or is not a directory.</exception>
+    public static DiskNode OpenRoot(string path)
+    {
+        int fd = NativeAt.OpenAtOrThrow(NativeAt.AT_FDCWD, path, NativeAt.O_PATH | NativeAt.O_DIRECTORY);
+        return new DiskNode(fd, NativeAt.StatAt(fd, string.Empty)!.Value);
+    }
+
+    /// <summary>A resolver over the tree whose root is <paramref name="root"/> (the caller keeps owning the root's descriptor).</summary>
+    public static PathResolver<DiskNode, DiskAdapter> Resolver(DiskNode root, RootPolicy policy, int maxHops) =>
+        new(new DiskAdapter(), root, policy, maxHops);
+
+    /// <summary>
+    /// Opens a path that exists entirely, in one system call where the kernel has <c>openat2</c>:
+    /// <c>RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV</c> for <see cref="RootPolicy.Clamp"/>,
+    /// <c>RESOLVE_BENEATH | ...</c> for <see cref="RootPolicy.Refuse"/>. The kernel then applies the same rules as
+    /// <see cref="PathResolver{TNode, TAdapter}"/> for such paths (a test proves they agree); it refuses a path
+    /// through a missing directory, which only the resolver handles.
+    /// </summary>
+    /// <param name="root">The root.</param>
+    /// <param name="path">A path relative to the root.</param>
+    /// <param name="flags">Open flags (<c>O_NOFOLLOW</c> applies to the last component).</param>
+    /// <param name="policy">What happens above the root.</param>
+    /// <returns>The descriptor, or -errno; -ENOSYS when the kernel lacks <c>openat2</c> (probed once).</returns>
+    public static int OpenInRoot(DiskNode root, string path, int flags, RootPolicy policy)
+    {
+        if (!NativeAt.HasOpenat2)
+        {
+            return -NativeAt.ENOSYS;
+        }
+
+        ulong resolve = (policy == RootPolicy.Clamp ? NativeAt.RESOLVE_IN_ROOT : NativeAt.RESOLVE_BENEATH)
+            | NativeAt.RESOLVE_NO_MAGICLINKS | NativeAt.RESOLVE_NO_XDEV;
+        return NativeAt.OpenAt2(root.Fd, path, flags, resolve);
+    }
+
+    /// <summary>
+    /// Removes <paramref name="relativePath"/> under <paramref name="root"/> and, if it is a directory, everything
+    /// in it; the path's parents are resolved inside the root as after <c>chroot</c> (links followed, never outside),
+    /// the last component is never followed, and nothing below it is followed either. Missing: nothing happens.
+    /// This is the one entry point for "remove this subtree of this root safely".
+    /// </summary>
+    /// <param name="root">The root directory (trusted host path).</param>
+    /// <param name="relativePath">A path relative to the root; must not name the root itself.</param>
+    /// <param name="maxHops">Most links followed while resolving the parents.</param>
+    /// <exception cref="ArgumentException">The path names the root.</exception>
+    /// <exception cref="IOException">The file system refused an operation, or the path loops.</exception>
+    public static void RemoveSubtree(string root, string relativePath, int maxHops = 40)
+    {
+        ArgumentNullException.ThrowIfNull(relativePath);
+        string[] parts = relativePath.Split('/');
+        DiskNode rootNode = OpenRoot(root);
+        try
+        {
+            using PathResolver<DiskNode, DiskAdapter> resolver = Resolver(rootNode, RootPolicy.Clamp, maxHops);
+            if (resolver.Resolve(parts, followFinal: false) != ResolveStatus.Ok)
+            {
+                throw new IOException($"{relativePath}: more than {maxHops} symbolic links to follow");
+            }
+
+            IReadOnlyList<Frame<DiskNode>> frames = resolver.Frames;
+            if (frames.Count == 1)
+            {
+                throw new ArgumentException("The path names the root itself.", nameof(relativePath));
+            }
+
+            Frame<DiskNode> final = frames[^1];
+            Frame<DiskNode> parent = frames[^2];
+            if (final.Kind != NodeKind.Missing && parent.Kind == NodeKind.Directory)
+            {
+                RemoveEntry(parent.Node.Fd, final.Name, final.Node.Status);
+            }
+        }
+        finally
+        {
+            NativeAt.Close(rootNode.Fd);
+        }
+    }
+
+    /// <summary>
+    /// Removes <paramref name="name"/> in the directory <paramref name="parentFd"/>: a link or file is unlinked, a
+    /// directory is emptied entry by entry through descriptors (made searchable first if it is not) and removed.
+    /// Never follows a link; iterative, so depth costs descriptors, not stack.
+    /// </summary>
+    public static void RemoveEntry(int parentFd, string name, FileStatus status)
+    {
+        if (!status.IsDirectory)
+        {
+            NativeAt.UnlinkAt(parentFd, name, directory: false);
+            return;
+        }
+
+        var stack = new Stack<(int Fd, List<string> Names, int Next)>();
+        try
+        {
+            stack.Push((OpenForListing(parentFd, name, status), [], -1));
+            while (stack.Count > 0)
+            {
+                (int fd, List<string> names, int next) = stack.Pop();
+                bool kept = false;
+                try
+                {
+                    if (next < 0)
+                    {
+                        names = NativeAt.ReadDirectory(fd);
+                        next = 0;
+                    }
+
+                    while (next < names.Count && !kept)
+                    {
+                        string child = names[next++];
+                        if (NativeAt.StatAt(fd, child) is not { } childStatus)
+                        {
+                            continue;
+                        }
+
+                        if (childStatus.IsDirectory)
+                        {
+                            // Come back to this child once its content is gone.
+                            int childFd = OpenForListing(fd, child, childStatus);
+                            stack.Push((fd, names, next - 1));
+                            stack.Push((childFd, [], -1));
+                            kept = true;
+                            continue;
+                        }
+
+                        NativeAt.UnlinkAt(fd, child, directory: false);
+                    }
+                }
+                finally
+                {
+                    if (!kept)
+                    {
+                        NativeAt.Close(fd);
+                    }
+                }
+
+                if (kept)
+                {
+                    continue;
+                }
+
+                if (stack.Count == 0)
+                {
+                    NativeAt.UnlinkAt(parentFd, name, directory: true);
+                }
+                else
+                {
+                    // The directory just emptied is the entry its parent's frame points back at.
+                    (int parentOfFd, List<string> parentNames, int at) = stack.Pop();
+                    stack.Push((parentOfFd, parentNames, at + 1));
+                    NativeAt.UnlinkAt(parentOfFd, parentNames[at], directory: true);
+                }
+            }
+        }
+        finally
+        {
+            while (stack.Count > 0)
+            {
+                NativeAt.Close(stack.Pop().Fd);
+            }
+        }
+    }
+
+    /// <summary>Opens the directory <paramref name="name"/> of <paramref name="parentFd"/> for reading its names, never following a link.</summary>
+    public static int OpenForListing(int parentFd, string name, FileStatus status)
+    {
+        if ((status.Permissions & 0x1C0) != 0x1C0)
+        {
+            int pathFd = NativeAt.OpenAtOrThrow(parentFd, name, NativeAt.O_PATH | NativeAt.O_DIRECTORY | NativeAt.O_NOFOLLOW);
+            try
+            {
+                NativeAt.ChmodFd(pathFd, status.Permissions | 0x1C0, pathOnly: true);
+            }
+            finally
+            {
+                NativeAt.Close(pathFd);
+            }
+        }
+
+        return NativeAt.OpenAtOrThrow(parentFd, name, NativeAt.O_RDONLY | NativeAt.O_DIRECTORY | NativeAt.O_NOFOLLOW);
+    }
+}

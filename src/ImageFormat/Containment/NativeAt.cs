@@ -1,0 +1,382 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using ImageFormat.Layers;
+
+namespace ImageFormat.Containment;
+
+/// <summary>
+/// The descriptor-relative libc calls containment is built on (Linux): every name is looked up in a directory
+/// descriptor obtained by a verified walk, never as a host path. See the man pages openat(2), openat2(2), statx(2),
+/// mkdirat(2), symlinkat(2), linkat(2), mknodat(2), unlinkat(2), fchownat(2), utimensat(2), getdents64(2).
+/// </summary>
+internal static partial class NativeAt
+{
+    public const int O_RDONLY = 0;
+    public const int O_WRONLY = 1;
+    public const int O_CREAT = 0x40;
+    public const int O_EXCL = 0x80;
+    public const int O_NONBLOCK = 0x800;
+    public const int O_DIRECTORY = 0x10000;
+    public const int O_NOFOLLOW = 0x20000;
+    public const int O_CLOEXEC = 0x80000;
+    public const int O_PATH = 0x200000;
+
+    public const int AT_FDCWD = -100;
+    public const int AT_SYMLINK_NOFOLLOW = 0x100;
+    public const int AT_REMOVEDIR = 0x200;
+    public const int AT_EMPTY_PATH = 0x1000;
+
+    public const int EPERM = 1;
+    public const int ENOENT = 2;
+    public const int EACCES = 13;
+    public const int EEXIST = 17;
+    public const int ENOTDIR = 20;
+    public const int EINVAL = 22;
+    public const int ELOOP = 40;
+    public const int ENOSYS = 38;
+    public const int EOPNOTSUPP = 95;
+    public const int EXDEV = 18;
+    public const int EAGAIN = 11;
+
+    public const ulong RESOLVE_NO_XDEV = 0x01;
+    public const ulong RESOLVE_NO_MAGICLINKS = 0x02;
+    public const ulong RESOLVE_NO_SYMLINKS = 0x04;
+    public const ulong RESOLVE_BENEATH = 0x08;
+    public const ulong RESOLVE_IN_ROOT = 0x10;
+
+    private const uint StatxBasicStats = 0x7ff;
+    private const int StatxBufferSize = 256;
+
+    // 0: not probed yet, 1: openat2 works, -1: the kernel lacks it (ENOSYS), probed once per process.
+    private static int s_openat2;
+
+    /// <summary>Opens <paramref name="path"/> relative to <paramref name="dirfd"/>.</summary>
+    /// <returns>The descriptor, or -errno.</returns>
+    public static int OpenAt(int dirfd, string path, int flags, int mode = 0)
+    {
+        int fd = openat(dirfd, path, flags | O_CLOEXEC, (uint)mode);
+        return fd >= 0 ? fd : -Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>Opens like <see cref="OpenAt"/> and throws on failure.</summary>
+    public static int OpenAtOrThrow(int dirfd, string path, int flags, int mode = 0)
+    {
+        int fd = OpenAt(dirfd, path, flags, mode);
+        return fd >= 0 ? fd : throw Error("openat", path, -fd);
+    }
+
+    /// <summary>Whether the kernel has <c>openat2</c> (probed once: ENOSYS means no).</summary>
+    public static bool HasOpenat2
+    {
+        get
+        {
+            if (s_openat2 == 0)
+            {
+                int fd = OpenAt2(AT_FDCWD, "/", O_PATH, RESOLVE_NO_MAGICLINKS);
+                s_openat2 = fd == -ENOSYS ? -1 : 1;
+                if (fd >= 0)
+                {
+                    Close(fd);
+                }
+            }
+
+            return s_openat2 > 0;
+        }
+    }
+
+    /// <summary><c>openat2(dirfd, path, {flags, 0, resolve})</c>.</summary>
+    /// <returns>The descriptor, or -errno.</returns>
+    public static int OpenAt2(int dirfd, string path, int flags, ulong resolve)
+    {
+        Span<ulong> how = [(ulong)(flags | O_CLOEXEC), 0, resolve];
+        byte[] name = Utf8Z(path);
+        long fd = syscall_openat2(Openat2SyscallNumber, dirfd, ref name[0], ref MemoryMarshal.GetReference(how), 24);
+        return fd >= 0 ? (int)fd : -Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>Closes a descriptor (errors ignored: nothing can be done about them).</summary>
+    public static void Close(int fd)
+    {
+        if (fd >= 0)
+        {
+            _ = close(fd);
+        }
+    }
+
+    /// <summary>Stats <paramref name="name"/> in <paramref name="dirfd"/> without following it; with an empty name, the descriptor itself.</summary>
+    /// <returns>The status, or <see langword="null"/> when nothing exists there.</returns>
+    public static FileStatus? StatAt(int dirfd, string name)
+    {
+        Span<byte> buffer = stackalloc byte[StatxBufferSize];
+        buffer.Clear();
+        int flags = AT_SYMLINK_NOFOLLOW | (name.Length == 0 ? AT_EMPTY_PATH : 0);
+        if (statx(dirfd, name, flags, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno is ENOENT or ENOTDIR)
+            {
+                return null;
+            }
+
+            throw Error("statx", name, errno);
+        }
+
+        return new FileStatus(
+            Nlink: BinaryPrimitives.ReadUInt32LittleEndian(buffer[16..]),
+            Uid: BinaryPrimitives.ReadUInt32LittleEndian(buffer[20..]),
+            Gid: BinaryPrimitives.ReadUInt32LittleEndian(buffer[24..]),
+            Mode: BinaryPrimitives.ReadUInt16LittleEndian(buffer[28..]),
+            Inode: BinaryPrimitives.ReadUInt64LittleEndian(buffer[32..]),
+            Size: BinaryPrimitives.ReadInt64LittleEndian(buffer[40..]),
+            MtimeSeconds: BinaryPrimitives.ReadInt64LittleEndian(buffer[112..]),
+            MtimeNanoseconds: BinaryPrimitives.ReadUInt32LittleEndian(buffer[120..]),
+            RdevMajor: BinaryPrimitives.ReadUInt32LittleEndian(buffer[128..]),
+            RdevMinor: BinaryPrimitives.ReadUInt32LittleEndian(buffer[132..]),
+            DevMajor: BinaryPrimitives.ReadUInt32LittleEndian(buffer[136..]),
+            DevMinor: BinaryPrimitives.ReadUInt32LittleEndian(buffer[140..]));
+    }
+
+    /// <summary>Reads the target of the symbolic link <paramref name="name"/> in <paramref name="dirfd"/> (empty name: the descriptor itself).</summary>
+    public static string ReadLinkAt(int dirfd, string name)
+    {
+        byte[] buffer = new byte[256];
+        while (true)
+        {
+            nint length = readlinkat(dirfd, name, ref buffer[0], (nuint)buffer.Length);
+            if (length < 0)
+            {
+                throw Error("readlinkat", name, Marshal.GetLastPInvokeError());
+            }
+
+            if (length < buffer.Length)
+            {
+                return Encoding.UTF8.GetString(buffer, 0, (int)length);
+            }
+
+            buffer = new byte[buffer.Length * 4];
+        }
+    }
+
+    /// <summary><c>mkdirat</c>.</summary>
+    /// <returns>0 or the errno.</returns>
+    public static int MkdirAt(int dirfd, string name, int mode) =>
+        mkdirat(dirfd, name, (uint)mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary><c>symlinkat</c>.</summary>
+    public static void SymlinkAt(string target, int dirfd, string name)
+    {
+        if (symlinkat(target, dirfd, name) != 0)
+        {
+            throw Error("symlinkat", name, Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary><c>linkat</c> without following a symbolic link at the source.</summary>
+    public static void LinkAt(int olddirfd, string oldname, int newdirfd, string newname)
+    {
+        if (linkat(olddirfd, oldname, newdirfd, newname, 0) != 0)
+        {
+            throw Error("linkat", newname, Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary><c>mknodat</c>.</summary>
+    /// <returns>0 or the errno.</returns>
+    public static int MknodAt(int dirfd, string name, int mode, int major, int minor)
+    {
+        ulong dev = ((ulong)((uint)major & 0xfffff000) << 32) | ((ulong)((uint)major & 0xfff) << 8) | ((ulong)((uint)minor & 0xffffff00) << 12) | ((uint)minor & 0xff);
+        return mknodat(dirfd, name, (uint)mode, dev) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary><c>unlinkat</c>; a missing name is not an error.</summary>
+    public static void UnlinkAt(int dirfd, string name, bool directory)
+    {
+        if (unlinkat(dirfd, name, directory ? AT_REMOVEDIR : 0) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != ENOENT)
+            {
+                throw Error("unlinkat", name, errno);
+            }
+        }
+    }
+
+    /// <summary>Changes the owner of what <paramref name="fd"/> (any descriptor, <c>O_PATH</c> included) refers to, never following a link.</summary>
+    public static void ChownFd(int fd, long uid, long gid)
+    {
+        if (fchownat(fd, string.Empty, (uint)uid, (uint)gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0)
+        {
+            throw Error("fchownat", "(descriptor)", Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary>Sets the permission bits of the object <paramref name="fd"/> refers to (not a symbolic link).</summary>
+    /// <param name="fd">A descriptor; an <c>O_PATH</c> one goes through <c>/proc/self/fd</c>, which names the object itself.</param>
+    /// <param name="mode">The bits (setuid, setgid and sticky included).</param>
+    /// <param name="pathOnly">Whether <paramref name="fd"/> was opened with <c>O_PATH</c>.</param>
+    public static void ChmodFd(int fd, int mode, bool pathOnly)
+    {
+        int rc = pathOnly ? chmod(ProcFd(fd), (uint)(mode & 0xFFF)) : fchmod(fd, (uint)(mode & 0xFFF));
+        if (rc != 0)
+        {
+            throw Error("chmod", "(descriptor)", Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary>Sets access and modification times of the object <paramref name="fd"/> refers to (a symbolic link itself included).</summary>
+    public static void SetTimesFd(int fd, DateTimeOffset accessTime, DateTimeOffset modificationTime, bool pathOnly)
+    {
+        Span<long> times = stackalloc long[4];
+        (times[0], times[1]) = ToTimespec(accessTime);
+        (times[2], times[3]) = ToTimespec(modificationTime);
+        int rc = pathOnly
+            ? utimensat(AT_FDCWD, ProcFd(fd), ref MemoryMarshal.GetReference(times), 0)
+            : futimens(fd, ref MemoryMarshal.GetReference(times));
+        if (rc != 0)
+        {
+            throw Error("utimensat", "(descriptor)", Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary>Sets an extended attribute on the object <paramref name="fd"/> refers to.</summary>
+    /// <returns>0, or the errno when the file system or privileges refuse it (EPERM, EOPNOTSUPP, EACCES).</returns>
+    public static int SetXattrFd(int fd, string name, ReadOnlySpan<byte> value, bool pathOnly)
+    {
+        ref byte data = ref MemoryMarshal.GetReference(value.IsEmpty ? [0] : value);
+        int rc = pathOnly
+            ? setxattr(ProcFd(fd), name, ref data, (nuint)value.Length, 0)
+            : fsetxattr(fd, name, ref data, (nuint)value.Length, 0);
+        if (rc == 0)
+        {
+            return 0;
+        }
+
+        int errno = Marshal.GetLastPInvokeError();
+        return errno is EPERM or EOPNOTSUPP or EACCES ? errno : throw Error("setxattr", name, errno);
+    }
+
+    /// <summary>The names in the directory <paramref name="dirfd"/> (opened for reading), without <c>.</c> and <c>..</c>, in the order the file system gives.</summary>
+    public static List<string> ReadDirectory(int dirfd)
+    {
+        var names = new List<string>();
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(32 * 1024);
+        try
+        {
+            while (true)
+            {
+                nint read = getdents64(dirfd, ref buffer[0], (nuint)buffer.Length);
+                if (read < 0)
+                {
+                    throw Error("getdents64", "(directory)", Marshal.GetLastPInvokeError());
+                }
+
+                if (read == 0)
+                {
+                    return names;
+                }
+
+                int offset = 0;
+                while (offset < read)
+                {
+                    int length = BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(offset + 16));
+                    ReadOnlySpan<byte> name = buffer.AsSpan(offset + 19, length - 19);
+                    name = name[..name.IndexOf((byte)0)];
+                    if (!(name.SequenceEqual("."u8) || name.SequenceEqual(".."u8)))
+                    {
+                        names.Add(Encoding.UTF8.GetString(name));
+                    }
+
+                    offset += length;
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>An I/O error naming the call, the name and the errno.</summary>
+    public static IOException Error(string call, string name, int errno) =>
+        new($"{call} {name}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+
+    private static string ProcFd(int fd) => "/proc/self/fd/" + fd.ToString(CultureInfo.InvariantCulture);
+
+    private static byte[] Utf8Z(string s)
+    {
+        byte[] bytes = new byte[Encoding.UTF8.GetByteCount(s) + 1];
+        Encoding.UTF8.GetBytes(s, bytes);
+        return bytes;
+    }
+
+    private static long Openat2SyscallNumber => 437; // the same on x86-64 and arm64 (new syscalls share numbers)
+
+    private static (long Seconds, long Nanoseconds) ToTimespec(DateTimeOffset time)
+    {
+        long ticks = time.UtcTicks - DateTime.UnixEpoch.Ticks;
+        long seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out long remainder);
+        if (remainder < 0)
+        {
+            seconds--;
+            remainder += TimeSpan.TicksPerSecond;
+        }
+
+        return (seconds, remainder * 100);
+    }
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int openat(int dirfd, string path, int flags, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long syscall_openat2(long number, int dirfd, ref byte path, ref ulong how, nuint size);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(int dirfd, string path, int flags, uint mask, ref byte buffer);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint readlinkat(int dirfd, string path, ref byte buffer, nuint size);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mkdirat(int dirfd, string path, uint mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int symlinkat(string target, int newdirfd, string linkpath);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int linkat(int olddirfd, string oldpath, int newdirfd, string newpath, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mknodat(int dirfd, string path, uint mode, ulong dev);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int unlinkat(int dirfd, string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int fchownat(int dirfd, string path, uint uid, uint gid, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int chmod(string path, uint mode);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fchmod(int fd, uint mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int utimensat(int dirfd, string path, ref long times, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int futimens(int fd, ref long times);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int setxattr(string path, string name, ref byte value, nuint size, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int fsetxattr(int fd, string name, ref byte value, nuint size, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint getdents64(int fd, ref byte buffer, nuint size);
+}
