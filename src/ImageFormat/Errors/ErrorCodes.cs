@@ -59,4 +59,16 @@ public static class ErrorCodes
 
     /// <summary>A container name does not match Docker's pattern <c>[a-zA-Z0-9][a-zA-Z0-9_.-]+</c>.</summary>
     public const string StoreInvalidName = "IMGFMT0043";
+
+    /// <summary>
+    /// A directory tree changed while it was being read: an entry listed as one thing was something else (for
+    /// example a symbolic link) when it was opened. Nothing is followed; read it again once it is left alone.
+    /// </summary>
+    public const string TreeChanged = "IMGFMT0120";
+
+    /// <summary>A directory is its own ancestor (only a bind mount can do that); the walk stops instead of looping.</summary>
+    public const string TreeLoop = "IMGFMT0121";
+
+    /// <summary>Removing a tree met a directory on another file system (a mount point) and refused to empty it.</summary>
+    public const string TreeCrossesMount = "IMGFMT0122";
 }
