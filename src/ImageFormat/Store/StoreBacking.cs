@@ -138,10 +138,7 @@ internal sealed class DirectoryStoreBacking : IStoreBacking
         try
         {
             // Whatever a killed process left half-written is in tmp/: nothing committed names it.
-            if (Directory.Exists(backing._tmp))
-            {
-                Directory.Delete(backing._tmp, recursive: true);
-            }
+            TreeRemoval.RemoveSubtree(root, "tmp");
 
             Directory.CreateDirectory(backing._tmp);
             Directory.CreateDirectory(backing._blobs);
