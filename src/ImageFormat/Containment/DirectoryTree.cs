@@ -61,6 +61,7 @@ internal sealed class DirectoryTree : IDisposable
         }
 
         string full = System.IO.Path.GetFullPath(directory);
+        full = full.Length > 1 ? full.TrimEnd('/') : full;
         SafeFileHandle root = Native.Walk.OpenRootDirectory(full);
         try
         {
@@ -228,7 +229,7 @@ internal sealed class DirectoryTree : IDisposable
     internal static ImageFormatException Changed(string what, string how) =>
         new(ErrorCodes.TreeChanged, $"{what}: changed while being read ({how}); nothing was followed, read it again once it is left alone");
 
-    private string Display(string relativePath) => Path.TrimEnd('/') + "/" + relativePath;
+    private string Display(string relativePath) => (Path == "/" ? "" : Path) + "/" + relativePath;
 
     private void CloseFound(int keep)
     {

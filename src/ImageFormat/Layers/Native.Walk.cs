@@ -115,9 +115,14 @@ internal static partial class Native
             return Parse(buffer);
         }
 
-        /// <summary>Reads every entry name of an open directory (<c>.</c> and <c>..</c> left out), each NUL-terminated.</summary>
+        /// <summary>Reads every entry name of an open directory from its start (<c>.</c> and <c>..</c> left out), each NUL-terminated.</summary>
         public static List<byte[]> ReadNames(SafeFileHandle directory, string what)
         {
+            if (lseek(directory, 0, 0 /* SEEK_SET */) < 0)
+            {
+                throw Error("lseek", what, Marshal.GetLastPInvokeError());
+            }
+
             var names = new List<byte[]>();
             byte[] buffer = new byte[32 * 1024];
             while (true)
@@ -298,6 +303,9 @@ internal static partial class Native
 
         [LibraryImport("libc", SetLastError = true)]
         private static partial int statx(SafeFileHandle dirfd, ref byte name, int flags, uint mask, ref byte buffer);
+
+        [LibraryImport("libc", SetLastError = true)]
+        private static partial long lseek(SafeFileHandle fd, long offset, int whence);
 
         [LibraryImport("libc", SetLastError = true)]
         private static partial nint getdents64(SafeFileHandle fd, ref byte buffer, nuint count);

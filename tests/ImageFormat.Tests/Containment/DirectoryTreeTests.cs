@@ -52,6 +52,7 @@ public sealed class DirectoryTreeTests
         List<string> paths = [.. tree.Walk().Select(e => e.Path)];
         paths.Should().Equal("a", "a-", "a.b", "a/c", "a/z", "a0");
         paths.Should().Equal(paths.Order(StringComparer.Ordinal));
+        tree.Walk().Select(e => e.Path).Should().Equal(paths, "a second walk of the same tree reads every directory from its start");
     }
 
     [Fact]
