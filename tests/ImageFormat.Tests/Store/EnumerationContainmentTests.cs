@@ -133,4 +133,29 @@ public sealed class EnumerationContainmentTests
         Directory.EnumerateFileSystemEntries(Path.Combine(root, "containers")).Should().BeEmpty();
         canary.ShouldBeUntouched();
     }
+
+    [Fact]
+    public void Export_of_an_ordinary_tree_is_byte_for_byte_the_layer_of_every_path_added()
+    {
+        using var temp = new TempDirectory();
+        (string root, string rootfs) = NewContainer(temp);
+        Directory.CreateDirectory(Path.Combine(rootfs, "a", "z"));
+        File.WriteAllText(Path.Combine(rootfs, "a.b"), "dot");
+        File.WriteAllText(Path.Combine(rootfs, "a0"), "zero");
+        File.WriteAllText(Path.Combine(rootfs, "a", "c"), "c");
+        File.WriteAllText(Path.Combine(rootfs, "a-"), "dash");
+        Native.Link(Path.Combine(rootfs, "a", "c"), Path.Combine(rootfs, "var", "c-again"));
+        File.CreateSymbolicLink(Path.Combine(rootfs, "etc", "name"), "hostname");
+        List<LayerChange> everything = [.. Directory.EnumerateFileSystemEntries(rootfs, "*", SearchOption.AllDirectories)
+            .Select(p => new LayerChange(LayerChangeKind.Added, p[rootfs.Length..]))];
+        using var expected = new MemoryStream();
+        LayerBuilder.Write(rootfs, everything, expected, new LayerBuildOptions { Compression = ImageFormat.Compression.CompressionFormat.None });
+
+        CliResult result = CliRunner.Run("--root", root, "export", "c1");
+
+        result.ExitCode.Should().Be(0, result.StdErr);
+        result.Binary.Should().Equal(expected.ToArray());
+        Canary.TarEntries(result.Binary).Select(e => e.Split(' ')[1]).Should().Equal(
+            "a/", "a-", "a.b", "a/c", "a/z/", "a0", "etc/", "etc/hostname", "etc/name", "var/", "var/c-again");
+    }
 }
