@@ -40,7 +40,9 @@ public sealed record LayerBuildResult(Digest DiffId, Digest Digest, long Size, l
 /// sharing an inode become hard links to the first path written; uid, gid, mode, times (nanoseconds kept in a PAX
 /// record), link targets, device numbers and every extended attribute come from disk. Nothing comes from the
 /// clock, the process or enumeration order, so the same tree gives the same bytes. The diffID and the blob digest
-/// are computed while writing.
+/// are computed while writing. Each changed path is looked up one component at a time through directory
+/// descriptors opened with <c>O_NOFOLLOW</c>: a path that passes through a symbolic link is not there, and a link is
+/// written as a link, never followed.
 /// </summary>
 public static class LayerBuilder
 {
@@ -60,6 +62,8 @@ public static class LayerBuilder
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A change's path is not absolute or climbs out of the tree.</exception>
     /// <exception cref="PlatformNotSupportedException">Not running on Linux.</exception>
+    /// <exception cref="FileNotFoundException">A changed path is not there (or only through a symbolic link).</exception>
+    /// <exception cref="Errors.ImageFormatException">A file changed while it was read (<see cref="Errors.ErrorCodes.TreeChanged"/>).</exception>
     /// <exception cref="IOException">A changed path cannot be read.</exception>
     public static LayerBuildResult Write(string directory, IEnumerable<LayerChange> changes, Stream output, LayerBuildOptions? options = null)
     {

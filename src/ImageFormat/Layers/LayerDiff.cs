@@ -11,7 +11,8 @@ namespace ImageFormat.Layers;
 /// differ, or its <c>security.capability</c> attribute or link target differs; times match when the seconds are
 /// equal and the nanoseconds are equal or either is zero (tar keeps whole seconds). A directory with any change
 /// below it is itself reported changed unless it was added or changed. A new file over an old directory hides
-/// the directory's children (no <c>D</c> for them). The list is sorted by path (ordinal).
+/// the directory's children (no <c>D</c> for them). The list is sorted by path (ordinal). Directories are read
+/// through descriptors and no link is ever followed: a symbolic link is compared as a link, whatever it points at.
 /// </summary>
 public static class LayerDiff
 {
@@ -25,6 +26,7 @@ public static class LayerDiff
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="DirectoryNotFoundException"><paramref name="directory"/> does not exist.</exception>
     /// <exception cref="PlatformNotSupportedException">Not running on Linux.</exception>
+    /// <exception cref="Errors.ImageFormatException">The directory changed while it was read (<see cref="Errors.ErrorCodes.TreeChanged"/>), or is deeper than the walk allows (<see cref="Errors.LimitExceededException"/>).</exception>
     public static IReadOnlyList<LayerChange> Compute(MergedTree baseTree, string directory, LayerDiffOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(baseTree);
@@ -42,6 +44,7 @@ public static class LayerDiff
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="DirectoryNotFoundException">A directory does not exist.</exception>
     /// <exception cref="PlatformNotSupportedException">Not running on Linux.</exception>
+    /// <exception cref="Errors.ImageFormatException">A directory changed while it was read (<see cref="Errors.ErrorCodes.TreeChanged"/>), or is deeper than the walk allows (<see cref="Errors.LimitExceededException"/>).</exception>
     public static IReadOnlyList<LayerChange> ComputeDirectories(string baseDirectory, string directory, LayerDiffOptions? options = null)
     {
         using DirectoryTree oldTree = DirectoryTree.Open(CheckDirectory(baseDirectory));
