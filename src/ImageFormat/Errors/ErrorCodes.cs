@@ -86,4 +86,16 @@ public static class ErrorCodes
 
     /// <summary>The output format cannot hold artifacts (the legacy <c>docker save</c> format holds images only).</summary>
     public const string ArtifactsNotWritable = "IMGFMT0161";
+
+    /// <summary>
+    /// A directory tree changed while it was being read: an entry listed as one thing was something else (for
+    /// example a symbolic link) when it was opened. Nothing is followed; read it again once it is left alone.
+    /// </summary>
+    public const string TreeChanged = "IMGFMT0120";
+
+    /// <summary>A directory is its own ancestor (only a bind mount can do that); the walk stops instead of looping.</summary>
+    public const string TreeLoop = "IMGFMT0121";
+
+    /// <summary>Removing a tree met a directory on another file system (a mount point) and refused to empty it.</summary>
+    public const string TreeCrossesMount = "IMGFMT0122";
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ImageFormat.Compression;
+using ImageFormat.Containment;
 using ImageFormat.Digests;
 using ImageFormat.Tar;
 
@@ -39,7 +40,9 @@ public sealed record LayerBuildResult(Digest DiffId, Digest Digest, long Size, l
 /// sharing an inode become hard links to the first path written; uid, gid, mode, times (nanoseconds kept in a PAX
 /// record), link targets, device numbers and every extended attribute come from disk. Nothing comes from the
 /// clock, the process or enumeration order, so the same tree gives the same bytes. The diffID and the blob digest
-/// are computed while writing.
+/// are computed while writing. Each changed path is looked up one component at a time through directory
+/// descriptors opened with <c>O_NOFOLLOW</c>: a path that passes through a symbolic link is not there, and a link is
+/// written as a link, never followed.
 /// </summary>
 public static class LayerBuilder
 {
@@ -59,6 +62,8 @@ public static class LayerBuilder
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A change's path is not absolute or climbs out of the tree.</exception>
     /// <exception cref="PlatformNotSupportedException">Not running on Linux.</exception>
+    /// <exception cref="FileNotFoundException">A changed path is not there (or only through a symbolic link).</exception>
+    /// <exception cref="Errors.ImageFormatException">A file changed while it was read (<see cref="Errors.ErrorCodes.TreeChanged"/>).</exception>
     /// <exception cref="IOException">A changed path cannot be read.</exception>
     public static LayerBuildResult Write(string directory, IEnumerable<LayerChange> changes, Stream output, LayerBuildOptions? options = null)
     {
@@ -70,16 +75,11 @@ public static class LayerBuilder
             throw new PlatformNotSupportedException("Building layers from a directory needs Linux (statx, llistxattr).");
         }
 
-        options ??= LayerBuildOptions.Default;
-        string root = Path.GetFullPath(directory).TrimEnd('/');
         var sorted = changes.Select(c => (Change: c, Name: EntryName(c.Path))).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
-        var blobHash = new HashingWriteStream(output, DigestAlgorithm.Sha256, leaveOpen: true);
-        Stream compressor = Compressor.Open(blobHash, options.Compression, options.CompressionLevel, leaveOpen: true);
-        var tarHash = new HashingWriteStream(compressor, DigestAlgorithm.Sha256, leaveOpen: true);
-        var seenInodes = new Dictionary<(uint, uint, ulong), string>();
-        int entries = 0;
-        using (var writer = new TarWriter(tarHash, leaveOpen: true))
+        using DirectoryTree tree = DirectoryTree.Open(directory);
+        return WriteLayer(output, options ?? LayerBuildOptions.Default, (writer, options, seenInodes) =>
         {
+            int entries = 0;
             foreach ((LayerChange change, string name) in sorted)
             {
                 if (change.Kind == LayerChangeKind.Deleted)
@@ -91,12 +91,55 @@ public static class LayerBuilder
                     continue;
                 }
 
-                if (WriteFromDisk(writer, root + "/" + name, name, options, seenInodes))
+                TreeEntry entry = tree.Find(name) ?? throw new FileNotFoundException($"Changed path vanished: {tree.Path}/{name}", $"{tree.Path}/{name}");
+                if (WriteFromDisk(writer, entry, name, options, seenInodes))
                 {
                     entries++;
                 }
             }
 
+            return entries;
+        });
+    }
+
+    /// <summary>
+    /// Writes every entry below <paramref name="directory"/> (the root itself left out) as one tar, in path order,
+    /// as <c>docker export</c> does: a symbolic link is written as a link and never entered, whatever it points at.
+    /// </summary>
+    /// <param name="directory">The tree.</param>
+    /// <param name="output">Where the blob goes (left open).</param>
+    /// <param name="options">Options; <see cref="LayerBuildOptions.Default"/> when <see langword="null"/>.</param>
+    /// <returns>The tar's digests and sizes.</returns>
+    internal static LayerBuildResult WriteTree(string directory, Stream output, LayerBuildOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(output);
+        using DirectoryTree tree = DirectoryTree.Open(directory);
+        return WriteLayer(output, options ?? LayerBuildOptions.Default, (writer, options, seenInodes) =>
+        {
+            int entries = 0;
+            foreach (TreeEntry entry in tree.Walk())
+            {
+                if (WriteFromDisk(writer, entry, entry.Path, options, seenInodes))
+                {
+                    entries++;
+                }
+            }
+
+            return entries;
+        });
+    }
+
+    private static LayerBuildResult WriteLayer(Stream output, LayerBuildOptions options, Func<TarWriter, LayerBuildOptions, Dictionary<(uint, uint, ulong), string>, int> writeEntries)
+    {
+        var blobHash = new HashingWriteStream(output, DigestAlgorithm.Sha256, leaveOpen: true);
+        Stream compressor = Compressor.Open(blobHash, options.Compression, options.CompressionLevel, leaveOpen: true);
+        var tarHash = new HashingWriteStream(compressor, DigestAlgorithm.Sha256, leaveOpen: true);
+        var seenInodes = new Dictionary<(uint, uint, ulong), string>();
+        int entries;
+        using (var writer = new TarWriter(tarHash, leaveOpen: true))
+        {
+            entries = writeEntries(writer, options, seenInodes);
             writer.Finish();
         }
 
@@ -132,16 +175,16 @@ public static class LayerBuilder
         return LayerPath.Join(parts);
     }
 
-    private static bool WriteFromDisk(TarWriter writer, string host, string name, LayerBuildOptions options, Dictionary<(uint, uint, ulong), string> seenInodes)
+    private static bool WriteFromDisk(TarWriter writer, TreeEntry entry, string name, LayerBuildOptions options, Dictionary<(uint, uint, ulong), string> seenInodes)
     {
-        FileStatus status = Native.LStat(host) ?? throw new FileNotFoundException($"Changed path vanished: {host}", host);
+        FileStatus status = entry.Status;
         DateTimeOffset mtime = status.ModificationTime;
         if (options.SourceDateEpoch is { } epoch && mtime > epoch)
         {
             mtime = epoch;
         }
 
-        IReadOnlyDictionary<string, byte[]> xattrs = status.IsSymlink ? new Dictionary<string, byte[]>() : Native.LGetXattrs(host);
+        IReadOnlyDictionary<string, byte[]> xattrs = status.IsSymlink || status.Type == Native.S_IFSOCK ? new Dictionary<string, byte[]>() : entry.ReadXattrs();
         var header = new TarEntryHeader
         {
             Name = status.IsDirectory ? name + "/" : name,
@@ -157,7 +200,7 @@ public static class LayerBuilder
                 writer.WriteEntry(CopyWith(header, TarEntryType.Directory), null);
                 return true;
             case Native.S_IFLNK:
-                writer.WriteEntry(CopyWith(header, TarEntryType.SymbolicLink, linkName: Native.ReadLink(host)), null);
+                writer.WriteEntry(CopyWith(header, TarEntryType.SymbolicLink, linkName: entry.ReadLink()), null);
                 return true;
             case Native.S_IFCHR or Native.S_IFBLK:
                 writer.WriteEntry(CopyWith(header, status.Type == Native.S_IFCHR ? TarEntryType.CharacterDevice : TarEntryType.BlockDevice, major: (int)status.RdevMajor, minor: (int)status.RdevMinor), null);
@@ -178,7 +221,7 @@ public static class LayerBuilder
                     seenInodes[key] = name;
                 }
 
-                using (var data = new FileStream(host, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0))
+                using (FileStream data = entry.OpenRead())
                 {
                     writer.WriteEntry(CopyWith(header, TarEntryType.RegularFile, size: data.Length), data);
                 }

@@ -1,4 +1,5 @@
 using System.IO.Hashing;
+using ImageFormat.Containment;
 using ImageFormat.Tar;
 
 namespace ImageFormat.Layers;
@@ -10,7 +11,8 @@ namespace ImageFormat.Layers;
 /// differ, or its <c>security.capability</c> attribute or link target differs; times match when the seconds are
 /// equal and the nanoseconds are equal or either is zero (tar keeps whole seconds). A directory with any change
 /// below it is itself reported changed unless it was added or changed. A new file over an old directory hides
-/// the directory's children (no <c>D</c> for them). The list is sorted by path (ordinal).
+/// the directory's children (no <c>D</c> for them). The list is sorted by path (ordinal). Directories are read
+/// through descriptors and no link is ever followed: a symbolic link is compared as a link, whatever it points at.
 /// </summary>
 public static class LayerDiff
 {
@@ -24,10 +26,12 @@ public static class LayerDiff
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="DirectoryNotFoundException"><paramref name="directory"/> does not exist.</exception>
     /// <exception cref="PlatformNotSupportedException">Not running on Linux.</exception>
+    /// <exception cref="Errors.ImageFormatException">The directory changed while it was read (<see cref="Errors.ErrorCodes.TreeChanged"/>), or is deeper than the walk allows (<see cref="Errors.LimitExceededException"/>).</exception>
     public static IReadOnlyList<LayerChange> Compute(MergedTree baseTree, string directory, LayerDiffOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(baseTree);
-        FsNode newRoot = FsNode.FromDirectory(CheckDirectory(directory));
+        using DirectoryTree newTree = DirectoryTree.Open(CheckDirectory(directory));
+        FsNode newRoot = FsNode.FromDirectory(newTree);
         FsNode oldRoot = FsNode.FromTree(baseTree);
         return Diff(oldRoot, newRoot, options ?? LayerDiffOptions.Default, baseTree);
     }
@@ -40,10 +44,13 @@ public static class LayerDiff
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="DirectoryNotFoundException">A directory does not exist.</exception>
     /// <exception cref="PlatformNotSupportedException">Not running on Linux.</exception>
+    /// <exception cref="Errors.ImageFormatException">A directory changed while it was read (<see cref="Errors.ErrorCodes.TreeChanged"/>), or is deeper than the walk allows (<see cref="Errors.LimitExceededException"/>).</exception>
     public static IReadOnlyList<LayerChange> ComputeDirectories(string baseDirectory, string directory, LayerDiffOptions? options = null)
     {
-        FsNode oldRoot = FsNode.FromDirectory(CheckDirectory(baseDirectory));
-        FsNode newRoot = FsNode.FromDirectory(CheckDirectory(directory));
+        using DirectoryTree oldTree = DirectoryTree.Open(CheckDirectory(baseDirectory));
+        using DirectoryTree newTree = DirectoryTree.Open(CheckDirectory(directory));
+        FsNode oldRoot = FsNode.FromDirectory(oldTree);
+        FsNode newRoot = FsNode.FromDirectory(newTree);
         return Diff(oldRoot, newRoot, options ?? LayerDiffOptions.Default, null);
     }
 
@@ -149,8 +156,8 @@ public static class LayerDiff
 
     private static byte[] Hash(FsNode node, MergedTree? tree, string path)
     {
-        using Stream content = node.HostPath is { } host
-            ? new FileStream(host, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0)
+        using Stream content = node.Source is { } source
+            ? (source.Find(path.TrimStart('/')) ?? throw new FileNotFoundException($"Changed path vanished: {source.Path}{path}", source.Path + path)).OpenRead()
             : tree!.OpenFile(path);
         var hash = new XxHash128();
         hash.Append(content);
@@ -178,7 +185,8 @@ public static class LayerDiff
 
         public byte[]? Capability { get; init; }
 
-        public string? HostPath { get; init; }
+        /// <summary>For a regular file on disk, the tree it was read from (its content is opened again from there).</summary>
+        public DirectoryTree? Source { get; init; }
 
         public Dictionary<string, FsNode>? Children { get; set; }
 
@@ -186,54 +194,49 @@ public static class LayerDiff
 
         public bool IsDirectory => (Mode & Native.S_IFMT) == Native.S_IFDIR;
 
-        public static FsNode FromDirectory(string root)
+        /// <summary>
+        /// The tree as the walker sees it: links are recorded as links and never entered. Entries come in path
+        /// order, so a directory is always met before its children.
+        /// </summary>
+        public static FsNode FromDirectory(DirectoryTree tree)
         {
-            FsNode node = FromDisk(root, Native.LStat(root)!.Value);
-            Fill(node, root);
-            return node;
-        }
-
-        private static void Fill(FsNode node, string host)
-        {
-            node.Children = new Dictionary<string, FsNode>(StringComparer.Ordinal);
-            foreach (string child in Directory.EnumerateFileSystemEntries(host))
+            FsNode root = FromStatus(tree.RootStatus, linkTarget: null, capability: null, source: null);
+            root.Children = new Dictionary<string, FsNode>(StringComparer.Ordinal);
+            var directories = new Dictionary<string, FsNode>(StringComparer.Ordinal) { [""] = root };
+            foreach (TreeEntry entry in tree.Walk())
             {
-                if (Native.LStat(child) is not { } status)
-                {
-                    continue;
-                }
-
-                FsNode childNode = FromDisk(child, status);
-                node.Children[Path.GetFileName(child)] = childNode;
+                FileStatus status = entry.Status;
+                int slash = entry.Path.LastIndexOf('/');
+                FsNode parent = directories[slash < 0 ? "" : entry.Path[..slash]];
+                FsNode node = FromStatus(
+                    status,
+                    status.IsSymlink ? entry.ReadLink() : null,
+                    status.IsSymlink ? null : entry.ReadXattr(CapabilityXattr),
+                    status.Type == Native.S_IFREG ? tree : null);
+                parent.Children![entry.Path[(slash + 1)..]] = node;
                 if (status.IsDirectory)
                 {
-                    Fill(childNode, child);
+                    node.Children = new Dictionary<string, FsNode>(StringComparer.Ordinal);
+                    directories[entry.Path] = node;
                 }
             }
+
+            return root;
         }
 
-        private static FsNode FromDisk(string host, FileStatus status)
+        private static FsNode FromStatus(FileStatus status, string? linkTarget, byte[]? capability, DirectoryTree? source) => new()
         {
-            byte[]? capability = null;
-            if (!status.IsSymlink && Native.LGetXattrs(host).TryGetValue(CapabilityXattr, out byte[]? value))
-            {
-                capability = value;
-            }
-
-            return new FsNode
-            {
-                Mode = status.Mode,
-                Uid = status.Uid,
-                Gid = status.Gid,
-                Rdev = ((ulong)status.RdevMajor << 32) | status.RdevMinor,
-                Size = status.IsSymlink || status.IsDirectory ? 0 : status.Size,
-                MtimeSeconds = status.MtimeSeconds,
-                MtimeNanoseconds = status.MtimeNanoseconds,
-                LinkTarget = status.IsSymlink ? Native.ReadLink(host) : null,
-                Capability = capability,
-                HostPath = status.Type == Native.S_IFREG ? host : null,
-            };
-        }
+            Mode = status.Mode,
+            Uid = status.Uid,
+            Gid = status.Gid,
+            Rdev = ((ulong)status.RdevMajor << 32) | status.RdevMinor,
+            Size = status.IsSymlink || status.IsDirectory ? 0 : status.Size,
+            MtimeSeconds = status.MtimeSeconds,
+            MtimeNanoseconds = status.MtimeNanoseconds,
+            LinkTarget = linkTarget,
+            Capability = capability,
+            Source = source,
+        };
 
         public static FsNode FromTree(MergedTree tree)
         {

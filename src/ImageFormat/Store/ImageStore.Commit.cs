@@ -199,25 +199,22 @@ public sealed partial class ImageStore
         }
     }
 
-    /// <summary><c>docker export</c>: the container's root file system as an uncompressed tar, every path in order.</summary>
+    /// <summary>
+    /// <c>docker export</c>: the container's root file system as an uncompressed tar, every path in order. Symbolic
+    /// links are written as links and never entered, whatever they point at.
+    /// </summary>
     /// <param name="container">The container's name, ID or unique ID prefix.</param>
     /// <param name="output">Where the tar goes (left open).</param>
     /// <exception cref="NotFoundException"><c>No such container: …</c>.</exception>
     /// <exception cref="NotSupportedException">The store is in memory.</exception>
+    /// <exception cref="ImageFormatException">The root file system changed while it was read, or is deeper than the walk allows.</exception>
     /// <exception cref="IOException">The root file system cannot be read.</exception>
     public void Export(string container, Stream output)
     {
         ArgumentNullException.ThrowIfNull(container);
         ArgumentNullException.ThrowIfNull(output);
         string rootfs = RootFsOf(GetContainer(container));
-        var everything = new List<LayerChange>();
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
-        foreach (string path in Directory.EnumerateFileSystemEntries(rootfs, "*", options))
-        {
-            everything.Add(new LayerChange(LayerChangeKind.Added, path[rootfs.TrimEnd('/').Length..]));
-        }
-
-        LayerBuilder.Write(rootfs, everything, output, new LayerBuildOptions { Compression = CompressionFormat.None });
+        LayerBuilder.WriteTree(rootfs, output, new LayerBuildOptions { Compression = CompressionFormat.None });
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using ImageFormat.Containment;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
 
@@ -137,10 +138,7 @@ internal sealed class DirectoryStoreBacking : IStoreBacking
         try
         {
             // Whatever a killed process left half-written is in tmp/: nothing committed names it.
-            if (Directory.Exists(backing._tmp))
-            {
-                Directory.Delete(backing._tmp, recursive: true);
-            }
+            TreeRemoval.RemoveSubtree(root, "tmp");
 
             Directory.CreateDirectory(backing._tmp);
             Directory.CreateDirectory(backing._blobs);
@@ -294,14 +292,12 @@ internal sealed class DirectoryStoreBacking : IStoreBacking
         return rootfs;
     }
 
-    public void DeleteContainerDirectory(string containerId)
-    {
-        string directory = Path.Combine(Root!, "containers", containerId);
-        if (Directory.Exists(directory))
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-    }
+    /// <summary>
+    /// Removes <c>containers/&lt;id&gt;</c> and its root file system through descriptors: a link in the root file
+    /// system is unlinked, never followed, so nothing it points at outside the store is touched.
+    /// </summary>
+    public void DeleteContainerDirectory(string containerId) =>
+        TreeRemoval.RemoveSubtree(Path.Combine(Root!, "containers"), containerId);
 
     /// <summary>Container directories on disk, to remove those no committed record names.</summary>
     public IEnumerable<string> ContainerDirectories() =>
