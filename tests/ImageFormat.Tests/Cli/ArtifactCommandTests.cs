@@ -104,7 +104,7 @@ public class ArtifactCommandTests
         CliResult result = CliRunner.Run(args);
 
         result.ExitCode.Should().NotBe(0);
-        result.StdErr.Should().Contain($"Error: {wild.Chart} is a Helm chart (application/vnd.cncf.helm.config.v1+json), not an image");
+        result.StdErr.Should().Contain($"Error: IMGFMT0160: {wild.Chart} is a Helm chart (application/vnd.cncf.helm.config.v1+json), not an image");
         Directory.Exists(temp.Combine("out")).Should().BeFalse();
     }
 
@@ -172,7 +172,7 @@ public class ArtifactCommandTests
 
         result.ExitCode.Should().NotBe(0);
         result.StdOut.Should().BeEmpty();
-        result.StdErr.Should().Contain($"Error: {wild.Signature} is a cosign signature (application/vnd.dev.cosign.simplesigning.v1+json), not an image");
+        result.StdErr.Should().Contain($"Error: IMGFMT0160: {wild.Signature} is a cosign signature (application/vnd.dev.cosign.simplesigning.v1+json), not an image");
         CliRunner.Run("--root", root, "images", "-q").StdOut.Should().BeEmpty();
     }
 
