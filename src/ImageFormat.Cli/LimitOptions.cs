@@ -28,6 +28,7 @@ internal static class LimitOptions
         (nameof(ImageFormatLimits.MaxLoadLayerBytes), l => l.MaxLoadLayerBytes, (l, v) => l with { MaxLoadLayerBytes = v }),
         (nameof(ImageFormatLimits.MaxTarEntries), l => l.MaxTarEntries, (l, v) => l with { MaxTarEntries = v }),
         (nameof(ImageFormatLimits.MaxIndexGraphVisits), l => l.MaxIndexGraphVisits, (l, v) => l with { MaxIndexGraphVisits = checked((int)v) }),
+        (nameof(ImageFormatLimits.MaxWalkDepth), l => l.MaxWalkDepth, (l, v) => l with { MaxWalkDepth = checked((int)v) }),
     ];
 
     /// <summary>The global option.</summary>

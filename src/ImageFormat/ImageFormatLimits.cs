@@ -121,4 +121,14 @@ public sealed record ImageFormatLimits
     /// number of descriptors; this stops a small archive whose indexes fan out from costing unbounded work.
     /// </summary>
     public int MaxIndexGraphVisits { get; init; } = 1_000_000;
+
+    /// <summary>
+    /// Deepest directory level entered when walking or removing a tree on disk (export, diff, commit, building a
+    /// layer from a directory, removing a container or a whiteout's target): 4096. Far deeper than any real root
+    /// file system; each level holds one open descriptor and one directory listing, so this bounds both.
+    /// </summary>
+    public int MaxWalkDepth { get; init; } = DefaultMaxWalkDepth;
+
+    /// <summary>The default of <see cref="MaxWalkDepth"/>, for internal callers that take no limits.</summary>
+    internal const int DefaultMaxWalkDepth = 4096;
 }

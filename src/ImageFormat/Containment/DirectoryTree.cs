@@ -22,11 +22,8 @@ namespace ImageFormat.Containment;
 /// </remarks>
 internal sealed class DirectoryTree : IDisposable
 {
-    /// <summary>The default for <see cref="MaxDepth"/>: far deeper than any real root file system, few enough descriptors.</summary>
-    public const int DefaultMaxDepth = 4096;
-
     /// <summary>The name of the depth limit in errors.</summary>
-    public const string MaxDepthLimit = "MaxWalkDepth";
+    public const string MaxDepthLimit = nameof(ImageFormatLimits.MaxWalkDepth);
 
     private readonly SafeFileHandle _root;
     private readonly List<(string Name, SafeFileHandle Handle)> _found = [];
@@ -51,7 +48,7 @@ internal sealed class DirectoryTree : IDisposable
     /// <summary>Opens the tree at <paramref name="directory"/> (links in that path itself are followed: the caller names its root).</summary>
     /// <exception cref="PlatformNotSupportedException">Not running on Linux.</exception>
     /// <exception cref="DirectoryNotFoundException">There is no directory there.</exception>
-    public static DirectoryTree Open(string directory, int maxDepth = DefaultMaxDepth)
+    public static DirectoryTree Open(string directory, int maxDepth = ImageFormatLimits.DefaultMaxWalkDepth)
     {
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDepth, 1);
@@ -62,10 +59,10 @@ internal sealed class DirectoryTree : IDisposable
 
         string full = System.IO.Path.GetFullPath(directory);
         full = full.Length > 1 ? full.TrimEnd('/') : full;
-        SafeFileHandle root = Native.Walk.OpenRootDirectory(full);
+        SafeFileHandle root = NativeAt.OpenRootDirectory(full);
         try
         {
-            return new DirectoryTree(full, root, Native.Walk.StatHandle(root, full), maxDepth);
+            return new DirectoryTree(full, root, NativeAt.StatHandle(root, full), maxDepth);
         }
         catch
         {
@@ -184,15 +181,15 @@ internal sealed class DirectoryTree : IDisposable
         SafeFileHandle parent = common == 0 ? _root : _found[common - 1].Handle;
         for (int i = common; i < parts.Length - 1; i++)
         {
-            SafeFileHandle? next = Native.Walk.OpenDirectoryAt(parent, NameBytes(parts[i]), out int errno);
+            SafeFileHandle? next = NativeAt.OpenDirectoryAt(parent, NameBytes(parts[i]), out int errno);
             if (next is null)
             {
-                if (errno is Native.ENOENT or Native.Walk.ENOTDIR or Native.Walk.ELOOP)
+                if (errno is NativeAt.ENOENT or NativeAt.ENOTDIR or NativeAt.ELOOP)
                 {
                     return null;
                 }
 
-                throw Native.Walk.Failure("openat", Display(string.Join('/', parts[..(i + 1)])), errno);
+                throw NativeAt.Error("openat", Display(string.Join('/', parts[..(i + 1)])), errno);
             }
 
             _found.Add((parts[i], next));
@@ -200,10 +197,10 @@ internal sealed class DirectoryTree : IDisposable
         }
 
         byte[] name = NameBytes(parts[^1]);
-        FileStatus? status = Native.Walk.StatAt(parent, name, out int statErrno);
+        FileStatus? status = NativeAt.StatAt(parent, name, out int statErrno);
         if (status is null)
         {
-            return statErrno is Native.ENOENT or Native.Walk.ENOTDIR ? null : throw Native.Walk.Failure("statx", Display(relativePath), statErrno);
+            return statErrno is NativeAt.ENOENT or NativeAt.ENOTDIR ? null : throw NativeAt.Error("statx", Display(relativePath), statErrno);
         }
 
         return new TreeEntry(parent, name, string.Join('/', parts), status.Value);
@@ -242,18 +239,18 @@ internal sealed class DirectoryTree : IDisposable
 
     private SafeFileHandle? OpenListedDirectory(SafeFileHandle parent, Item item, string path)
     {
-        SafeFileHandle? child = Native.Walk.OpenDirectoryAt(parent, item.Name, out int errno);
+        SafeFileHandle? child = NativeAt.OpenDirectoryAt(parent, item.Name, out int errno);
         if (child is null)
         {
             return errno switch
             {
-                Native.ENOENT => null,
-                Native.Walk.ELOOP or Native.Walk.ENOTDIR => throw Changed(Display(path), "listed as a directory, no longer one"),
-                _ => throw Native.Walk.Failure("openat", Display(path), errno),
+                NativeAt.ENOENT => null,
+                NativeAt.ELOOP or NativeAt.ENOTDIR => throw Changed(Display(path), "listed as a directory, no longer one"),
+                _ => throw NativeAt.Error("openat", Display(path), errno),
             };
         }
 
-        FileStatus opened = Native.Walk.StatHandle(child, Display(path));
+        FileStatus opened = NativeAt.StatHandle(child, Display(path));
         if (Identity(opened) != Identity(item.Status))
         {
             child.Dispose();
@@ -266,7 +263,7 @@ internal sealed class DirectoryTree : IDisposable
     private List<Item> ReadItems(SafeFileHandle directory, string path, int depth)
     {
         string display = path.Length == 0 ? Path : Display(path);
-        List<byte[]> names = Native.Walk.ReadNames(directory, display);
+        List<byte[]> names = NativeAt.ReadNames(directory, display);
         if (names.Count > 0 && depth + 1 > MaxDepth)
         {
             throw new LimitExceededException(display, MaxDepthLimit, MaxDepth, depth + 1);
@@ -275,15 +272,15 @@ internal sealed class DirectoryTree : IDisposable
         var items = new List<Item>(names.Count);
         foreach (byte[] name in names)
         {
-            FileStatus? status = Native.Walk.StatAt(directory, name, out int errno);
+            FileStatus? status = NativeAt.StatAt(directory, name, out int errno);
             if (status is null)
             {
-                if (errno == Native.ENOENT)
+                if (errno == NativeAt.ENOENT)
                 {
                     continue;
                 }
 
-                throw Native.Walk.Failure("statx", display + "/" + Encoding.UTF8.GetString(name, 0, name.Length - 1), errno);
+                throw NativeAt.Error("statx", display + "/" + Encoding.UTF8.GetString(name, 0, name.Length - 1), errno);
             }
 
             string text = Encoding.UTF8.GetString(name, 0, name.Length - 1);

@@ -1,4 +1,5 @@
 using ImageFormat.Layers;
+using Microsoft.Win32.SafeHandles;
 
 namespace ImageFormat.Containment;
 
@@ -53,9 +54,10 @@ internal static class DiskTree
     /// <param name="root">The root directory (trusted host path).</param>
     /// <param name="relativePath">A path relative to the root; must not name the root itself.</param>
     /// <param name="maxHops">Most links followed while resolving the parents.</param>
+    /// <param name="maxDepth">The deepest level removed below it (<see cref="ImageFormatLimits.MaxWalkDepth"/>).</param>
     /// <exception cref="ArgumentException">The path names the root.</exception>
     /// <exception cref="IOException">The file system refused an operation, or the path loops.</exception>
-    public static void RemoveSubtree(string root, string relativePath, int maxHops = 40)
+    public static void RemoveSubtree(string root, string relativePath, int maxHops = 40, int maxDepth = ImageFormatLimits.DefaultMaxWalkDepth)
     {
         ArgumentNullException.ThrowIfNull(relativePath);
         string[] parts = relativePath.Split('/');
@@ -78,7 +80,7 @@ internal static class DiskTree
             Frame<DiskNode> parent = frames[^2];
             if (final.Kind != NodeKind.Missing && parent.Kind == NodeKind.Directory)
             {
-                RemoveEntry(parent.Node.Fd, final.Name, final.Node.Status);
+                RemoveEntry(parent.Node.Fd, final.Name, final.Node.Status, maxDepth);
             }
         }
         finally
@@ -88,106 +90,13 @@ internal static class DiskTree
     }
 
     /// <summary>
-    /// Removes <paramref name="name"/> in the directory <paramref name="parentFd"/>: a link or file is unlinked, a
-    /// directory is emptied entry by entry through descriptors (made searchable first if it is not) and removed.
-    /// Never follows a link; iterative, so depth costs descriptors, not stack.
+    /// Removes <paramref name="name"/> in the directory <paramref name="parentFd"/>, just stated as
+    /// <paramref name="status"/>, with the one subtree removal (<see cref="TreeRemoval.RemoveEntry"/>): no link
+    /// followed, no recursion, depth bounded by <paramref name="maxDepth"/>, no other mounted file system entered.
     /// </summary>
-    public static void RemoveEntry(int parentFd, string name, FileStatus status)
+    public static void RemoveEntry(int parentFd, string name, FileStatus status, int maxDepth = ImageFormatLimits.DefaultMaxWalkDepth)
     {
-        if (!status.IsDirectory)
-        {
-            NativeAt.UnlinkAt(parentFd, name, directory: false);
-            return;
-        }
-
-        var stack = new Stack<(int Fd, List<string> Names, int Next)>();
-        try
-        {
-            stack.Push((OpenForListing(parentFd, name, status), [], -1));
-            while (stack.Count > 0)
-            {
-                (int fd, List<string> names, int next) = stack.Pop();
-                bool kept = false;
-                try
-                {
-                    if (next < 0)
-                    {
-                        names = NativeAt.ReadDirectory(fd);
-                        next = 0;
-                    }
-
-                    while (next < names.Count && !kept)
-                    {
-                        string child = names[next++];
-                        if (NativeAt.StatAt(fd, child) is not { } childStatus)
-                        {
-                            continue;
-                        }
-
-                        if (childStatus.IsDirectory)
-                        {
-                            // Come back to this child once its content is gone.
-                            int childFd = OpenForListing(fd, child, childStatus);
-                            stack.Push((fd, names, next - 1));
-                            stack.Push((childFd, [], -1));
-                            kept = true;
-                            continue;
-                        }
-
-                        NativeAt.UnlinkAt(fd, child, directory: false);
-                    }
-                }
-                finally
-                {
-                    if (!kept)
-                    {
-                        NativeAt.Close(fd);
-                    }
-                }
-
-                if (kept)
-                {
-                    continue;
-                }
-
-                if (stack.Count == 0)
-                {
-                    NativeAt.UnlinkAt(parentFd, name, directory: true);
-                }
-                else
-                {
-                    // The directory just emptied is the entry its parent's frame points back at.
-                    (int parentOfFd, List<string> parentNames, int at) = stack.Pop();
-                    stack.Push((parentOfFd, parentNames, at + 1));
-                    NativeAt.UnlinkAt(parentOfFd, parentNames[at], directory: true);
-                }
-            }
-        }
-        finally
-        {
-            while (stack.Count > 0)
-            {
-                NativeAt.Close(stack.Pop().Fd);
-            }
-        }
-    }
-
-    /// <summary>Opens the directory <paramref name="name"/> of <paramref name="parentFd"/> for reading its names, never following a link.</summary>
-    public static int OpenForListing(int parentFd, string name, FileStatus status)
-    {
-        if ((status.Permissions & 0x1C0) != 0x1C0)
-        {
-            int pathFd = NativeAt.OpenAtOrThrow(parentFd, name, NativeAt.O_PATH | NativeAt.O_DIRECTORY | NativeAt.O_NOFOLLOW);
-            try
-            {
-                NativeAt.ChmodFd(pathFd, status.Permissions | 0x1C0, pathOnly: true);
-            }
-            finally
-            {
-                NativeAt.Close(pathFd);
-            }
-        }
-
-        return NativeAt.OpenAtOrThrow(parentFd, name, NativeAt.O_RDONLY | NativeAt.O_DIRECTORY | NativeAt.O_NOFOLLOW);
+        using var parent = new SafeFileHandle(parentFd, ownsHandle: false);
+        TreeRemoval.RemoveEntry(parent, DirectoryTree.NameBytes(name), status, name, maxDepth);
     }
 }

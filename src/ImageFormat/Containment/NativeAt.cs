@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using ImageFormat.Layers;
+using Microsoft.Win32.SafeHandles;
 
 namespace ImageFormat.Containment;
 
@@ -39,6 +40,9 @@ internal static partial class NativeAt
     public const int EOPNOTSUPP = 95;
     public const int EXDEV = 18;
     public const int EAGAIN = 11;
+    public const int ERANGE = 34;
+    public const int ENOTEMPTY = 39;
+    public const int ENODATA = 61;
 
     public const ulong RESOLVE_NO_XDEV = 0x01;
     public const ulong RESOLVE_NO_MAGICLINKS = 0x02;
@@ -56,7 +60,8 @@ internal static partial class NativeAt
     /// <returns>The descriptor, or -errno.</returns>
     public static int OpenAt(int dirfd, string path, int flags, int mode = 0)
     {
-        int fd = openat(dirfd, path, flags | O_CLOEXEC, (uint)mode);
+        byte[] name = Utf8Z(path);
+        int fd = openat(dirfd, ref name[0], flags | O_CLOEXEC, (uint)mode);
         return fd >= 0 ? fd : -Marshal.GetLastPInvokeError();
     }
 
@@ -109,20 +114,24 @@ internal static partial class NativeAt
     /// <returns>The status, or <see langword="null"/> when nothing exists there.</returns>
     public static FileStatus? StatAt(int dirfd, string name)
     {
+        FileStatus? status = Statx(dirfd, Utf8Z(name), out int errno);
+        return status is not null || errno is ENOENT or ENOTDIR ? status : throw Error("statx", name, errno);
+    }
+
+    /// <summary>Stats <paramref name="nameZ"/> (NUL-terminated) in <paramref name="dirfd"/> without following it; an empty name (a lone NUL) stats the descriptor itself.</summary>
+    /// <returns>The status, or <see langword="null"/> with <paramref name="errno"/> set.</returns>
+    private static FileStatus? Statx(int dirfd, ReadOnlySpan<byte> nameZ, out int errno)
+    {
         Span<byte> buffer = stackalloc byte[StatxBufferSize];
         buffer.Clear();
-        int flags = AT_SYMLINK_NOFOLLOW | (name.Length == 0 ? AT_EMPTY_PATH : 0);
-        if (statx(dirfd, name, flags, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        int flags = AT_SYMLINK_NOFOLLOW | (nameZ[0] == 0 ? AT_EMPTY_PATH : 0);
+        if (statx(dirfd, ref MemoryMarshal.GetReference(nameZ), flags, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno is ENOENT or ENOTDIR)
-            {
-                return null;
-            }
-
-            throw Error("statx", name, errno);
+            errno = Marshal.GetLastPInvokeError();
+            return null;
         }
 
+        errno = 0;
         return new FileStatus(
             Nlink: BinaryPrimitives.ReadUInt32LittleEndian(buffer[16..]),
             Uid: BinaryPrimitives.ReadUInt32LittleEndian(buffer[20..]),
@@ -139,15 +148,17 @@ internal static partial class NativeAt
     }
 
     /// <summary>Reads the target of the symbolic link <paramref name="name"/> in <paramref name="dirfd"/> (empty name: the descriptor itself).</summary>
-    public static string ReadLinkAt(int dirfd, string name)
+    public static string ReadLinkAt(int dirfd, string name) => ReadLinkAt(dirfd, Utf8Z(name), name);
+
+    private static string ReadLinkAt(int dirfd, ReadOnlySpan<byte> nameZ, string what)
     {
         byte[] buffer = new byte[256];
         while (true)
         {
-            nint length = readlinkat(dirfd, name, ref buffer[0], (nuint)buffer.Length);
+            nint length = readlinkat(dirfd, ref MemoryMarshal.GetReference(nameZ), ref buffer[0], (nuint)buffer.Length);
             if (length < 0)
             {
-                throw Error("readlinkat", name, Marshal.GetLastPInvokeError());
+                throw Error("readlinkat", what, Marshal.GetLastPInvokeError());
             }
 
             if (length < buffer.Length)
@@ -193,15 +204,15 @@ internal static partial class NativeAt
     /// <summary><c>unlinkat</c>; a missing name is not an error.</summary>
     public static void UnlinkAt(int dirfd, string name, bool directory)
     {
-        if (unlinkat(dirfd, name, directory ? AT_REMOVEDIR : 0) != 0)
+        int errno = Unlink(dirfd, Utf8Z(name), directory);
+        if (errno is not (0 or ENOENT))
         {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno != ENOENT)
-            {
-                throw Error("unlinkat", name, errno);
-            }
+            throw Error("unlinkat", name, errno);
         }
     }
+
+    private static int Unlink(int dirfd, ReadOnlySpan<byte> nameZ, bool directory) =>
+        unlinkat(dirfd, ref MemoryMarshal.GetReference(nameZ), directory ? AT_REMOVEDIR : 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
     /// <summary>Changes the owner of what <paramref name="fd"/> (any descriptor, <c>O_PATH</c> included) refers to, never following a link.</summary>
     public static void ChownFd(int fd, long uid, long gid)
@@ -258,9 +269,13 @@ internal static partial class NativeAt
     }
 
     /// <summary>The names in the directory <paramref name="dirfd"/> (opened for reading), without <c>.</c> and <c>..</c>, in the order the file system gives.</summary>
-    public static List<string> ReadDirectory(int dirfd)
+    public static List<string> ReadDirectory(int dirfd) =>
+        ReadNamesZ(dirfd, "(directory)").ConvertAll(name => Encoding.UTF8.GetString(name, 0, name.Length - 1));
+
+    // The one getdents64 reader: every name from the directory's current offset, each NUL-terminated.
+    private static List<byte[]> ReadNamesZ(int dirfd, string what)
     {
-        var names = new List<string>();
+        var names = new List<byte[]>();
         byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(32 * 1024);
         try
         {
@@ -269,7 +284,7 @@ internal static partial class NativeAt
                 nint read = getdents64(dirfd, ref buffer[0], (nuint)buffer.Length);
                 if (read < 0)
                 {
-                    throw Error("getdents64", "(directory)", Marshal.GetLastPInvokeError());
+                    throw Error("getdents64", what, Marshal.GetLastPInvokeError());
                 }
 
                 if (read == 0)
@@ -280,21 +295,225 @@ internal static partial class NativeAt
                 int offset = 0;
                 while (offset < read)
                 {
+                    // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[].
                     int length = BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(offset + 16));
                     ReadOnlySpan<byte> name = buffer.AsSpan(offset + 19, length - 19);
                     name = name[..name.IndexOf((byte)0)];
+                    offset += length;
                     if (!(name.SequenceEqual("."u8) || name.SequenceEqual(".."u8)))
                     {
-                        names.Add(Encoding.UTF8.GetString(name));
+                        byte[] copy = new byte[name.Length + 1];
+                        name.CopyTo(copy);
+                        names.Add(copy);
                     }
-
-                    offset += length;
                 }
             }
         }
         finally
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // The handle-based forms below are what the tree walker (DirectoryTree, TreeEntry, TreeRemoval) uses: names are
+    // one NUL-terminated component, as the kernel returns them, and each call goes through the same system call
+    // as the descriptor forms above. A handle is kept alive (AddRef) for the length of the call.
+
+    /// <summary>Opens a directory named by a path the caller chose (links in it are followed: the caller names its own root).</summary>
+    /// <exception cref="DirectoryNotFoundException">Nothing, or no directory, is there.</exception>
+    public static SafeFileHandle OpenRootDirectory(string path)
+    {
+        int fd = OpenAt(AT_FDCWD, path, O_RDONLY | O_DIRECTORY);
+        if (fd < 0)
+        {
+            throw -fd is ENOENT or ENOTDIR
+                ? new DirectoryNotFoundException($"No such directory: {path}")
+                : Error("open", path, -fd);
+        }
+
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>Opens the directory <paramref name="nameZ"/> inside <paramref name="parent"/>, refusing a symbolic link (<c>O_NOFOLLOW | O_DIRECTORY</c>).</summary>
+    /// <returns>The handle, or <see langword="null"/> with <paramref name="errno"/> set.</returns>
+    public static SafeFileHandle? OpenDirectoryAt(SafeFileHandle parent, ReadOnlySpan<byte> nameZ, out int errno) =>
+        OpenHandleAt(parent, nameZ, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, out errno);
+
+    /// <summary>Opens the file <paramref name="nameZ"/> inside <paramref name="parent"/> for reading, refusing a symbolic link and never blocking on a FIFO (<c>O_NOFOLLOW | O_NONBLOCK</c>).</summary>
+    /// <returns>The handle, or <see langword="null"/> with <paramref name="errno"/> set.</returns>
+    public static SafeFileHandle? OpenFileAt(SafeFileHandle parent, ReadOnlySpan<byte> nameZ, out int errno) =>
+        OpenHandleAt(parent, nameZ, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, out errno);
+
+    /// <summary>Stats <paramref name="nameZ"/> inside <paramref name="parent"/> itself (a link is not followed).</summary>
+    /// <returns>The status, or <see langword="null"/> with <paramref name="errno"/> set.</returns>
+    public static FileStatus? StatAt(SafeFileHandle parent, ReadOnlySpan<byte> nameZ, out int errno)
+    {
+        using var lease = new Lease(parent);
+        return Statx(lease.Fd, nameZ, out errno);
+    }
+
+    /// <summary>Stats an open handle.</summary>
+    public static FileStatus StatHandle(SafeFileHandle handle, string what)
+    {
+        using var lease = new Lease(handle);
+        return Statx(lease.Fd, [0], out int errno) ?? throw Error("statx", what, errno);
+    }
+
+    /// <summary>Reads every entry name of an open directory from its start (<c>.</c> and <c>..</c> left out), each NUL-terminated.</summary>
+    public static List<byte[]> ReadNames(SafeFileHandle directory, string what)
+    {
+        using var lease = new Lease(directory);
+        if (lseek(lease.Fd, 0, 0 /* SEEK_SET */) < 0)
+        {
+            throw Error("lseek", what, Marshal.GetLastPInvokeError());
+        }
+
+        return ReadNamesZ(lease.Fd, what);
+    }
+
+    /// <summary>Reads the target of the symbolic link <paramref name="nameZ"/> inside <paramref name="parent"/>, exactly as stored.</summary>
+    public static string ReadLinkAt(SafeFileHandle parent, ReadOnlySpan<byte> nameZ, string what)
+    {
+        using var lease = new Lease(parent);
+        return ReadLinkAt(lease.Fd, nameZ, what);
+    }
+
+    /// <summary>Removes <paramref name="nameZ"/> inside <paramref name="parent"/> (an empty directory with <paramref name="directory"/>); never follows a link.</summary>
+    /// <returns>0, or the errno.</returns>
+    public static int UnlinkAt(SafeFileHandle parent, ReadOnlySpan<byte> nameZ, bool directory)
+    {
+        using var lease = new Lease(parent);
+        return Unlink(lease.Fd, nameZ, directory);
+    }
+
+    /// <summary>
+    /// The path that names <paramref name="nameZ"/> inside the already-open <paramref name="parent"/> through
+    /// <c>/proc/self/fd</c>: the kernel resolves the descriptor's magic link to exactly the directory opened, so
+    /// only the last component is looked up, and the <c>l*xattr</c> calls never follow it.
+    /// </summary>
+    public static byte[] ProcPath(SafeFileHandle parent, ReadOnlySpan<byte> nameZ)
+    {
+        string prefix = ProcFd(parent.DangerousGetHandle().ToInt32()) + "/";
+        byte[] path = new byte[prefix.Length + nameZ.Length];
+        Encoding.ASCII.GetBytes(prefix, path);
+        nameZ.CopyTo(path.AsSpan(prefix.Length));
+        return path;
+    }
+
+    /// <summary>Reads one extended attribute of <paramref name="pathZ"/> itself (see <see cref="ProcPath"/>).</summary>
+    /// <returns>The value, or <see langword="null"/> when it is absent or the file system has none.</returns>
+    public static byte[]? GetXattr(byte[] pathZ, string attribute, string what)
+    {
+        byte[] value = new byte[256];
+        while (true)
+        {
+            nint got = lgetxattr(ref pathZ[0], attribute, ref value[0], (nuint)value.Length);
+            if (got >= 0)
+            {
+                return value[..(int)got];
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == ERANGE)
+            {
+                value = new byte[value.Length * 16];
+                continue;
+            }
+
+            return errno is ENODATA or EOPNOTSUPP ? null : throw Error("lgetxattr", what, errno);
+        }
+    }
+
+    /// <summary>Lists and reads every extended attribute of <paramref name="pathZ"/> itself, sorted by name.</summary>
+    public static SortedDictionary<string, byte[]> GetXattrs(byte[] pathZ, string what)
+    {
+        var result = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+        byte[] names = new byte[1024];
+        nint length;
+        while (true)
+        {
+            length = llistxattr(ref pathZ[0], ref names[0], (nuint)names.Length);
+            if (length >= 0)
+            {
+                break;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == ERANGE)
+            {
+                names = new byte[names.Length * 4];
+                continue;
+            }
+
+            return errno == EOPNOTSUPP ? result : throw Error("llistxattr", what, errno);
+        }
+
+        int start = 0;
+        for (int i = 0; i < length; i++)
+        {
+            if (names[i] == 0)
+            {
+                string name = Encoding.UTF8.GetString(names, start, i - start);
+                start = i + 1;
+                if (GetXattr(pathZ, name, what) is { } value)
+                {
+                    result[name] = value;
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Sets the permission bits of <paramref name="nameZ"/> inside <paramref name="parent"/> through an <c>O_PATH | O_NOFOLLOW</c> descriptor (a symbolic link is refused, ELOOP).</summary>
+    /// <returns>0, or the errno.</returns>
+    public static int ChmodAt(SafeFileHandle parent, ReadOnlySpan<byte> nameZ, int mode)
+    {
+        using SafeFileHandle? path = OpenHandleAt(parent, nameZ, O_PATH | O_NOFOLLOW, out int errno);
+        if (path is null)
+        {
+            return errno;
+        }
+
+        using var lease = new Lease(path);
+        return chmod(ProcFd(lease.Fd), (uint)(mode & 0xFFF)) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    private static SafeFileHandle? OpenHandleAt(SafeFileHandle parent, ReadOnlySpan<byte> nameZ, int flags, out int errno)
+    {
+        using var lease = new Lease(parent);
+        int fd = openat(lease.Fd, ref MemoryMarshal.GetReference(nameZ), flags | O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            return null;
+        }
+
+        errno = 0;
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    // Keeps a handle from being closed (and its number reused) while a call uses its descriptor.
+    private readonly ref struct Lease
+    {
+        private readonly SafeFileHandle _handle;
+        private readonly bool _added;
+
+        public Lease(SafeFileHandle handle)
+        {
+            _handle = handle;
+            handle.DangerousAddRef(ref _added);
+            Fd = (int)handle.DangerousGetHandle();
+        }
+
+        public int Fd { get; }
+
+        public void Dispose()
+        {
+            if (_added)
+            {
+                _handle.DangerousRelease();
+            }
         }
     }
 
@@ -327,7 +546,7 @@ internal static partial class NativeAt
     }
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int openat(int dirfd, string path, int flags, uint mode);
+    private static partial int openat(int dirfd, ref byte path, int flags, uint mode);
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long syscall_openat2(long number, int dirfd, ref byte path, ref ulong how, nuint size);
@@ -335,11 +554,11 @@ internal static partial class NativeAt
     [LibraryImport("libc", SetLastError = true)]
     private static partial int close(int fd);
 
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int statx(int dirfd, string path, int flags, uint mask, ref byte buffer);
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int statx(int dirfd, ref byte path, int flags, uint mask, ref byte buffer);
 
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint readlinkat(int dirfd, string path, ref byte buffer, nuint size);
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint readlinkat(int dirfd, ref byte path, ref byte buffer, nuint size);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int mkdirat(int dirfd, string path, uint mode);
@@ -353,8 +572,8 @@ internal static partial class NativeAt
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int mknodat(int dirfd, string path, uint mode, ulong dev);
 
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int unlinkat(int dirfd, string path, int flags);
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int unlinkat(int dirfd, ref byte path, int flags);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int fchownat(int dirfd, string path, uint uid, uint gid, int flags);
@@ -379,4 +598,13 @@ internal static partial class NativeAt
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint getdents64(int fd, ref byte buffer, nuint size);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial long lseek(int fd, long offset, int whence);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint lgetxattr(ref byte path, string name, ref byte value, nuint size);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint llistxattr(ref byte path, ref byte list, nuint size);
 }

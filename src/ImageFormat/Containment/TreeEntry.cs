@@ -27,13 +27,13 @@ internal sealed class TreeEntry
     public FileStatus Status { get; }
 
     /// <summary>The target of a symbolic link, exactly as stored (never resolved).</summary>
-    public string ReadLink() => Native.Walk.ReadLinkAt(_parent, _name, Path);
+    public string ReadLink() => NativeAt.ReadLinkAt(_parent, _name, Path);
 
     /// <summary>One extended attribute of the entry itself, or <see langword="null"/> when it has none by that name.</summary>
-    public byte[]? ReadXattr(string attribute) => Native.Walk.GetXattr(Native.Walk.ProcPath(_parent, _name), attribute, Path);
+    public byte[]? ReadXattr(string attribute) => NativeAt.GetXattr(NativeAt.ProcPath(_parent, _name), attribute, Path);
 
     /// <summary>Every extended attribute of the entry itself, sorted by name.</summary>
-    public SortedDictionary<string, byte[]> ReadXattrs() => Native.Walk.GetXattrs(Native.Walk.ProcPath(_parent, _name), Path);
+    public SortedDictionary<string, byte[]> ReadXattrs() => NativeAt.GetXattrs(NativeAt.ProcPath(_parent, _name), Path);
 
     /// <summary>
     /// Opens a regular file's content: <c>O_NOFOLLOW | O_NONBLOCK</c> relative to its directory, then <c>fstat</c>
@@ -44,17 +44,17 @@ internal sealed class TreeEntry
     /// <exception cref="IOException">It cannot be opened.</exception>
     public FileStream OpenRead()
     {
-        SafeFileHandle? handle = Native.Walk.OpenFileAt(_parent, _name, out int errno);
+        SafeFileHandle? handle = NativeAt.OpenFileAt(_parent, _name, out int errno);
         if (handle is null)
         {
-            throw errno is Native.Walk.ELOOP or Native.ENOENT
-                ? DirectoryTree.Changed(Path, errno == Native.ENOENT ? "it vanished" : "it became a symbolic link")
-                : Native.Walk.Failure("openat", Path, errno);
+            throw errno is NativeAt.ELOOP or NativeAt.ENOENT
+                ? DirectoryTree.Changed(Path, errno == NativeAt.ENOENT ? "it vanished" : "it became a symbolic link")
+                : NativeAt.Error("openat", Path, errno);
         }
 
         try
         {
-            FileStatus opened = Native.Walk.StatHandle(handle, Path);
+            FileStatus opened = NativeAt.StatHandle(handle, Path);
             if (opened.Type != Native.S_IFREG || DirectoryTree.Identity(opened) != DirectoryTree.Identity(Status))
             {
                 throw DirectoryTree.Changed(Path, "it is no longer the regular file listed");

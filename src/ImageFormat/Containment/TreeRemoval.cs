@@ -6,11 +6,17 @@ using Microsoft.Win32.SafeHandles;
 namespace ImageFormat.Containment;
 
 /// <summary>
-/// Removes a subtree through descriptors, never following a link: a symbolic link is unlinked (whatever it points
-/// at stays untouched), a directory is opened with <c>O_NOFOLLOW | O_DIRECTORY</c> relative to its parent's
-/// descriptor, emptied with <c>unlinkat</c> on that descriptor, then removed from its parent. A directory on
-/// another file system (a mount point) is refused rather than emptied, and depth is bounded as in
-/// <see cref="DirectoryTree"/>.
+/// The one subtree removal of the library (container rm, the store's tmp/ cleanup, and extraction's whiteouts,
+/// opaque whiteouts and replacements through <see cref="DiskTree.RemoveSubtree"/>). It works through descriptors
+/// and never follows a link: a symbolic link is unlinked (whatever it points at stays untouched), a directory is
+/// opened with <c>O_NOFOLLOW | O_DIRECTORY</c> relative to its parent's descriptor (made owner-searchable first
+/// through an <c>O_PATH</c> descriptor when it is not), checked to be the directory just stated, emptied with
+/// <c>unlinkat</c> on that descriptor, then removed from its parent. It keeps an explicit stack (no recursion) whose
+/// depth is bounded by <see cref="ImageFormatLimits.MaxWalkDepth"/>. A directory below it on another file system (a
+/// mount point) is refused (<see cref="ErrorCodes.TreeCrossesMount"/>) rather than emptied; extraction is held to
+/// the same rule: an extraction root never holds a mount point in what Docker unpacks (its graph drivers unpack
+/// into a fresh directory), so meeting one means someone mounted something there, and emptying it would delete
+/// another file system's content.
 /// </summary>
 internal static class TreeRemoval
 {
@@ -23,7 +29,7 @@ internal static class TreeRemoval
     /// <exception cref="LimitExceededException">It is deeper than <paramref name="maxDepth"/>.</exception>
     /// <exception cref="PlatformNotSupportedException">Not running on Linux.</exception>
     /// <exception cref="IOException">A system call failed.</exception>
-    public static void RemoveSubtree(string parentDirectory, string name, int maxDepth = DirectoryTree.DefaultMaxDepth)
+    public static void RemoveSubtree(string parentDirectory, string name, int maxDepth = ImageFormatLimits.DefaultMaxWalkDepth)
     {
         ArgumentNullException.ThrowIfNull(parentDirectory);
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -43,31 +49,42 @@ internal static class TreeRemoval
             return;
         }
 
-        using SafeFileHandle root = Native.Walk.OpenRootDirectory(full);
+        using SafeFileHandle root = NativeAt.OpenRootDirectory(full);
         string display = full.TrimEnd('/') + "/" + name;
         byte[] nameBytes = DirectoryTree.NameBytes(name);
-        FileStatus? status = Native.Walk.StatAt(root, nameBytes, out int errno);
+        FileStatus? status = NativeAt.StatAt(root, nameBytes, out int errno);
         if (status is null)
         {
-            if (errno == Native.ENOENT)
+            if (errno == NativeAt.ENOENT)
             {
                 return;
             }
 
-            throw Native.Walk.Failure("statx", display, errno);
+            throw NativeAt.Error("statx", display, errno);
         }
 
-        if (!status.Value.IsDirectory)
+        RemoveEntry(root, nameBytes, status.Value, display, maxDepth);
+    }
+
+    /// <summary>Removes the entry <paramref name="nameZ"/> of the open directory <paramref name="parent"/>, just stated as <paramref name="status"/>, and everything below it.</summary>
+    /// <param name="parent">The directory holding it.</param>
+    /// <param name="nameZ">One path component, NUL-terminated.</param>
+    /// <param name="status">Its status, not following it.</param>
+    /// <param name="display">How errors name it.</param>
+    /// <param name="maxDepth">The deepest level entered below it.</param>
+    public static void RemoveEntry(SafeFileHandle parent, byte[] nameZ, FileStatus status, string display, int maxDepth)
+    {
+        if (!status.IsDirectory)
         {
-            Unlink(root, nameBytes, directory: false, display);
+            Unlink(parent, nameZ, directory: false, display);
             return;
         }
 
-        (uint Major, uint Minor) device = (status.Value.DevMajor, status.Value.DevMinor);
+        (uint Major, uint Minor) device = (status.DevMajor, status.DevMinor);
         var frames = new Stack<Frame>();
         try
         {
-            frames.Push(Enter(root, nameBytes, status.Value, display, device));
+            frames.Push(Enter(parent, nameZ, status, display, device));
             while (frames.Count > 0)
             {
                 Frame frame = frames.Peek();
@@ -75,22 +92,22 @@ internal static class TreeRemoval
                 {
                     frames.Pop();
                     frame.Handle.Dispose();
-                    SafeFileHandle holder = frames.Count > 0 ? frames.Peek().Handle : root;
+                    SafeFileHandle holder = frames.Count > 0 ? frames.Peek().Handle : parent;
                     Unlink(holder, frame.Name, directory: true, frame.Display);
                     continue;
                 }
 
                 byte[] child = frame.Names[frame.Next++];
                 string childDisplay = frame.Display + "/" + Encoding.UTF8.GetString(child, 0, child.Length - 1);
-                FileStatus? childStatus = Native.Walk.StatAt(frame.Handle, child, out int childErrno);
+                FileStatus? childStatus = NativeAt.StatAt(frame.Handle, child, out int childErrno);
                 if (childStatus is null)
                 {
-                    if (childErrno == Native.ENOENT)
+                    if (childErrno == NativeAt.ENOENT)
                     {
                         continue;
                     }
 
-                    throw Native.Walk.Failure("statx", childDisplay, childErrno);
+                    throw NativeAt.Error("statx", childDisplay, childErrno);
                 }
 
                 if (!childStatus.Value.IsDirectory)
@@ -123,33 +140,34 @@ internal static class TreeRemoval
             throw new ImageFormatException(ErrorCodes.TreeCrossesMount, $"{display}: another file system is mounted here; unmount it, then remove again (nothing below it was touched)");
         }
 
-        SafeFileHandle? handle = Native.Walk.OpenDirectoryAt(parent, name, out int errno);
+        if ((status.Permissions & 0x1C0) != 0x1C0)
+        {
+            // Only the owner's rwx matter for emptying it; the directory goes away afterwards. Set through an
+            // O_PATH descriptor, so that a directory the owner cannot read can still be opened below.
+            int chmodErrno = NativeAt.ChmodAt(parent, name, status.Permissions | 0x1C0);
+            if (chmodErrno is not (0 or NativeAt.EPERM))
+            {
+                throw NativeAt.Error("chmod", display, chmodErrno);
+            }
+        }
+
+        SafeFileHandle? handle = NativeAt.OpenDirectoryAt(parent, name, out int errno);
         if (handle is null)
         {
-            throw errno is Native.Walk.ELOOP or Native.Walk.ENOTDIR
+            throw errno is NativeAt.ELOOP or NativeAt.ENOTDIR
                 ? DirectoryTree.Changed(display, "listed as a directory, no longer one")
-                : Native.Walk.Failure("openat", display, errno);
+                : NativeAt.Error("openat", display, errno);
         }
 
         try
         {
-            FileStatus opened = Native.Walk.StatHandle(handle, display);
+            FileStatus opened = NativeAt.StatHandle(handle, display);
             if (DirectoryTree.Identity(opened) != DirectoryTree.Identity(status))
             {
                 throw DirectoryTree.Changed(display, "replaced by another directory");
             }
 
-            if ((opened.Permissions & 0x1C0) != 0x1C0)
-            {
-                // Only the owner's rwx matter for emptying it; the directory goes away afterwards.
-                int chmodErrno = Native.Walk.ChmodHandle(handle, opened.Permissions | 0x1C0);
-                if (chmodErrno != 0 && chmodErrno != Native.EPERM)
-                {
-                    throw Native.Walk.Failure("fchmod", display, chmodErrno);
-                }
-            }
-
-            return new Frame(handle, name, display, Native.Walk.ReadNames(handle, display));
+            return new Frame(handle, name, display, NativeAt.ReadNames(handle, display));
         }
         catch
         {
@@ -160,10 +178,10 @@ internal static class TreeRemoval
 
     private static void Unlink(SafeFileHandle parent, byte[] name, bool directory, string display)
     {
-        int errno = Native.Walk.UnlinkAt(parent, name, directory);
-        if (errno != 0 && errno != Native.ENOENT)
+        int errno = NativeAt.UnlinkAt(parent, name, directory);
+        if (errno != 0 && errno != NativeAt.ENOENT)
         {
-            throw Native.Walk.Failure(directory ? "unlinkat(AT_REMOVEDIR)" : "unlinkat", display, errno);
+            throw NativeAt.Error(directory ? "unlinkat(AT_REMOVEDIR)" : "unlinkat", display, errno);
         }
     }
 

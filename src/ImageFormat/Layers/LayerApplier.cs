@@ -18,6 +18,7 @@ internal sealed class LayerApplier : IDisposable
     private readonly string? _layer;
     private readonly LayerExtractResult _result;
     private readonly int _maxHops;
+    private readonly int _maxDepth;
     private readonly bool _chown;
     private readonly PathResolver<DiskNode, DiskAdapter> _resolver;
     private readonly PathResolver<DiskNode, DiskAdapter> _linkResolver;
@@ -31,6 +32,7 @@ internal sealed class LayerApplier : IDisposable
         _layer = layer;
         _result = result;
         _maxHops = limits.MaxLinkHops;
+        _maxDepth = limits.MaxWalkDepth;
         _chown = options.ApplyOwnership ?? Native.EffectiveUserId == 0;
         _root = DiskTree.OpenRoot(root);
         _resolver = DiskTree.Resolver(_root, RootPolicy.Clamp, _maxHops);
@@ -254,26 +256,7 @@ internal sealed class LayerApplier : IDisposable
         }
 
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
-        if (entry.Size > 0)
-        {
-            using Stream data = reader.OpenEntryData();
-            byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
-            try
-            {
-                long offset = 0;
-                int read;
-                while ((read = data.Read(buffer, 0, buffer.Length)) > 0)
-                {
-                    RandomAccess.Write(handle, buffer.AsSpan(0, read), offset);
-                    offset += read;
-                }
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-
+        SparseFileCopy.Copy(reader, entry, handle);
         ApplyAttributes(fd, pathOnly: false, symlink: false, relative, entry, setTimes: true);
     }
 
@@ -467,7 +450,7 @@ internal sealed class LayerApplier : IDisposable
 
     private void Remove(int parentFd, string name, FileStatus status)
     {
-        DiskTree.RemoveEntry(parentFd, name, status);
+        DiskTree.RemoveEntry(parentFd, name, status, _maxDepth);
         _resolver.Invalidate();
         _linkResolver.Invalidate();
     }

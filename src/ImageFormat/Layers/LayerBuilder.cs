@@ -24,6 +24,9 @@ public sealed record LayerBuildOptions
     /// Whiteouts carry the Unix epoch when it is not set.
     /// </summary>
     public DateTimeOffset? SourceDateEpoch { get; init; }
+
+    /// <summary>Limits of the walk over the directory; <see cref="ImageFormatLimits.MaxWalkDepth"/> bounds its depth.</summary>
+    public ImageFormatLimits Limits { get; init; } = ImageFormatLimits.Default;
 }
 
 /// <summary>The identities of a layer just written.</summary>
@@ -76,7 +79,7 @@ public static class LayerBuilder
         }
 
         var sorted = changes.Select(c => (Change: c, Name: EntryName(c.Path))).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
-        using DirectoryTree tree = DirectoryTree.Open(directory);
+        using DirectoryTree tree = DirectoryTree.Open(directory, (options ?? LayerBuildOptions.Default).Limits.MaxWalkDepth);
         return WriteLayer(output, options ?? LayerBuildOptions.Default, (writer, options, seenInodes) =>
         {
             int entries = 0;
@@ -114,7 +117,7 @@ public static class LayerBuilder
     {
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(output);
-        using DirectoryTree tree = DirectoryTree.Open(directory);
+        using DirectoryTree tree = DirectoryTree.Open(directory, (options ?? LayerBuildOptions.Default).Limits.MaxWalkDepth);
         return WriteLayer(output, options ?? LayerBuildOptions.Default, (writer, options, seenInodes) =>
         {
             int entries = 0;

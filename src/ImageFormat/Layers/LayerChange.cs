@@ -42,4 +42,7 @@ public sealed record LayerDiffOptions
     /// content (XxHash128), catching edits that preserved the time stamp. Docker does not do this.
     /// </summary>
     public bool CompareContent { get; init; }
+
+    /// <summary>Limits of the walk over the directory; <see cref="ImageFormatLimits.MaxWalkDepth"/> bounds its depth.</summary>
+    public ImageFormatLimits Limits { get; init; } = ImageFormatLimits.Default;
 }

@@ -30,7 +30,7 @@ public static class LayerDiff
     public static IReadOnlyList<LayerChange> Compute(MergedTree baseTree, string directory, LayerDiffOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(baseTree);
-        using DirectoryTree newTree = DirectoryTree.Open(CheckDirectory(directory));
+        using DirectoryTree newTree = DirectoryTree.Open(CheckDirectory(directory), (options ?? LayerDiffOptions.Default).Limits.MaxWalkDepth);
         FsNode newRoot = FsNode.FromDirectory(newTree);
         FsNode oldRoot = FsNode.FromTree(baseTree);
         return Diff(oldRoot, newRoot, options ?? LayerDiffOptions.Default, baseTree);
@@ -47,8 +47,9 @@ public static class LayerDiff
     /// <exception cref="Errors.ImageFormatException">A directory changed while it was read (<see cref="Errors.ErrorCodes.TreeChanged"/>), or is deeper than the walk allows (<see cref="Errors.LimitExceededException"/>).</exception>
     public static IReadOnlyList<LayerChange> ComputeDirectories(string baseDirectory, string directory, LayerDiffOptions? options = null)
     {
-        using DirectoryTree oldTree = DirectoryTree.Open(CheckDirectory(baseDirectory));
-        using DirectoryTree newTree = DirectoryTree.Open(CheckDirectory(directory));
+        int maxDepth = (options ?? LayerDiffOptions.Default).Limits.MaxWalkDepth;
+        using DirectoryTree oldTree = DirectoryTree.Open(CheckDirectory(baseDirectory), maxDepth);
+        using DirectoryTree newTree = DirectoryTree.Open(CheckDirectory(directory), maxDepth);
         FsNode oldRoot = FsNode.FromDirectory(oldTree);
         FsNode newRoot = FsNode.FromDirectory(newTree);
         return Diff(oldRoot, newRoot, options ?? LayerDiffOptions.Default, null);

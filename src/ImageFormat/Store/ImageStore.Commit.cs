@@ -65,7 +65,7 @@ public sealed partial class ImageStore
         config.MergeFrom(containerConfig);
 
         IReadOnlyList<LayerChange> changes = Diff(found, rootfs);
-        var build = new LayerBuildOptions { Compression = CompressionFormat.None, SourceDateEpoch = LayerBuilder.SourceDateEpochFromEnvironment() };
+        var build = new LayerBuildOptions { Compression = CompressionFormat.None, SourceDateEpoch = LayerBuilder.SourceDateEpochFromEnvironment(), Limits = _options.Limits };
         HashSet<Digest> named = _state.ReferencedBlobs();
         try
         {
@@ -214,7 +214,7 @@ public sealed partial class ImageStore
         ArgumentNullException.ThrowIfNull(container);
         ArgumentNullException.ThrowIfNull(output);
         string rootfs = RootFsOf(GetContainer(container));
-        LayerBuilder.WriteTree(rootfs, output, new LayerBuildOptions { Compression = CompressionFormat.None });
+        LayerBuilder.WriteTree(rootfs, output, new LayerBuildOptions { Compression = CompressionFormat.None, Limits = _options.Limits });
     }
 
     /// <summary>
@@ -328,7 +328,7 @@ public sealed partial class ImageStore
             }
 
             MergedTree tree = MergedTree.FromStreams(streams, _options.Limits);
-            return LayerDiff.Compute(tree, rootfs);
+            return LayerDiff.Compute(tree, rootfs, new LayerDiffOptions { Limits = _options.Limits });
         }
         finally
         {

@@ -73,7 +73,7 @@ public sealed partial class ImageStore
         }
         catch
         {
-            _backing.DeleteContainerDirectory(id);
+            _backing.DeleteContainerDirectory(id, _options.Limits.MaxWalkDepth);
             throw;
         }
     }

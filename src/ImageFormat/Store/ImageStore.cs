@@ -87,7 +87,7 @@ public sealed partial class ImageStore : IDisposable
             {
                 if (!state.Containers.ContainsKey(directory))
                 {
-                    backing.DeleteContainerDirectory(directory);
+                    backing.DeleteContainerDirectory(directory, options.Limits.MaxWalkDepth);
                 }
             }
 
@@ -205,7 +205,7 @@ public sealed partial class ImageStore : IDisposable
         {
             if (!after.Containers.ContainsKey(id))
             {
-                _backing.DeleteContainerDirectory(id);
+                _backing.DeleteContainerDirectory(id, _options.Limits.MaxWalkDepth);
             }
         }
 

@@ -51,7 +51,7 @@ internal interface IStoreBacking : IDisposable
     string? CreateContainerDirectory(string containerId);
 
     /// <summary>Deletes a container's directory, if any.</summary>
-    void DeleteContainerDirectory(string containerId);
+    void DeleteContainerDirectory(string containerId, int maxDepth);
 }
 
 /// <summary>A store held in memory only: the same rules, nothing persisted (simulations, dry runs, tests).</summary>
@@ -98,7 +98,7 @@ internal sealed class MemoryStoreBacking : IStoreBacking
 
     public string? CreateContainerDirectory(string containerId) => null;
 
-    public void DeleteContainerDirectory(string containerId)
+    public void DeleteContainerDirectory(string containerId, int maxDepth)
     {
     }
 
@@ -296,8 +296,8 @@ internal sealed class DirectoryStoreBacking : IStoreBacking
     /// Removes <c>containers/&lt;id&gt;</c> and its root file system through descriptors: a link in the root file
     /// system is unlinked, never followed, so nothing it points at outside the store is touched.
     /// </summary>
-    public void DeleteContainerDirectory(string containerId) =>
-        TreeRemoval.RemoveSubtree(Path.Combine(Root!, "containers"), containerId);
+    public void DeleteContainerDirectory(string containerId, int maxDepth) =>
+        TreeRemoval.RemoveSubtree(Path.Combine(Root!, "containers"), containerId, maxDepth);
 
     /// <summary>Container directories on disk, to remove those no committed record names.</summary>
     public IEnumerable<string> ContainerDirectories() =>

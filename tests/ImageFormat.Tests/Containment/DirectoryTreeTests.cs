@@ -61,14 +61,22 @@ public sealed class DirectoryTreeTests
         using var temp = new TempDirectory();
         string root = temp.Combine("root");
         Directory.CreateDirectory(Path.Combine(root, "1", "2", "3"));
+        Directory.CreateDirectory(temp.Combine("empty-base"));
 
-        using (DirectoryTree tree = DirectoryTree.Open(root, maxDepth: 3))
+        var limits = new ImageFormatLimits { MaxWalkDepth = 3 };
+
+        using (DirectoryTree tree = DirectoryTree.Open(root, limits.MaxWalkDepth))
         {
             tree.Walk().Select(e => e.Path).Should().Equal("1", "1/2", "1/2/3");
         }
 
+        LayerDiff.ComputeDirectories(temp.Combine("empty-base"), root, new LayerDiffOptions { Limits = limits })
+            .Select(c => c.ToString()).Should().Equal("A /1", "A /1/2", "A /1/2/3");
+
         File.WriteAllText(Path.Combine(root, "1", "2", "3", "4"), "");
-        using (DirectoryTree tree = DirectoryTree.Open(root, maxDepth: 3))
+        temp.Invoking(_ => LayerDiff.ComputeDirectories(temp.Combine("empty-base"), root, new LayerDiffOptions { Limits = limits }))
+            .Should().Throw<LimitExceededException>().Which.Limit.Should().Be(nameof(ImageFormatLimits.MaxWalkDepth));
+        using (DirectoryTree tree = DirectoryTree.Open(root, limits.MaxWalkDepth))
         {
             LimitExceededException e = tree.Invoking(t => t.Walk().ToList()).Should().Throw<LimitExceededException>().Which;
             e.Limit.Should().Be("MaxWalkDepth");
@@ -160,5 +168,25 @@ public sealed class DirectoryTreeTests
 
         Directory.EnumerateFileSystemEntries(parent).Should().BeEmpty();
         canary.ShouldBeUntouched();
+    }
+
+    [Fact]
+    public void Removal_empties_a_tree_exactly_as_deep_as_its_limit_and_refuses_one_level_deeper()
+    {
+        using var temp = new TempDirectory();
+        string parent = temp.Combine("containers");
+        Directory.CreateDirectory(Path.Combine(parent, "c1", "2", "3"));
+        Directory.CreateDirectory(Path.Combine(parent, "c2", "2", "3", "4"));
+        File.WriteAllText(Path.Combine(parent, "c2", "2", "3", "4", "f"), "f");
+
+        TreeRemoval.RemoveSubtree(parent, "c1", maxDepth: 3);
+
+        LimitExceededException e = temp.Invoking(_ => TreeRemoval.RemoveSubtree(parent, "c2", maxDepth: 3)).Should().Throw<LimitExceededException>().Which;
+        e.Limit.Should().Be(nameof(ImageFormatLimits.MaxWalkDepth));
+        e.Maximum.Should().Be(3);
+        e.Found.Should().Be(4);
+        e.Subject.Should().Be(Path.Combine(parent, "c2", "2", "3", "4"));
+        Directory.EnumerateFileSystemEntries(parent).Select(Path.GetFileName).Should().Equal("c2");
+        File.ReadAllText(Path.Combine(parent, "c2", "2", "3", "4", "f")).Should().Be("f", "nothing below the limit was touched");
     }
 }

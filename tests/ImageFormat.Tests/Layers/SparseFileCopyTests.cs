@@ -27,7 +27,7 @@ public class SparseFileCopyTests
         using var dir = new TempDirectory();
         string path = dir.Combine("lastlog");
 
-        using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+        using (var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write))
         {
             SparseFileCopy.Copy(reader, entry, file);
         }
@@ -49,11 +49,28 @@ public class SparseFileCopyTests
         using var dir = new TempDirectory();
         string path = dir.Combine("f");
 
-        using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+        using (var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write))
         {
             SparseFileCopy.Copy(reader, entry, file);
         }
 
         File.ReadAllText(path).Should().Be("hello");
+    }
+
+    [Fact]
+    public void Extracting_a_sparse_entry_into_a_root_leaves_its_holes_as_holes()
+    {
+        byte[] layer = HostileImages.SparseBombLayer(100L << 20);
+        using var root = new TempDirectory();
+
+        LayerExtractor.ApplyLayer(new MemoryStream(layer), root.Path);
+
+        string path = root.Combine("lastlog");
+        new FileInfo(path).Length.Should().Be(100L << 20);
+        AllocatedBytes(path).Should().BeLessThan(1 << 20, "the holes take no disk space");
+        using FileStream back = File.OpenRead(path);
+        back.ReadByte().Should().Be('A');
+        back.Position = (100L << 20) - 1;
+        back.ReadByte().Should().Be(0);
     }
 }
