@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -14,8 +13,6 @@ internal static partial class Native
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
     private const int AtRemoveDir = 0x200;
-    private const uint StatxBasicStats = 0x7ff;
-    private const int StatxBufferSize = 256;
 
     public const int EPERM = 1;
     public const int ENOENT = 2;
@@ -42,35 +39,7 @@ internal static partial class Native
     /// <summary>Stats <paramref name="path"/> without following a final symbolic link.</summary>
     /// <returns>The status, or <see langword="null"/> when nothing exists there.</returns>
     /// <exception cref="IOException">The call failed for another reason than a missing path.</exception>
-    public static FileStatus? LStat(string path)
-    {
-        Span<byte> buffer = stackalloc byte[StatxBufferSize];
-        buffer.Clear();
-        if (statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno is ENOENT or 20 /* ENOTDIR */)
-            {
-                return null;
-            }
-
-            throw Error("statx", path, errno);
-        }
-
-        return new FileStatus(
-            Nlink: BinaryPrimitives.ReadUInt32LittleEndian(buffer[16..]),
-            Uid: BinaryPrimitives.ReadUInt32LittleEndian(buffer[20..]),
-            Gid: BinaryPrimitives.ReadUInt32LittleEndian(buffer[24..]),
-            Mode: BinaryPrimitives.ReadUInt16LittleEndian(buffer[28..]),
-            Inode: BinaryPrimitives.ReadUInt64LittleEndian(buffer[32..]),
-            Size: BinaryPrimitives.ReadInt64LittleEndian(buffer[40..]),
-            MtimeSeconds: BinaryPrimitives.ReadInt64LittleEndian(buffer[112..]),
-            MtimeNanoseconds: BinaryPrimitives.ReadUInt32LittleEndian(buffer[120..]),
-            RdevMajor: BinaryPrimitives.ReadUInt32LittleEndian(buffer[128..]),
-            RdevMinor: BinaryPrimitives.ReadUInt32LittleEndian(buffer[132..]),
-            DevMajor: BinaryPrimitives.ReadUInt32LittleEndian(buffer[136..]),
-            DevMinor: BinaryPrimitives.ReadUInt32LittleEndian(buffer[140..]));
-    }
+    public static FileStatus? LStat(string path) => Containment.NativeAt.StatAt(AtFdCwd, path);
 
     /// <summary>Changes the owner of <paramref name="path"/> itself, never of what a symbolic link points at.</summary>
     public static void LChown(string path, long uid, long gid)
@@ -112,72 +81,8 @@ internal static partial class Native
     }
 
     /// <summary>Lists and reads the extended attributes of <paramref name="path"/> itself, sorted by name.</summary>
-    public static SortedDictionary<string, byte[]> LGetXattrs(string path)
-    {
-        var result = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
-        byte[] names = new byte[1024];
-        nint length;
-        while (true)
-        {
-            length = llistxattr(path, ref names[0], (nuint)names.Length);
-            if (length >= 0)
-            {
-                break;
-            }
-
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == ERANGE)
-            {
-                names = new byte[names.Length * 4];
-                continue;
-            }
-
-            if (errno == EOPNOTSUPP)
-            {
-                return result;
-            }
-
-            throw Error("llistxattr", path, errno);
-        }
-
-        int start = 0;
-        for (int i = 0; i < length; i++)
-        {
-            if (names[i] != 0)
-            {
-                continue;
-            }
-
-            string name = Encoding.UTF8.GetString(names, start, i - start);
-            start = i + 1;
-            byte[] value = new byte[256];
-            while (true)
-            {
-                nint got = lgetxattr(path, name, ref value[0], (nuint)value.Length);
-                if (got >= 0)
-                {
-                    result[name] = value[..(int)got];
-                    break;
-                }
-
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno == ERANGE)
-                {
-                    value = new byte[value.Length * 16];
-                    continue;
-                }
-
-                if (errno == ENODATA)
-                {
-                    break;
-                }
-
-                throw Error("lgetxattr", path, errno);
-            }
-        }
-
-        return result;
-    }
+    public static SortedDictionary<string, byte[]> LGetXattrs(string path) =>
+        Containment.NativeAt.GetXattrs(System.Text.Encoding.UTF8.GetBytes(path + "\0"), path);
 
     /// <summary>Creates a device node or fifo.</summary>
     /// <returns>0, or EPERM when the process may not create device nodes.</returns>
@@ -298,9 +203,6 @@ internal static partial class Native
         new($"{call} {path}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int statx(int dirfd, string path, int flags, uint mask, ref byte buffer);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int lchown(string path, uint uid, uint gid);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
@@ -308,12 +210,6 @@ internal static partial class Native
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int lsetxattr(string path, string name, ref byte value, nuint size, int flags);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint llistxattr(string path, ref byte list, nuint size);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint lgetxattr(string path, string name, ref byte value, nuint size);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int mknod(string path, uint mode, ulong dev);

@@ -17,6 +17,17 @@ public class SparseFileCopyTests
         return long.Parse(parts[0], CultureInfo.InvariantCulture) * long.Parse(parts[1], CultureInfo.InvariantCulture);
     }
 
+    // The file of HostileImages.SparseBombLayer(100 MiB): 'A' at offset 0, then holes that take no disk space.
+    private static void ShouldHoldOneDataByteThenHoles(string path)
+    {
+        new FileInfo(path).Length.Should().Be(100L << 20);
+        AllocatedBytes(path).Should().BeLessThan(1 << 20, "the holes take no disk space");
+        using FileStream back = File.OpenRead(path);
+        back.ReadByte().Should().Be('A');
+        back.Position = (100L << 20) - 1;
+        back.ReadByte().Should().Be(0);
+    }
+
     [Fact]
     public void Sparse_entry_is_written_with_its_holes_left_as_holes_and_reads_back_exactly()
     {
@@ -32,12 +43,7 @@ public class SparseFileCopyTests
             SparseFileCopy.Copy(reader, entry, file);
         }
 
-        new FileInfo(path).Length.Should().Be(100L << 20);
-        AllocatedBytes(path).Should().BeLessThan(1 << 20, "the holes take no disk space");
-        using FileStream back = File.OpenRead(path);
-        back.ReadByte().Should().Be('A');
-        back.Position = (100L << 20) - 1;
-        back.ReadByte().Should().Be(0);
+        ShouldHoldOneDataByteThenHoles(path);
     }
 
     [Fact]
@@ -66,11 +72,6 @@ public class SparseFileCopyTests
         LayerExtractor.ApplyLayer(new MemoryStream(layer), root.Path);
 
         string path = root.Combine("lastlog");
-        new FileInfo(path).Length.Should().Be(100L << 20);
-        AllocatedBytes(path).Should().BeLessThan(1 << 20, "the holes take no disk space");
-        using FileStream back = File.OpenRead(path);
-        back.ReadByte().Should().Be('A');
-        back.Position = (100L << 20) - 1;
-        back.ReadByte().Should().Be(0);
+        ShouldHoldOneDataByteThenHoles(path);
     }
 }
