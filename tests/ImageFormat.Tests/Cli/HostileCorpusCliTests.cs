@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using FluentAssertions;
 using ImageFormat.Tests.Hostile;
+using ImageFormat.Tests.Layers;
 using ImageFormat.Tests.TestSupport;
 using Xunit;
 
@@ -192,6 +193,24 @@ public partial class HostileCorpusCliTests
 
         result.ExitCode.Should().Be(2);
         result.StdErr.Should().StartWith(line);
+    }
+
+    [Fact]
+    public void Limit_MaxWalkDepth_lets_diff_walk_a_tree_exactly_that_deep_and_refuses_one_level_less()
+    {
+        using var work = new TempDirectory();
+        string root = work.Combine("store");
+        string file = work.WriteFile("deep.tar", new LayerTar().Dir("1").Dir("1/2").Dir("1/2/3").ToBytes());
+        CliRunner.Run("--root", root, "import", file, "deep:1").ExitCode.Should().Be(0);
+        CliRunner.Run("--root", root, "create", "--name", "deep1", "deep:1").ExitCode.Should().Be(0);
+
+        CliResult allowed = CliRunner.Run("--limit", "MaxWalkDepth=3", "--root", root, "diff", "deep1");
+        CliResult refused = CliRunner.Run("--limit", "MaxWalkDepth=2", "--root", root, "diff", "deep1");
+
+        allowed.ExitCode.Should().Be(0, allowed.StdErr);
+        allowed.StdOut.Should().BeEmpty("nothing changed in the container");
+        refused.ExitCode.Should().NotBe(0);
+        refused.StdErr.Should().StartWith("Error: IMGFMT0006: ").And.Contain("MaxWalkDepth exceeded: at most 2 allowed, found 3");
     }
 
     [Fact]
