@@ -10,7 +10,8 @@ namespace ImageFormat.Archives;
 /// on directory descriptors, with the refuse policy: a symbolic link is followed only while it stays inside, an
 /// absolute target or a climb above the directory is refused. Only regular files are opened (<c>O_NOFOLLOW |
 /// O_NONBLOCK</c>, then checked with fstat): a FIFO, device or socket is a typed error
-/// (<see cref="ErrorCodes.NotRegularFile"/>). Enumeration never follows a link, so link loops end.
+/// (<see cref="ErrorCodes.NotRegularFile"/>). Enumeration is <see cref="DirectoryTree"/>'s walk, which never follows
+/// a link, so link loops end.
 /// </summary>
 internal sealed class LayoutDirectoryStorage : IArchiveStorage
 {
@@ -40,44 +41,9 @@ internal sealed class LayoutDirectoryStorage : IArchiveStorage
     {
         get
         {
-            var names = new List<string>();
-            var stack = new Stack<(int Fd, string Prefix)>();
-            stack.Push((NativeAt.OpenAtOrThrow(_root.Fd, ".", NativeAt.O_RDONLY | NativeAt.O_DIRECTORY), string.Empty));
-            try
-            {
-                while (stack.Count > 0)
-                {
-                    (int fd, string prefix) = stack.Pop();
-                    try
-                    {
-                        foreach (string child in NativeAt.ReadDirectory(fd))
-                        {
-                            string name = prefix + child;
-                            names.Add(name);
-                            if (NativeAt.StatAt(fd, child) is { IsDirectory: true })
-                            {
-                                int childFd = NativeAt.OpenAt(fd, child, NativeAt.O_RDONLY | NativeAt.O_DIRECTORY | NativeAt.O_NOFOLLOW);
-                                if (childFd >= 0)
-                                {
-                                    stack.Push((childFd, name + "/"));
-                                }
-                            }
-                        }
-                    }
-                    finally
-                    {
-                        NativeAt.Close(fd);
-                    }
-                }
-            }
-            finally
-            {
-                while (stack.Count > 0)
-                {
-                    NativeAt.Close(stack.Pop().Fd);
-                }
-            }
-
+            // The one tree walk: links are listed, never entered, so link loops end; a bind-mount loop is refused.
+            using DirectoryTree tree = DirectoryTree.OpenAt(_root.Fd, Description, _limits.MaxWalkDepth);
+            var names = tree.Walk().Select(entry => entry.Path).ToList();
             names.Sort(StringComparer.Ordinal);
             return names;
         }

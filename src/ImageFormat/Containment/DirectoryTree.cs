@@ -71,6 +71,25 @@ internal sealed class DirectoryTree : IDisposable
         }
     }
 
+    /// <summary>Opens the tree whose root is the directory <paramref name="rootFd"/> already refers to (any descriptor, <c>O_PATH</c> included; the caller keeps it).</summary>
+    /// <param name="rootFd">The root's descriptor.</param>
+    /// <param name="display">How messages name the root.</param>
+    /// <param name="maxDepth">The most path components an entry may have.</param>
+    public static DirectoryTree OpenAt(int rootFd, string display, int maxDepth)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDepth, 1);
+        var root = new SafeFileHandle(NativeAt.OpenAtOrThrow(rootFd, ".", NativeAt.O_RDONLY | NativeAt.O_DIRECTORY), ownsHandle: true);
+        try
+        {
+            return new DirectoryTree(display, root, NativeAt.StatHandle(root, display), maxDepth);
+        }
+        catch
+        {
+            root.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>
     /// Every entry below the root (the root itself left out), in the ordinal order of their paths. An entry is
     /// valid until the enumeration moves on. Entries that vanish while the walk runs are left out.
