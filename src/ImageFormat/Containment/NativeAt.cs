@@ -197,8 +197,7 @@ internal static partial class NativeAt
     /// <returns>0 or the errno.</returns>
     public static int MknodAt(int dirfd, string name, int mode, int major, int minor)
     {
-        ulong dev = ((ulong)((uint)major & 0xfffff000) << 32) | ((ulong)((uint)major & 0xfff) << 8) | ((ulong)((uint)minor & 0xffffff00) << 12) | ((uint)minor & 0xff);
-        return mknodat(dirfd, name, (uint)mode, dev) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        return mknodat(dirfd, name, (uint)mode, MakeDev((uint)major, (uint)minor)) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
     /// <summary><c>unlinkat</c>; a missing name is not an error.</summary>
@@ -530,9 +529,14 @@ internal static partial class NativeAt
         return bytes;
     }
 
+    /// <summary>A device number from its major and minor (glibc's <c>gnu_dev_makedev</c> encoding).</summary>
+    public static ulong MakeDev(uint major, uint minor) =>
+        ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8) | ((ulong)(minor & 0xffffff00) << 12) | (minor & 0xff);
+
     private static long Openat2SyscallNumber => 437; // the same on x86-64 and arm64 (new syscalls share numbers)
 
-    private static (long Seconds, long Nanoseconds) ToTimespec(DateTimeOffset time)
+    /// <summary>A time as a <c>struct timespec</c> (seconds and nanoseconds since the Unix epoch).</summary>
+    public static (long Seconds, long Nanoseconds) ToTimespec(DateTimeOffset time)
     {
         long ticks = time.UtcTicks - DateTime.UnixEpoch.Ticks;
         long seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out long remainder);

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace ImageFormat.Layers;
 
@@ -12,7 +11,6 @@ internal static partial class Native
 {
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
-    private const int AtRemoveDir = 0x200;
 
     public const int EPERM = 1;
     public const int ENOENT = 2;
@@ -54,8 +52,8 @@ internal static partial class Native
     public static void LSetTimes(string path, DateTimeOffset accessTime, DateTimeOffset modificationTime)
     {
         Span<long> times = stackalloc long[4];
-        (times[0], times[1]) = ToTimespec(accessTime);
-        (times[2], times[3]) = ToTimespec(modificationTime);
+        (times[0], times[1]) = Containment.NativeAt.ToTimespec(accessTime);
+        (times[2], times[3]) = Containment.NativeAt.ToTimespec(modificationTime);
         if (utimensat(AtFdCwd, path, ref MemoryMarshal.GetReference(times), AtSymlinkNoFollow) != 0)
         {
             throw Error("utimensat", path, Marshal.GetLastPInvokeError());
@@ -88,7 +86,7 @@ internal static partial class Native
     /// <returns>0, or EPERM when the process may not create device nodes.</returns>
     public static int MkNod(string path, int type, int permissions, int major, int minor)
     {
-        ulong dev = MakeDev((uint)major, (uint)minor);
+        ulong dev = Containment.NativeAt.MakeDev((uint)major, (uint)minor);
         if (mknod(path, (uint)(type | (permissions & 0xFFF)), dev) == 0)
         {
             return 0;
@@ -104,13 +102,7 @@ internal static partial class Native
     }
 
     /// <summary>Creates a hard link without following a symbolic link at <paramref name="existing"/>.</summary>
-    public static void Link(string existing, string newPath)
-    {
-        if (linkat(AtFdCwd, existing, AtFdCwd, newPath, 0) != 0)
-        {
-            throw Error("linkat", newPath, Marshal.GetLastPInvokeError());
-        }
-    }
+    public static void Link(string existing, string newPath) => Containment.NativeAt.LinkAt(AtFdCwd, existing, AtFdCwd, newPath);
 
     /// <summary>Creates a symbolic link holding exactly <paramref name="target"/>.</summary>
     public static void Symlink(string target, string path)
@@ -122,17 +114,7 @@ internal static partial class Native
     }
 
     /// <summary>Removes a file, link or empty directory (never following a link).</summary>
-    public static void Remove(string path, bool directory)
-    {
-        if (unlinkat(AtFdCwd, path, directory ? AtRemoveDir : 0) != 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno != ENOENT)
-            {
-                throw Error("unlink", path, errno);
-            }
-        }
-    }
+    public static void Remove(string path, bool directory) => Containment.NativeAt.UnlinkAt(AtFdCwd, path, directory);
 
     /// <summary>Creates a directory with the given permissions (the umask applies; callers chmod afterwards).</summary>
     /// <returns>Whether it was created (false when something already exists there).</returns>
@@ -162,45 +144,9 @@ internal static partial class Native
     }
 
     /// <summary>Reads a symbolic link's target exactly as stored.</summary>
-    public static string ReadLink(string path)
-    {
-        byte[] buffer = new byte[4096];
-        while (true)
-        {
-            nint length = readlink(path, ref buffer[0], (nuint)buffer.Length);
-            if (length < 0)
-            {
-                throw Error("readlink", path, Marshal.GetLastPInvokeError());
-            }
+    public static string ReadLink(string path) => Containment.NativeAt.ReadLinkAt(AtFdCwd, path);
 
-            if (length < buffer.Length)
-            {
-                return Encoding.UTF8.GetString(buffer, 0, (int)length);
-            }
-
-            buffer = new byte[buffer.Length * 4];
-        }
-    }
-
-    private static (long Seconds, long Nanoseconds) ToTimespec(DateTimeOffset time)
-    {
-        long ticks = time.UtcTicks - DateTime.UnixEpoch.Ticks;
-        long seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out long remainder);
-        if (remainder < 0)
-        {
-            seconds--;
-            remainder += TimeSpan.TicksPerSecond;
-        }
-
-        return (seconds, remainder * 100);
-    }
-
-    // glibc's gnu_dev_makedev encoding.
-    private static ulong MakeDev(uint major, uint minor) =>
-        ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8) | ((ulong)(minor & 0xffffff00) << 12) | (minor & 0xff);
-
-    private static IOException Error(string call, string path, int errno) =>
-        new($"{call} {path}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+    private static IOException Error(string call, string path, int errno) => Containment.NativeAt.Error(call, path, errno);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int lchown(string path, uint uid, uint gid);
@@ -215,22 +161,13 @@ internal static partial class Native
     private static partial int mknod(string path, uint mode, ulong dev);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int linkat(int olddirfd, string oldpath, int newdirfd, string newpath, int flags);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int symlink(string target, string linkpath);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int unlinkat(int dirfd, string path, int flags);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int mkdir(string path, uint mode);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int fchmodat(int dirfd, string path, uint mode, int flags);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint readlink(string path, ref byte buffer, nuint size);
 
     [LibraryImport("libc")]
     private static partial uint geteuid();
