@@ -59,4 +59,13 @@ public static class ErrorCodes
 
     /// <summary>A container name does not match Docker's pattern <c>[a-zA-Z0-9][a-zA-Z0-9_.-]+</c>.</summary>
     public const string StoreInvalidName = "IMGFMT0043";
+
+    /// <summary><c>create</c> of an image that has neither an entrypoint nor a command, with none given (Docker's <c>No command specified</c>).</summary>
+    public const string StoreNoCommand = "IMGFMT0180";
+
+    /// <summary>A <c>--filter</c> of <c>images</c> or <c>image prune</c> names a filter the command does not take, or has a value Docker refuses.</summary>
+    public const string StoreInvalidFilter = "IMGFMT0181";
+
+    /// <summary>A <c>--format</c> Go template cannot be parsed or names a placeholder or function the listing does not have.</summary>
+    public const string StoreInvalidTemplate = "IMGFMT0182";
 }

@@ -144,6 +144,28 @@ public sealed record ImageSummary
     public bool IsDangling => RepoTags is ["<none>:<none>"];
 }
 
+/// <summary>One row of <c>ps</c>: a container as the daemon lists it.</summary>
+public sealed record ContainerSummary
+{
+    /// <summary>The container.</summary>
+    public required StoreContainer Container { get; init; }
+
+    /// <summary>The command line as the daemon joins it (<c>echo 'hi there'</c>).</summary>
+    public required string Command { get; init; }
+
+    /// <summary>The image as the user named it while that name still resolves to the container's image, else the image ID.</summary>
+    public required string Image { get; init; }
+
+    /// <summary>The container's labels.</summary>
+    public required IReadOnlyDictionary<string, string> Labels { get; init; }
+
+    /// <summary>Bytes of the files the container added or changed, when sizes were asked for.</summary>
+    public long? SizeRw { get; init; }
+
+    /// <summary>The image's size plus <see cref="SizeRw"/>, when sizes were asked for.</summary>
+    public long? SizeRootFs { get; init; }
+}
+
 /// <summary>One row of <c>history</c>: a history entry of the image, newest first.</summary>
 public sealed record ImageHistoryItem
 {
