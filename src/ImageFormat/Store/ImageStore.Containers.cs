@@ -38,7 +38,8 @@ public sealed partial class ImageStore
 
         // The daemon's mergeAndVerifyConfig: after the image, before the name is reserved.
         Digest resolved = Resolve(_state, image, out _);
-        if (command is not { Count: > 0 } && ReadConfigDocument(resolved).Value.Config is not { Entrypoint.Count: > 0 } and not { Cmd.Count: > 0 })
+        Model.ContainerConfig? config = ReadConfigDocument(resolved).Value.Config;
+        if (command is not { Count: > 0 } && config is not { Entrypoint.Count: > 0 } and not { Cmd.Count: > 0 })
         {
             throw new ImageFormatException(ErrorCodes.StoreNoCommand, "No command specified");
         }
@@ -73,6 +74,8 @@ public sealed partial class ImageStore
                     Running = running,
                     ImageName = image,
                     Command = command is { Count: > 0 } ? [.. command] : null,
+                    CommandLine = DaemonCommandLine(config, command is { Count: > 0 } ? command : null),
+                    Labels = config?.Labels is { } labels ? new Dictionary<string, string>(labels, StringComparer.Ordinal) : new Dictionary<string, string>(StringComparer.Ordinal),
                 };
                 state.Containers[id] = container;
                 return container;
@@ -167,9 +170,9 @@ public sealed partial class ImageStore
         var rows = new List<ContainerSummary>();
         foreach (StoreContainer c in _state.Containers.Values.Where(c => all || c.Running).OrderByDescending(c => c.Created).ThenBy(c => c.Id, StringComparer.Ordinal))
         {
-            Model.ContainerConfig? config = _state.Images.ContainsKey(c.ImageId) ? ReadConfigDocument(c.ImageId).Value.Config : null;
-            List<string> line = [.. config?.Entrypoint ?? [], .. c.Command ?? config?.Cmd ?? []];
-            string command = line.Count == 0 ? string.Empty : string.Join(' ', [line[0], .. line.Skip(1).Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"'{a}'" : a)]);
+            // The command and labels are the container's own, recorded at creation (the image may be gone since).
+            Model.ContainerConfig? config = (c.CommandLine is null || c.Labels is null) && _state.Images.ContainsKey(c.ImageId) ? ReadConfigDocument(c.ImageId).Value.Config : null;
+            string command = c.CommandLine ?? DaemonCommandLine(config, c.Command);
             string image = c.ImageId.Value;
             if (c.ImageName is { } name && name != c.ImageId.Value)
             {
@@ -208,13 +211,20 @@ public sealed partial class ImageStore
                 Container = c,
                 Command = command,
                 Image = image,
-                Labels = config?.Labels ?? new Dictionary<string, string>(),
+                Labels = c.Labels ?? config?.Labels ?? new Dictionary<string, string>(),
                 SizeRw = sizeRw,
                 SizeRootFs = sizeRootFs,
             });
         }
 
         return rows;
+    }
+
+    /// <summary>The daemon's <c>Command</c> of a container: the path (first of the entrypoint, else of the command), then the arguments, each quoted with <c>'</c> when it holds a space.</summary>
+    private static string DaemonCommandLine(Model.ContainerConfig? image, IReadOnlyList<string>? command)
+    {
+        List<string> line = [.. image?.Entrypoint ?? [], .. command ?? image?.Cmd ?? []];
+        return line.Count == 0 ? string.Empty : string.Join(' ', [line[0], .. line.Skip(1).Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"'{a}'" : a)]);
     }
 
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")]

@@ -82,6 +82,13 @@ public sealed record StoreContainer
     /// <summary>The command given at creation, if any (else the image's <c>Cmd</c> applies, as in Docker).</summary>
     public IReadOnlyList<string>? Command { get; init; }
 
+    /// <summary>The command line as the daemon records it at creation (entrypoint and command merged, then joined);
+    /// <see langword="null"/> in stores written before it was recorded.</summary>
+    public string? CommandLine { get; init; }
+
+    /// <summary>The labels the container got from its image at creation; <see langword="null"/> in stores written before they were recorded.</summary>
+    public IReadOnlyDictionary<string, string>? Labels { get; init; }
+
     /// <summary>Docker's short form of <see cref="Id"/>: its first 12 characters.</summary>
     public string ShortId => Id[..12];
 }
