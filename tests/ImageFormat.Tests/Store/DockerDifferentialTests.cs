@@ -25,6 +25,8 @@ namespace ImageFormat.Tests.Store;
 /// an unstable sort) are compared as sets; a conflict that names "a" container using an image is compared with the
 /// container ID masked when several containers use that image (the daemon names whichever its map yields first).
 /// </remarks>
+// Timing-sensitive (kills at random moments) and load-heavy (thousands of CLI and docker runs): never side by side.
+[Collection("Store processes")]
 public partial class DockerDifferentialTests
 {
     private const int Operations = 300;
