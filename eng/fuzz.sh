@@ -34,9 +34,14 @@ command -v afl-fuzz >/dev/null || { echo "fuzz: afl-fuzz is missing; install it 
 # Build once, then instrument the published copy (never the normal build output, which tests use).
 if [ "${FUZZ_SKIP_BUILD:-}" != 1 ]; then
   rm -rf "$bin"
-  dotnet tool restore >/dev/null
-  dotnet publish tests/ImageFormat.Fuzz -c Release -o "$bin" --nologo -v quiet >/dev/null
-  dotnet tool run sharpfuzz "$bin/ImageFormat.dll" >/dev/null
+  mkdir -p artifacts/fuzz
+  log="$PWD/artifacts/fuzz/build.log"
+  if ! { dotnet tool restore && dotnet publish tests/ImageFormat.Fuzz -c Release -o "$bin" --nologo &&
+         dotnet tool run sharpfuzz "$bin/ImageFormat.dll"; } > "$log" 2>&1; then
+    grep -E 'error|rror:' "$log" | sort -u | head -n 30 >&2 || tail -n 30 "$log" >&2
+    echo "fuzz: building or instrumenting failed; the log is $log" >&2
+    exit 2
+  fi
 fi
 
 if [ "$harness" = "all" ]; then

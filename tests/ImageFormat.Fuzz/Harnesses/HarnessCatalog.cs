@@ -4,7 +4,7 @@ namespace ImageFormat.Fuzz.Harnesses;
 public static class HarnessCatalog
 {
     /// <summary>The harness names, in the order <c>eng/fuzz.sh all</c> runs them.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["tar"];
+    public static IReadOnlyList<string> Names { get; } = ["tar", "archive", "layout", "extract", "merged", "json", "reference", "decompress"];
 
     /// <summary>Creates the harness named <paramref name="name"/>.</summary>
     /// <param name="name">Its name.</param>
@@ -14,6 +14,13 @@ public static class HarnessCatalog
     public static Harness Create(string name, string workDirectory) => name switch
     {
         "tar" => new TarHarness(),
+        "archive" => new ArchiveHarness(),
+        "layout" => new LayoutHarness(workDirectory),
+        "extract" => new ExtractHarness(workDirectory),
+        "merged" => new MergedTreeHarness(),
+        "json" => new JsonHarness(),
+        "reference" => new ReferenceHarness(),
+        "decompress" => new DecompressHarness(),
         _ => throw new ArgumentException($"no harness named \"{name}\"; there are: {string.Join(", ", Names)}", nameof(name)),
     };
 }
