@@ -5,7 +5,7 @@
 #   eng/fuzz.sh all (--runs N | --seconds S)         every harness in turn, each for N runs or S seconds
 #   eng/fuzz.sh --list                               the harnesses and what each checks
 #
-# Builds tests/ImageFormat.Fuzz in Release into artifacts/fuzz/bin, instruments that copy of ImageFormat.dll with
+# Builds tests/ImageFormat.Fuzz in Release, copies it to artifacts/fuzz/bin, instruments that copy of ImageFormat.dll with
 # sharpfuzz (the local dotnet tool of .config/dotnet-tools.json), then runs afl-fuzz on the harness with its seed
 # corpus (tests/ImageFormat.Fuzz/corpus/HARNESS), one core, no network. AFL++'s output is artifacts/fuzz/HARNESS.
 # Prints executions done, exec/s and findings; copies every crashing or hanging input to
@@ -19,6 +19,7 @@ usage() { sed -n '3,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 1 ] || usage
 harness=$1; shift
 bin="$PWD/artifacts/fuzz/bin"
+plain="tests/ImageFormat.Fuzz/bin/Release/net10.0/ImageFormat.Fuzz.dll"
 if [ "$harness" = "--list" ]; then
   dotnet run --project tests/ImageFormat.Fuzz -c Release -- --list
   exit 0
@@ -31,12 +32,13 @@ case "${1:-}" in
 esac
 command -v afl-fuzz >/dev/null || { echo "fuzz: afl-fuzz is missing; install it with: apt-get install -y afl++" >&2; exit 2; }
 
-# Build once, then instrument the published copy (never the normal build output, which tests use).
+# Build once, then instrument a copy (never the normal build output, which tests use and --list/--replay run).
 if [ "${FUZZ_SKIP_BUILD:-}" != 1 ]; then
   rm -rf "$bin"
-  mkdir -p artifacts/fuzz
+  mkdir -p "$bin"
   log="$PWD/artifacts/fuzz/build.log"
-  if ! { dotnet tool restore && dotnet publish tests/ImageFormat.Fuzz -c Release -o "$bin" --nologo &&
+  if ! { dotnet tool restore && dotnet build tests/ImageFormat.Fuzz -c Release --nologo &&
+         cp -a tests/ImageFormat.Fuzz/bin/Release/net10.0/. "$bin/" &&
          dotnet tool run sharpfuzz "$bin/ImageFormat.dll"; } > "$log" 2>&1; then
     grep -E 'error|rror:' "$log" | sort -u | head -n 30 >&2 || tail -n 30 "$log" >&2
     echo "fuzz: building or instrumenting failed; the log is $log" >&2
@@ -46,7 +48,7 @@ fi
 
 if [ "$harness" = "all" ]; then
   status=0
-  names=$(dotnet "$bin/ImageFormat.Fuzz.dll" --list | awk '{print $1}')
+  names=$(dotnet "$plain" --list | awk '{print $1}')
   for name in $names; do
     FUZZ_SKIP_BUILD=1 bash "$0" "$name" "$@" || status=1
   done
@@ -54,14 +56,19 @@ if [ "$harness" = "all" ]; then
 fi
 
 corpus="tests/ImageFormat.Fuzz/corpus/$harness"
-[ -d "$corpus" ] || { echo "fuzz: no corpus $corpus (harnesses: $(dotnet "$bin/ImageFormat.Fuzz.dll" --list | awk '{print $1}' | xargs))" >&2; exit 2; }
+[ -d "$corpus" ] || { echo "fuzz: no corpus $corpus (harnesses: $(dotnet "$plain" --list | awk '{print $1}' | xargs))" >&2; exit 2; }
 out="$PWD/artifacts/fuzz/$harness"
 findings="$PWD/artifacts/fuzz/findings/$harness"
 rm -rf "$out" "$findings"
 mkdir -p "$out/work"
 
 dict=()
-[ -f "tests/ImageFormat.Fuzz/dictionaries/$harness.dict" ] && dict=(-x "tests/ImageFormat.Fuzz/dictionaries/$harness.dict")
+if [ -f "tests/ImageFormat.Fuzz/dictionaries/$harness.dict" ]; then
+  cp "tests/ImageFormat.Fuzz/dictionaries/$harness.dict" "$out/dictionary"
+  # The extract harness's canary is at a fixed place under the work directory: let the fuzzer aim at it by name.
+  [ "$harness" = extract ] && echo "canary_absolute=\"$out/work/extract/canary\"" >> "$out/dictionary"
+  dict=(-x "$out/dictionary")
+fi
 
 # AFL++ wants crashes to reach it directly; when core dumps go to a helper it refuses unless told not to care.
 if [ "$(head -c1 /proc/sys/kernel/core_pattern 2>/dev/null)" = "|" ]; then
