@@ -113,9 +113,10 @@ if [ "$crashes" -gt 0 ] || [ "$hangs" -gt 0 ]; then
   cat <<MSG
 To reproduce one (in-process, uninstrumented, with the stack trace):
   dotnet run --project tests/ImageFormat.Fuzz -c Release -- --replay $harness $findings/FILE
-To make it a regression test: fix the bug, copy the file into tests/ImageFormat.Fuzz/corpus/$harness/ (the
-corpus test replays every file there), and add a test that asserts the typed error in the test folder that
-mirrors the library folder holding the bug (the input's bytes inline when small).
+To make it a regression test: fix the bug, copy the file into tests/ImageFormat.Fuzz/corpus/$harness/ as
+finding-WHAT (the corpus test replays every file there, and --make-seeds keeps finding-* files), and add a test
+that asserts the typed error in the test folder that mirrors the library folder holding the bug (the input's
+bytes inline when small).
 MSG
   exit 1
 fi

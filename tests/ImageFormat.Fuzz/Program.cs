@@ -7,7 +7,7 @@ using SharpFuzz;
 const string Usage = """
     usage: ImageFormat.Fuzz HARNESS                      run under afl-fuzz (input on standard input)
            ImageFormat.Fuzz --replay HARNESS PATH...     run each file (or every file of each folder) in-process
-           ImageFormat.Fuzz --make-seeds CORPUS_DIR       write every harness's seeds to CORPUS_DIR/<harness>/
+           ImageFormat.Fuzz --make-seeds CORPUS_DIR       write every harness's seeds to CORPUS_DIR/<harness>/ (finding-* files stay)
            ImageFormat.Fuzz --list                        the harnesses and what each checks
     """;
 
@@ -32,12 +32,14 @@ switch (args)
         {
             using Harness harness = HarnessCatalog.Create(name, work);
             string folder = Path.Combine(corpus, name);
-            if (Directory.Exists(folder))
+            Directory.CreateDirectory(folder);
+
+            // Generated seeds are written again; inputs kept from findings (finding-*) stay.
+            foreach (string old in Directory.GetFiles(folder).Where(f => !Path.GetFileName(f).StartsWith("finding-", StringComparison.Ordinal)))
             {
-                Directory.Delete(folder, recursive: true);
+                File.Delete(old);
             }
 
-            Directory.CreateDirectory(folder);
             int count = 0;
             foreach ((string file, byte[] data) in harness.Seeds(sources))
             {
