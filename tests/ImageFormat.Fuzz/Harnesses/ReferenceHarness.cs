@@ -13,7 +13,7 @@ public sealed class ReferenceHarness : Harness
     public override string Name => "reference";
 
     /// <inheritdoc/>
-    public override string Checks => "ImageReference.Parse/ParseFull/TryParse, ImageSpecifier, Digest and Platform parsers on the input as text; only their documented exceptions may escape, Parse and TryParse agree, and what parses round-trips through its string forms.";
+    public override string Checks => "ImageReference.Parse/ParseFull/TryParse, ImageSpecifier, Digest and Platform parsers on the input as text; only their documented exceptions may escape, Parse and TryParse agree, and what parses round-trips through its full string form (ToString, then ParseFull).";
 
     /// <inheritdoc/>
     public override void Run(byte[] data)
@@ -28,7 +28,9 @@ public sealed class ReferenceHarness : Harness
             Agree(parsed, "ImageReference.Parse succeeded where TryParse failed (" + reason + ")");
             Agree(thrown == reference, "ImageReference.Parse and TryParse gave different references");
             Agree(ImageReference.ParseFull(thrown.ToString()) == thrown, $"ParseFull(\"{thrown}\") does not give back the reference");
-            Agree(ImageReference.Parse(thrown.FamiliarString()) == thrown, $"Parse(\"{thrown.FamiliarString()}\") does not give back {thrown}");
+            // Not asserted: Parse(FamiliarString()) == reference. Docker's familiar form is ambiguous when the first
+            // path component looks like a domain (docker.io/a.io/b familiarizes to a.io/b), and this follows Docker.
+            _ = thrown.FamiliarString();
             Agree(thrown.WithoutTagOrDigest().WithDefaultTag().Tag == ImageReference.DefaultTag, "WithDefaultTag of a bare name has no default tag");
             if (thrown.Digest is { } digest)
             {
