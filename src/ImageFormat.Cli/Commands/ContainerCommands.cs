@@ -14,8 +14,6 @@ namespace ImageFormat.Cli.Commands;
 /// </summary>
 internal static class ContainerCommands
 {
-    private static readonly string[] PsHeader = ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"];
-
     public static IEnumerable<Command> Create(CliConsole console) =>
     [
         CreateCommand(console), RootFs(console), Ps(console), Diff(console), Commit(console), Rm(console), Export(console), Import(console), Save(console),
@@ -56,94 +54,25 @@ internal static class ContainerCommands
         var all = new Option<bool>("--all", "-a") { Description = "Show all containers (default shows just running)." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only display container IDs." };
         var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output." };
-        var ps = new Command("ps", "List containers.") { all, quiet, noTrunc };
+        var size = new Option<bool>("--size", "-s") { Description = "Display total file sizes (the files each container added or changed)." };
+        var format = new Option<string?>("--format") { Description = "Pretty-print containers using a Go template (Docker's placeholders, 'table …', '{{json .}}')." };
+        var ps = new Command("ps", "List containers.") { all, quiet, noTrunc, size, format };
         ps.SetAction(parse => StoreCommands.Run(console, () =>
         {
             using ImageStore store = StoreCommands.OpenStore(parse);
-            bool full = parse.GetValue(noTrunc);
-
-            // Newest first, as Docker lists them; none of ours runs, so without -a the list is empty.
-            var containers = store.Containers.Where(c => parse.GetValue(all) || c.Running).Reverse().ToList();
-            if (parse.GetValue(quiet))
+            string? template = parse.GetValue(format);
+            bool sizes = parse.GetValue(size) || (!parse.GetValue(quiet) && DockerListing.ContainersNeedSize(template));
+            IReadOnlyList<ContainerSummary> containers = store.ListContainers(parse.GetValue(all), sizes);
+            console.Out.Write(DockerListing.Containers(containers, new DockerListingOptions
             {
-                foreach (StoreContainer c in containers)
-                {
-                    console.Out.WriteLine(full ? c.Id : c.ShortId);
-                }
-
-                return 0;
-            }
-
-            DateTimeOffset now = DateTimeOffset.UtcNow;
-            var rows = new List<string[]> { PsHeader };
-            foreach (StoreContainer c in containers)
-            {
-                string command = CommandLine(store, c);
-                if (!full)
-                {
-                    command = Ellipsis(command, 20);
-                }
-
-                rows.Add([
-                    full ? c.Id : c.ShortId,
-                    ImageColumn(store, c, full),
-                    Quote(command),
-                    DockerUnits.HumanDuration(now - c.Created) + " ago",
-                    c.Running ? "Up" : "Created",
-                    string.Empty,
-                    c.Name,
-                ]);
-            }
-
-            DockerTable.Write(console.Out, rows);
+                Format = template is null && parse.GetValue(size) && !parse.GetValue(quiet) ? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Size}}" : template,
+                Quiet = parse.GetValue(quiet),
+                NoTrunc = parse.GetValue(noTrunc),
+            }));
             return 0;
         }));
         return ps;
     }
-
-    /// <summary>The daemon's <c>Command</c>: the path (first of entrypoint, else of cmd) and the arguments.</summary>
-    private static string CommandLine(ImageStore store, StoreContainer c)
-    {
-        IReadOnlyList<string> entrypoint = [];
-        IReadOnlyList<string> cmd = c.Command ?? [];
-        if (store.Images.Any(i => i.Id == c.ImageId))
-        {
-            Model.ContainerConfig? config = Model.ImageDocuments.ParseConfig(store.ReadConfig(c.ImageId), c.ImageId.Value).Value.Config;
-            entrypoint = config?.Entrypoint ?? [];
-            if (c.Command is null)
-            {
-                cmd = config?.Cmd ?? [];
-            }
-        }
-
-        return string.Join(' ', entrypoint.Concat(cmd));
-    }
-
-    private static string ImageColumn(ImageStore store, StoreContainer c, bool full)
-    {
-        if (c.ImageName is { } name)
-        {
-            try
-            {
-                if (store.GetImage(name).Id == c.ImageId)
-                {
-                    return name;
-                }
-            }
-            catch (ImageFormatException)
-            {
-                // The name no longer resolves: Docker shows the image ID instead.
-            }
-        }
-
-        return full ? c.ImageId.Value : c.ImageId.ShortId;
-    }
-
-    /// <summary>The Docker CLI's <c>formatter.Ellipsis</c>: at most <paramref name="max"/> characters, ending in "…".</summary>
-    private static string Ellipsis(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
-
-    /// <summary>Go's <c>strconv.Quote</c> for the printable text a command line is.</summary>
-    private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
     private static Command Diff(CliConsole console)
     {

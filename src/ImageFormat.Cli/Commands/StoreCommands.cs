@@ -1,6 +1,6 @@
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Text.Json;
 using ImageFormat.Archives;
 using ImageFormat.Errors;
 using ImageFormat.References;
@@ -15,8 +15,6 @@ namespace ImageFormat.Cli.Commands;
 /// </summary>
 internal static class StoreCommands
 {
-    private static readonly string[] HistoryHeader = ["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"];
-
     /// <summary>The store directory, for every command (else <c>IMAGEFMT_ROOT</c>, else the XDG data directory).</summary>
     public static Option<string?> RootOption { get; } = new("--root")
     {
@@ -48,9 +46,14 @@ internal static class StoreCommands
         {
             console.Error.WriteLine($"Error response from daemon: {e.Reason}");
         }
-        catch (ImageFormatException e) when (e.Code is ErrorCodes.NotFound or ErrorCodes.Conflict or ErrorCodes.StoreInvalidChange or ErrorCodes.StoreInvalidName)
+        catch (ImageFormatException e) when (e.Code is ErrorCodes.NotFound or ErrorCodes.Conflict or ErrorCodes.StoreInvalidChange or ErrorCodes.StoreInvalidName or ErrorCodes.StoreInvalidFilter or ErrorCodes.StoreNoCommand)
         {
             console.Error.WriteLine($"Error response from daemon: {e.Message}");
+        }
+        catch (ImageFormatException e) when (e.Code is ErrorCodes.StoreInvalidTemplate)
+        {
+            // The Docker client's own message, which it prints as is.
+            console.Error.WriteLine(e.Message);
         }
         catch (Exception e)
         {
@@ -91,62 +94,61 @@ internal static class StoreCommands
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only show image IDs." };
         var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output." };
         var digests = new Option<bool>("--digests") { Description = "Show digests." };
-        var format = new Option<string?>("--format") { Description = "'json' for a JSON array (Docker's API shape) instead of the table." };
-        var command = new Command("images", "List images.") { all, quiet, noTrunc, digests, format };
+        var format = new Option<string?>("--format") { Description = "Pretty-print images using a Go template (Docker's placeholders, 'table …', '{{json .}}')." };
+        var filter = FilterOption("Filter output based on conditions provided (dangling, reference, before, since, label).");
+        var name = new Argument<string?>("REPOSITORY[:TAG]") { Arity = ArgumentArity.ZeroOrOne, Description = "Only images whose references match (a reference filter)." };
+        var command = new Command("images", "List images.") { all, quiet, noTrunc, digests, format, filter, name };
         command.SetAction(parse => Run(console, () =>
         {
-            using ImageStore store = OpenStore(parse);
-            IReadOnlyList<ImageSummary> images = store.ListImages(parse.GetValue(all));
-            if (parse.GetValue(format) is { } f)
+            if (!TryFilters(console, parse, filter, "images", out DockerFilters? filters))
             {
-                if (f != "json")
-                {
-                    throw new ArgumentException($"unsupported format \"{f}\": only json is supported");
-                }
-
-                WriteImagesJson(console, images);
-                return 0;
+                return 125;
             }
 
-            ImagesTable.Write(console.Out, images, DateTimeOffset.UtcNow, parse.GetValue(quiet), parse.GetValue(noTrunc), parse.GetValue(digests));
+            if (parse.GetValue(name) is { Length: > 0 } match)
+            {
+                filters.Add("reference", match);
+            }
+
+            using ImageStore store = OpenStore(parse);
+            IReadOnlyList<ImageSummary> images = store.ListImages(parse.GetValue(all), filters);
+            console.Out.Write(DockerListing.Images(images, new DockerListingOptions
+            {
+                Format = parse.GetValue(format),
+                Quiet = parse.GetValue(quiet),
+                NoTrunc = parse.GetValue(noTrunc),
+                Digests = parse.GetValue(digests),
+            }));
             return 0;
         }));
         return command;
     }
 
-    private static void WriteImagesJson(CliConsole console, IReadOnlyList<ImageSummary> images)
+    /// <summary>Docker's repeatable <c>--filter</c> (<c>-f</c> where the command has no <c>--force</c>).</summary>
+    internal static Option<string[]> FilterOption(string description, bool shortAlias = true)
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, IndentSize = 4 }))
-        {
-            w.WriteStartArray();
-            foreach (ImageSummary s in images)
-            {
-                w.WriteStartObject();
-                w.WriteString("Id", s.Image.Id.Value);
-                w.WriteString("ParentId", s.Image.Parent?.Value ?? string.Empty);
-                WriteStrings(w, "RepoTags", s.RepoTags);
-                WriteStrings(w, "RepoDigests", s.RepoDigests);
-                w.WriteNumber("Created", s.Image.CreatedTime?.ToUnixTimeSeconds() ?? 0);
-                w.WriteNumber("Size", s.Size);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-        }
-
-        console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+        Option<string[]> option = shortAlias ? new Option<string[]>("--filter", "-f") : new Option<string[]>("--filter");
+        option.Description = description;
+        option.AllowMultipleArgumentsPerToken = false;
+        return option;
     }
 
-    private static void WriteStrings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
+    /// <summary>Parses the filters as the Docker client does; a value without <c>=</c> is a usage error (exit 125).</summary>
+    internal static bool TryFilters(CliConsole console, ParseResult parse, Option<string[]> option, string command, [NotNullWhen(true)] out DockerFilters? filters)
     {
-        w.WriteStartArray(name);
-        foreach (string v in values)
+        try
         {
-            w.WriteStringValue(v);
+            filters = DockerFilters.Parse(parse.GetValue(option) ?? []);
+            return true;
         }
-
-        w.WriteEndArray();
+        catch (ArgumentException e)
+        {
+            string bad = (parse.GetValue(option) ?? []).First(v => v.Length > 0 && !v.Contains('=', StringComparison.Ordinal));
+            console.Error.WriteLine($"invalid argument \"{bad}\" for \"{option.Name}\" flag: {e.Message.Split(" (Parameter", 2)[0]}");
+            console.Error.WriteLine($"See 'imagefmt {command} --help'.");
+            filters = null;
+            return false;
+        }
     }
 
     private static Command Tag(CliConsole console)
@@ -243,10 +245,16 @@ internal static class StoreCommands
     {
         var all = new Option<bool>("--all", "-a") { Description = "Remove all unused images, not just dangling ones." };
         var force = new Option<bool>("--force", "-f") { Description = "Do not prompt for confirmation." };
-        var prune = new Command("prune", "Remove unused images.") { all, force };
+        var filter = FilterOption("Provide filter values (until=<timestamp>, label=<key>[=<value>], label!=<key>[=<value>]).", shortAlias: false);
+        var prune = new Command("prune", "Remove unused images.") { all, force, filter };
         prune.SetAction(parse => Run(console, () =>
         {
             bool everything = parse.GetValue(all);
+            if (!TryFilters(console, parse, filter, "image prune", out DockerFilters? filters))
+            {
+                return 125;
+            }
+
             if (!parse.GetValue(force))
             {
                 console.Out.Write(everything
@@ -261,7 +269,7 @@ internal static class StoreCommands
             }
 
             using ImageStore store = OpenStore(parse);
-            ImageRemoval removal = store.PruneImages(everything);
+            ImageRemoval removal = store.PruneImages(everything, dryRun: false, filters);
             if (removal.Items.Count > 0)
             {
                 console.Out.WriteLine("Deleted Images:");
@@ -284,27 +292,21 @@ internal static class StoreCommands
     {
         var image = new Argument<string>("IMAGE") { Description = "The image." };
         var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output." };
-        var command = new Command("history", "Show the history of an image.") { image, noTrunc };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Only show image IDs." };
+        var human = new Option<bool>("--human", "-H") { Description = "Print sizes and dates in human readable format.", DefaultValueFactory = _ => true };
+        var format = new Option<string?>("--format") { Description = "Pretty-print history using a Go template (Docker's placeholders, 'table …', '{{json .}}')." };
+        var command = new Command("history", "Show the history of an image.") { image, noTrunc, quiet, human, format };
         command.SetAction(parse => Run(console, () =>
         {
             using ImageStore store = OpenStore(parse);
             IReadOnlyList<ImageHistoryItem> rows = store.History(parse.GetValue(image)!);
-            bool full = parse.GetValue(noTrunc);
-            DateTimeOffset now = DateTimeOffset.UtcNow;
-            var table = new List<string[]> { HistoryHeader };
-            foreach (ImageHistoryItem row in rows)
+            console.Out.Write(DockerListing.History(rows, new DockerListingOptions
             {
-                string id = row.Id == "<missing>" || full ? row.Id : row.Id[(row.Id.IndexOf(':') + 1)..][..12];
-                string createdBy = row.CreatedBy.Replace('\t', ' ');
-                if (!full)
-                {
-                    createdBy = DockerUnits.Ellipsis(createdBy, 45);
-                }
-
-                table.Add([id, row.Created is { } c ? DockerUnits.HumanDuration(now - c) + " ago" : string.Empty, createdBy, DockerUnits.HumanSizeWithPrecision(row.Size, 3), row.Comment]);
-            }
-
-            DockerTable.Write(console.Out, table);
+                Format = parse.GetValue(format),
+                Quiet = parse.GetValue(quiet),
+                NoTrunc = parse.GetValue(noTrunc),
+                Human = parse.GetValue(human),
+            }));
             return 0;
         }));
         return command;

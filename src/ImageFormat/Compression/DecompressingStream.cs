@@ -267,8 +267,8 @@ internal sealed class DecompressingStream : Stream
 
     private bool IsDecoderFailure(Exception ex) =>
         ex is InvalidDataException or SharpZipBaseException or ZstdException or EndOfStreamException
-        // SharpZipLib's bzip2 decoder indexes its tables with values taken from the input.
-        || (_format == CompressionFormat.Bzip2 && ex is IndexOutOfRangeException);
+        // SharpZipLib's bzip2 decoder indexes its tables with values taken from the input, and can leave one null.
+        || (_format == CompressionFormat.Bzip2 && ex is IndexOutOfRangeException or NullReferenceException);
 
     private Exception Translate(Exception ex)
     {

@@ -152,7 +152,9 @@ public static class Decompression
         {
             return new BZip2InputStream(compressed) { IsStreamOwner = false };
         }
-        catch (Exception ex) when (ex is ICSharpCode.SharpZipLib.SharpZipBaseException or EndOfStreamException or IndexOutOfRangeException)
+        // SharpZipLib's decoder indexes its tables with values from the input, and leaves a table null for some
+        // corrupt headers: both surface as runtime exceptions that mean "corrupt data" here.
+        catch (Exception ex) when (ex is ICSharpCode.SharpZipLib.SharpZipBaseException or EndOfStreamException or IndexOutOfRangeException or NullReferenceException)
         {
             throw new InvalidArchiveException(ErrorCodes.UnsupportedFormat, entry, $"corrupt bzip2 data: {ex.Message}", ex);
         }

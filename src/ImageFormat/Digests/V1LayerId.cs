@@ -63,9 +63,20 @@ public static class V1LayerId
             throw new InvalidDocumentException(GoV1Image.Subject, "not a JSON object");
         }
 
-        Digest[] diffIds = ReadDiffIds(root, limits);
+        Digest[] diffIds;
+        GoV1Image top;
+        try
+        {
+            diffIds = ReadDiffIds(root, limits);
+            top = GoV1Image.FromConfig(root);
+        }
+        catch (InvalidOperationException e)
+        {
+            // JsonElement.GetString throws it for a string it cannot decode: an escaped lone surrogate (\ud800).
+            throw new InvalidDocumentException(GoV1Image.Subject, $"a string cannot be decoded: {e.Message}", e);
+        }
+
         IReadOnlyList<Digest> chainIds = ChainId.Compute(diffIds);
-        GoV1Image top = GoV1Image.FromConfig(root);
         var layers = new V1Layer[diffIds.Length];
         Digest parent = default;
         for (int i = 0; i < layers.Length; i++)
@@ -125,6 +136,12 @@ public static class V1LayerId
 
     private static JsonDocument Parse(ReadOnlySpan<byte> rawConfig, ImageFormatLimits limits)
     {
+        // The image parsers refuse invalid UTF-8 (JsonInput.Precheck); so does this one, rather than fail on the string later.
+        if (!System.Text.Unicode.Utf8.IsValid(rawConfig))
+        {
+            throw new InvalidDocumentException(GoV1Image.Subject, "not valid UTF-8");
+        }
+
         // A reader one level deeper than the limit lets a too-deep document be told apart from a malformed one.
         var reader = new Utf8JsonReader(rawConfig, new JsonReaderOptions { MaxDepth = limits.MaxJsonDepth + 1 });
         JsonDocument document;

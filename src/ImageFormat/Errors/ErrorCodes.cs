@@ -98,4 +98,13 @@ public static class ErrorCodes
 
     /// <summary>Removing a tree met a directory on another file system (a mount point) and refused to empty it.</summary>
     public const string TreeCrossesMount = "IMGFMT0122";
+
+    /// <summary><c>create</c> of an image that has neither an entrypoint nor a command, with none given (Docker's <c>No command specified</c>).</summary>
+    public const string StoreNoCommand = "IMGFMT0180";
+
+    /// <summary>A <c>--filter</c> of <c>images</c> or <c>image prune</c> names a filter the command does not take, or has a value Docker refuses.</summary>
+    public const string StoreInvalidFilter = "IMGFMT0181";
+
+    /// <summary>A <c>--format</c> Go template cannot be parsed or names a placeholder or function the listing does not have.</summary>
+    public const string StoreInvalidTemplate = "IMGFMT0182";
 }

@@ -190,7 +190,15 @@ public static class ImageDocuments
             if (reader.ValueTextEquals("mediaType"u8))
             {
                 reader.Read();
-                mediaType = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                try
+                {
+                    mediaType = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+                catch (InvalidOperationException e)
+                {
+                    // An escaped lone surrogate (\ud800) passes the syntax check but cannot become a string.
+                    throw new InvalidDocumentException(subject, $"at $.mediaType: {e.Message}", e);
+                }
             }
             else
             {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ImageFormat.Errors;
+using ImageFormat.Model;
 
 namespace ImageFormat.Store;
 
@@ -10,14 +11,15 @@ namespace ImageFormat.Store;
 /// <c>BuildFromConfig</c>): <c>CMD</c>, <c>ENTRYPOINT</c>, <c>ENV</c>, <c>EXPOSE</c>, <c>LABEL</c>, <c>ONBUILD</c>,
 /// <c>USER</c>, <c>VOLUME</c>, <c>WORKDIR</c>, applied in order to a config. Variables (<c>$NAME</c>,
 /// <c>${NAME}</c>, <c>${NAME:-word}</c>, <c>${NAME:+word}</c>) are expanded from the config's <c>Env</c> as it
-/// stands, except in <c>CMD</c>, <c>ENTRYPOINT</c> and <c>ONBUILD</c>; quotes and backslashes are removed as the
-/// builder's shell lexer does. Anything else (<c>STOPSIGNAL</c> and <c>HEALTHCHECK</c> included) is refused.
+/// stands, except in <c>CMD</c>, <c>ENTRYPOINT</c>, <c>HEALTHCHECK</c> and <c>ONBUILD</c>; quotes and backslashes
+/// are removed as the builder's shell lexer does. <c>HEALTHCHECK</c> is parsed as BuildKit's
+/// <c>parseHealthcheck</c> (vendored by moby v20.10) does. Anything else (<c>STOPSIGNAL</c> included) is refused.
 /// </summary>
 internal static class DockerfileChanges
 {
     private static readonly HashSet<string> s_valid = new(StringComparer.Ordinal)
     {
-        "cmd", "entrypoint", "env", "expose", "label", "onbuild", "user", "volume", "workdir",
+        "cmd", "entrypoint", "env", "expose", "healthcheck", "label", "onbuild", "user", "volume", "workdir",
     };
 
     public static void Apply(DockerRunConfig config, IEnumerable<string> changes)
@@ -121,6 +123,9 @@ internal static class DockerfileChanges
                     string requested = Expand(Single(rest, "WORKDIR"), config);
                     config.WorkingDir = requested.StartsWith('/') ? requested : CleanPath("/" + config.WorkingDir + "/" + requested);
                     break;
+                case "healthcheck":
+                    config.Healthcheck = Healthcheck(rest);
+                    break;
                 case "onbuild":
                     string trigger = rest.Split([' ', '\t'], 2)[0].ToUpperInvariant();
                     if (trigger.Length == 0)
@@ -146,6 +151,96 @@ internal static class DockerfileChanges
     }
 
     private static ImageFormatException Invalid(string message) => new(ErrorCodes.StoreInvalidChange, message);
+
+    /// <summary>
+    /// <c>HEALTHCHECK NONE</c> or <c>HEALTHCHECK [--interval=D] [--timeout=D] [--start-period=D] [--retries=N] CMD …</c>:
+    /// leading <c>--name=value</c> words are the flags (checked only for <c>CMD</c>, as BuildKit does); the type is
+    /// case-insensitive; <c>CMD</c> takes a JSON array (<c>["CMD", …]</c>) or shell text kept verbatim
+    /// (<c>["CMD-SHELL", "…"]</c>); durations are Go durations of at least 1ms.
+    /// </summary>
+    private static HealthConfig Healthcheck(string rest)
+    {
+        var flags = new List<string>();
+        string text = rest;
+        while (text.StartsWith("--", StringComparison.Ordinal))
+        {
+            int end = text.IndexOfAny([' ', '\t']);
+            string word = end < 0 ? text : text[..end];
+            text = end < 0 ? string.Empty : text[end..].TrimStart();
+            if (word == "--")
+            {
+                break;
+            }
+
+            flags.Add(word[2..]);
+        }
+
+        if (text.Length == 0)
+        {
+            throw Invalid("HEALTHCHECK requires at least one argument");
+        }
+
+        int space = text.IndexOfAny([' ', '\t']);
+        string type = (space < 0 ? text : text[..space]).ToUpperInvariant();
+        string command = space < 0 ? string.Empty : text[space..].TrimStart();
+        if (type == "NONE")
+        {
+            return command.Length == 0 ? new HealthConfig { Test = ["NONE"] } : throw Invalid("HEALTHCHECK NONE takes no arguments");
+        }
+
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string flag in flags)
+        {
+            int equals = flag.IndexOf('=', StringComparison.Ordinal);
+            string name = equals < 0 ? flag : flag[..equals];
+            if (name is not ("interval" or "timeout" or "start-period" or "retries"))
+            {
+                throw Invalid($"Unknown flag: {name}");
+            }
+
+            if (values.ContainsKey(name))
+            {
+                throw Invalid($"Duplicate flag specified: {name}");
+            }
+
+            values[name] = equals < 0 ? throw Invalid($"Missing a value on flag: {name}") : flag[(equals + 1)..];
+        }
+
+        if (type != "CMD")
+        {
+            throw Invalid($"Unknown type {GoText.Quote(type)} in HEALTHCHECK (try CMD)");
+        }
+
+        List<string>? exec = JsonArray(command);
+        List<string> test = exec is null ? (command.Length == 0 ? [] : ["CMD-SHELL", command]) : ["CMD", .. exec];
+        if (test.Count <= 1)
+        {
+            throw Invalid("Missing command after HEALTHCHECK CMD");
+        }
+
+        long Interval(string name)
+        {
+            if (!values.TryGetValue(name, out string? value) || value.Length == 0)
+            {
+                return 0;
+            }
+
+            long nanoseconds = GoText.ParseDuration(value, out string error) ?? throw Invalid(error);
+            return nanoseconds < 1_000_000 ? throw Invalid($"Interval {GoText.Quote(name)} cannot be less than 1ms") : nanoseconds;
+        }
+
+        long interval = Interval("interval");
+        long timeout = Interval("timeout");
+        long startPeriod = Interval("start-period");
+        int retries = 0;
+        if (values.TryGetValue("retries", out string? r) && r.Length > 0)
+        {
+            long parsed = GoText.ParseInt32(r, out string error) ?? throw Invalid(error);
+            retries = parsed < 1 ? throw Invalid($"--retries must be at least 1 (not {parsed.ToString(CultureInfo.InvariantCulture)})") : (int)parsed;
+        }
+
+        return new HealthConfig { Test = test, Interval = interval, Timeout = timeout, StartPeriod = startPeriod, Retries = retries };
+    }
 
     /// <summary>Exec form (a JSON array of strings) as is; shell form as <c>/bin/sh -c "…"</c>.</summary>
     private static List<string> CommandLine(string rest, string instruction) =>

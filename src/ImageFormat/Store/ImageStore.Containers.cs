@@ -21,7 +21,9 @@ public sealed partial class ImageStore
     /// <returns>The container.</returns>
     /// <exception cref="NotFoundException">No such image.</exception>
     /// <exception cref="ConflictException">The name is in use.</exception>
-    /// <exception cref="ImageFormatException">The name is not a valid container name (<see cref="ErrorCodes.StoreInvalidName"/>), or a layer cannot be unpacked.</exception>
+    /// <exception cref="ImageFormatException">The name is not a valid container name (<see cref="ErrorCodes.StoreInvalidName"/>),
+    /// neither <paramref name="command"/> nor the image gives a command or entrypoint (<see cref="ErrorCodes.StoreNoCommand"/>,
+    /// Docker's <c>No command specified</c>), or a layer cannot be unpacked.</exception>
     /// <exception cref="IOException">The root file system cannot be written.</exception>
     public StoreContainer AddContainer(string image, string? name = null, bool running = false, IReadOnlyList<string>? command = null)
     {
@@ -33,6 +35,15 @@ public sealed partial class ImageStore
 
         string id = NewContainerId();
         string chosen = name ?? $"imagefmt_{id[..12]}";
+
+        // The daemon's mergeAndVerifyConfig: after the image, before the name is reserved.
+        Digest resolved = Resolve(_state, image, out _);
+        Model.ContainerConfig? config = ReadConfigDocument(resolved).Value.Config;
+        if (command is not { Count: > 0 } && config is not { Entrypoint.Count: > 0 } and not { Cmd.Count: > 0 })
+        {
+            throw new ImageFormatException(ErrorCodes.StoreNoCommand, "No command specified");
+        }
+
         StoreImage target = CheckNewContainer(_state, image, chosen);
         string? rootfs = _backing.CreateContainerDirectory(id);
         try
@@ -66,6 +77,8 @@ public sealed partial class ImageStore
                     Running = running,
                     ImageName = image,
                     Command = command is { Count: > 0 } ? [.. command] : null,
+                    CommandLine = DaemonCommandLine(config, command is { Count: > 0 } ? command : null),
+                    Labels = config?.Labels is { } labels ? new Dictionary<string, string>(labels, StringComparer.Ordinal) : new Dictionary<string, string>(StringComparer.Ordinal),
                 };
                 state.Containers[id] = container;
                 return container;
@@ -144,6 +157,77 @@ public sealed partial class ImageStore
 
         var prefixed = nameOrId.Length > 0 ? state.Containers.Values.Where(c => c.Id.StartsWith(nameOrId, StringComparison.Ordinal)).ToList() : [];
         return prefixed.Count == 1 ? prefixed[0] : throw new NotFoundException(nameOrId, $"No such container: {nameOrId}");
+    }
+
+    /// <summary>
+    /// <c>docker ps</c>' rows before formatting (the daemon's <c>/containers/json</c>), newest first: the command as
+    /// the daemon joins it (path, then the arguments, each quoted with <c>'</c> when it holds a space), the image as
+    /// the user named it while that name still resolves to the container's image (else its ID), the labels (the
+    /// image's, as <c>create</c> merges them), and with <paramref name="size"/> the sizes <c>--size</c> asks for.
+    /// </summary>
+    /// <param name="all">Docker's <c>-a</c>: stopped containers too (none of the store's runs, so without it the list is empty).</param>
+    /// <param name="size">Compute <see cref="ContainerSummary.SizeRw"/> and <see cref="ContainerSummary.SizeRootFs"/> (compares each root file system with its image).</param>
+    /// <returns>The rows.</returns>
+    public IReadOnlyList<ContainerSummary> ListContainers(bool all, bool size)
+    {
+        var rows = new List<ContainerSummary>();
+        foreach (StoreContainer c in _state.Containers.Values.Where(c => all || c.Running).OrderByDescending(c => c.Created).ThenBy(c => c.Id, StringComparer.Ordinal))
+        {
+            // The command and labels are the container's own, recorded at creation (the image may be gone since).
+            Model.ContainerConfig? config = (c.CommandLine is null || c.Labels is null) && _state.Images.ContainsKey(c.ImageId) ? ReadConfigDocument(c.ImageId).Value.Config : null;
+            string command = c.CommandLine ?? DaemonCommandLine(config, c.Command);
+            string image = c.ImageId.Value;
+            if (c.ImageName is { } name && name != c.ImageId.Value)
+            {
+                try
+                {
+                    image = Resolve(_state, name, out _) == c.ImageId ? name : image;
+                }
+                catch (ImageFormatException)
+                {
+                    // The name no longer resolves: the daemon reports the image ID.
+                }
+            }
+
+            long? sizeRw = null;
+            long? sizeRootFs = null;
+            if (size)
+            {
+                sizeRw = 0;
+                if (c.RootFsPath is { } rootfs)
+                {
+                    foreach (LayerChange change in Diff(c.Id))
+                    {
+                        if (change.Kind != LayerChangeKind.Deleted
+                            && new FileInfo(Path.Combine(rootfs, change.Path.TrimStart('/'))) is { Exists: true, LinkTarget: null } file)
+                        {
+                            sizeRw += file.Length;
+                        }
+                    }
+                }
+
+                sizeRootFs = ChainSize(_state, c.ChainId) + sizeRw;
+            }
+
+            rows.Add(new ContainerSummary
+            {
+                Container = c,
+                Command = command,
+                Image = image,
+                Labels = c.Labels ?? config?.Labels ?? new Dictionary<string, string>(),
+                SizeRw = sizeRw,
+                SizeRootFs = sizeRootFs,
+            });
+        }
+
+        return rows;
+    }
+
+    /// <summary>The daemon's <c>Command</c> of a container: the path (first of the entrypoint, else of the command), then the arguments, each quoted with <c>'</c> when it holds a space.</summary>
+    private static string DaemonCommandLine(Model.ContainerConfig? image, IReadOnlyList<string>? command)
+    {
+        List<string> line = [.. image?.Entrypoint ?? [], .. command ?? image?.Cmd ?? []];
+        return line.Count == 0 ? string.Empty : string.Join(' ', [line[0], .. line.Skip(1).Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"'{a}'" : a)]);
     }
 
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")]

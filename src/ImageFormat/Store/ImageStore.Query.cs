@@ -12,31 +12,75 @@ public sealed partial class ImageStore
     /// <summary>
     /// <c>docker images</c>' rows before formatting, with Docker 20.10's rules: an untagged image is listed as
     /// <c>&lt;none&gt;</c> when it has no children, and an untagged parent only with <paramref name="all"/>.
-    /// Ordered newest first (by config <c>created</c>), then by ID.
+    /// Ordered newest first (by config <c>created</c>), then by ID. The filters (<c>--filter</c>) have the daemon's semantics (moby v20.10 <c>daemon/images/images.go</c>):
+    /// <c>dangling=true|false</c> (with <c>true</c> only images without children and without tags),
+    /// <c>reference=PATTERN</c> (Go's <c>path.Match</c> on each reference's familiar form or familiar name; only
+    /// matching references are listed, images with none are left out), <c>before=IMAGE</c> and <c>since=IMAGE</c>
+    /// (created strictly before or after that image), <c>label=KEY</c> or <c>label=KEY=VALUE</c> (all must hold;
+    /// images without a config section never match). Several values of one filter: any reference pattern, every label.
     /// </summary>
     /// <param name="all">Docker's <c>-a</c>: include intermediate (parent) images.</param>
+    /// <param name="filters">The filters; none when <see langword="null"/>.</param>
     /// <returns>The summaries.</returns>
-    public IReadOnlyList<ImageSummary> ListImages(bool all = false)
+    /// <exception cref="ImageFormatException">A filter Docker refuses (<see cref="ErrorCodes.StoreInvalidFilter"/>,
+    /// <c>Invalid filter 'foo'</c>, <c>Invalid filter 'dangling=[x]'</c>, <c>syntax error in pattern</c>).</exception>
+    /// <exception cref="NotFoundException">The image of <c>before</c> or <c>since</c> does not exist.</exception>
+    public IReadOnlyList<ImageSummary> ListImages(bool all = false, DockerFilters? filters = null)
     {
+        filters ??= new DockerFilters();
+        filters.Validate("dangling", "label", "before", "since", "reference");
+        bool danglingOnly = false;
+        if (filters.Contains("dangling"))
+        {
+            IReadOnlyCollection<string> values = filters.Get("dangling");
+            danglingOnly = values.Contains("true");
+            if (!danglingOnly && !values.Contains("false"))
+            {
+                throw filters.InvalidValue("dangling");
+            }
+        }
+
+        // With several values Docker keeps whichever its map yields last; the last in ordinal order here.
+        DateTimeOffset? before = filters.Get("before").Select(v => (DateTimeOffset?)Created(_state.Images[Resolve(_state, v, out _)])).LastOrDefault();
+        DateTimeOffset? since = filters.Get("since").Select(v => (DateTimeOffset?)Created(_state.Images[Resolve(_state, v, out _)])).LastOrDefault();
+        bool byReference = filters.Contains("reference");
         var result = new List<ImageSummary>();
         foreach (StoreImage image in _state.Images.Values)
         {
+            bool hasChildren = Children(_state, image.Id).Count > 0;
+            if ((danglingOnly && hasChildren)
+                || (before is { } b && Created(image) >= b)
+                || (since is { } a && Created(image) <= a)
+                || (filters.Contains("label") && (ReadConfigDocument(image.Id).Value.Config is not { } config || !filters.MatchLabels("label", config.Labels))))
+            {
+                continue;
+            }
+
             var tags = new List<string>();
             var digests = new List<string>();
             foreach (ImageReference reference in ReferencesOf(_state, image.Id))
             {
+                if (byReference && !filters.Get("reference").Any(p => FamiliarMatch(p, reference)))
+                {
+                    continue;
+                }
+
                 (reference.Digest is not null ? digests : tags).Add(reference.FamiliarString());
             }
 
             if (tags.Count == 0 && digests.Count == 0)
             {
-                if (!all && Children(_state, image.Id).Count > 0)
+                if ((!all && hasChildren) || (filters.Contains("dangling") && !danglingOnly) || byReference)
                 {
                     continue;
                 }
 
                 tags.Add("<none>:<none>");
                 digests.Add("<none>@<none>");
+            }
+            else if (danglingOnly && tags.Count > 0)
+            {
+                continue;
             }
 
             result.Add(new ImageSummary { Image = image, RepoTags = tags, RepoDigests = digests, Size = ChainSize(_state, image.ChainId) });
@@ -45,6 +89,21 @@ public sealed partial class ImageStore
         return [.. result
             .OrderByDescending(s => s.Image.CreatedTime ?? DateTimeOffset.MinValue)
             .ThenBy(s => s.Image.Id.Value, StringComparer.Ordinal)];
+    }
+
+    private static DateTimeOffset Created(StoreImage image) => image.CreatedTime ?? DateTimeOffset.MinValue;
+
+    /// <summary>distribution's <c>FamiliarMatch</c>: the pattern against the familiar form, else the familiar name.</summary>
+    private static bool FamiliarMatch(string pattern, ImageReference reference)
+    {
+        try
+        {
+            return GoText.PathMatch(pattern, reference.FamiliarString()) || GoText.PathMatch(pattern, reference.FamiliarName);
+        }
+        catch (FormatException e)
+        {
+            throw DockerFilters.Invalid(e.Message);
+        }
     }
 
     /// <summary>The size of an image: the sizes of the layers of its chain, summed.</summary>

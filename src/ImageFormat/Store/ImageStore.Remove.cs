@@ -47,13 +47,62 @@ public sealed partial class ImageStore
 
     /// <summary>
     /// <c>docker image prune</c>: deletes dangling images (untagged, with no children), or with
-    /// <paramref name="all"/> every image no container uses, skipping any that conflicts, as Docker does.
+    /// <paramref name="all"/> every image no container uses, skipping any that conflicts, as Docker does. The filters
+    /// have the daemon's semantics (moby v20.10 <c>daemon/images/image_prune.go</c>): <c>dangling</c>
+    /// (<c>true</c>/<c>1</c> prunes dangling images only, <c>false</c>/<c>0</c> every unused image; like the Docker
+    /// client this adds <c>dangling=true</c>, or <c>false</c> with <paramref name="all"/>, so <c>false</c> wins when
+    /// both are given), <c>until=TIMESTAMP</c> (images created after it are kept:
+    /// a Go duration before now, an RFC 3339 date or time, or Unix seconds), <c>label=KEY[=VALUE]</c> and
+    /// <c>label!=KEY[=VALUE]</c> (images without a config section are not filtered by label).
     /// </summary>
     /// <param name="all">Docker's <c>-a</c>: also images that have tags.</param>
     /// <param name="dryRun">Report what would happen and change nothing.</param>
+    /// <param name="filters">The filters; none when <see langword="null"/>.</param>
     /// <returns>What was untagged and deleted, and the reclaimed space as Docker computes it.</returns>
-    public ImageRemoval PruneImages(bool all = false, bool dryRun = false) =>
-        Change(state => Measure(state, () => Prune(state, all), dryRun), dryRun);
+    /// <exception cref="ImageFormatException">A filter Docker refuses (<see cref="ErrorCodes.StoreInvalidFilter"/>).</exception>
+    public ImageRemoval PruneImages(bool all = false, bool dryRun = false, DockerFilters? filters = null)
+    {
+        filters = filters?.Clone() ?? new DockerFilters();
+        filters.Add("dangling", all ? "false" : "true");
+        filters.Validate("dangling", "label", "label!", "until");
+        if (filters.Contains("dangling"))
+        {
+            IReadOnlyCollection<string> values = filters.Get("dangling");
+            all = values.Contains("false") || values.Contains("0");
+            if (!all && !values.Contains("true") && !values.Contains("1"))
+            {
+                throw filters.InvalidValue("dangling");
+            }
+        }
+
+        DateTimeOffset? until = null;
+        if (filters.Get("until") is { Count: > 0 } untilValues)
+        {
+            if (untilValues.Count > 1)
+            {
+                throw DockerFilters.Invalid("more than one until filter specified");
+            }
+
+            until = GoText.ParseTimestamp(untilValues.First(), Now, TimeZoneInfo.Local, out string error) ?? throw DockerFilters.Invalid(error);
+        }
+
+        bool Keep(StoreImage image)
+        {
+            if (until is { } limit && (image.CreatedTime ?? DateTimeOffset.MinValue) > limit)
+            {
+                return false;
+            }
+
+            if (ReadConfigDocument(image.Id).Value.Config is not { } config)
+            {
+                return true;
+            }
+
+            return filters.MatchLabels("label", config.Labels) && !(filters.Contains("label!") && filters.MatchLabels("label!", config.Labels));
+        }
+
+        return Change(state => Measure(state, () => Prune(state, all, Keep), dryRun), dryRun);
+    }
 
     private ImageRemoval Measure(StoreState state, Func<List<ImageDeleteItem>> run, bool dryRun)
     {
@@ -289,13 +338,13 @@ public sealed partial class ImageStore
         return reference;
     }
 
-    private static List<ImageDeleteItem> Prune(StoreState state, bool all)
+    private static List<ImageDeleteItem> Prune(StoreState state, bool all, Func<StoreImage, bool> keep)
     {
         IEnumerable<StoreImage> candidates = all
             ? state.Images.Values
             : state.Images.Values.Where(i => Children(state, i.Id).Count == 0);
         var top = candidates
-            .Where(i => !(ReferencesOf(state, i.Id).Count == 0 && Children(state, i.Id).Count > 0))
+            .Where(i => !(ReferencesOf(state, i.Id).Count == 0 && Children(state, i.Id).Count > 0) && keep(i))
             .Select(i => i.Id)
             .OrderBy(i => i.Value, StringComparer.Ordinal)
             .ToList();

@@ -82,6 +82,13 @@ public sealed record StoreContainer
     /// <summary>The command given at creation, if any (else the image's <c>Cmd</c> applies, as in Docker).</summary>
     public IReadOnlyList<string>? Command { get; init; }
 
+    /// <summary>The command line as the daemon records it at creation (entrypoint and command merged, then joined);
+    /// <see langword="null"/> in stores written before it was recorded.</summary>
+    public string? CommandLine { get; init; }
+
+    /// <summary>The labels the container got from its image at creation; <see langword="null"/> in stores written before they were recorded.</summary>
+    public IReadOnlyDictionary<string, string>? Labels { get; init; }
+
     /// <summary>Docker's short form of <see cref="Id"/>: its first 12 characters.</summary>
     public string ShortId => Id[..12];
 }
@@ -142,6 +149,28 @@ public sealed record ImageSummary
 
     /// <summary>Whether the image has no reference (Docker lists it as <c>&lt;none&gt;</c>).</summary>
     public bool IsDangling => RepoTags is ["<none>:<none>"];
+}
+
+/// <summary>One row of <c>ps</c>: a container as the daemon lists it.</summary>
+public sealed record ContainerSummary
+{
+    /// <summary>The container.</summary>
+    public required StoreContainer Container { get; init; }
+
+    /// <summary>The command line as the daemon joins it (<c>echo 'hi there'</c>).</summary>
+    public required string Command { get; init; }
+
+    /// <summary>The image as the user named it while that name still resolves to the container's image, else the image ID.</summary>
+    public required string Image { get; init; }
+
+    /// <summary>The container's labels.</summary>
+    public required IReadOnlyDictionary<string, string> Labels { get; init; }
+
+    /// <summary>Bytes of the files the container added or changed, when sizes were asked for.</summary>
+    public long? SizeRw { get; init; }
+
+    /// <summary>The image's size plus <see cref="SizeRw"/>, when sizes were asked for.</summary>
+    public long? SizeRootFs { get; init; }
 }
 
 /// <summary>One row of <c>history</c>: a history entry of the image, newest first.</summary>

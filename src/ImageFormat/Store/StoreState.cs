@@ -169,6 +169,19 @@ internal sealed class StoreState
 
                     w.WriteEndArray();
                 }
+
+                WriteOptional(w, "commandLine", c.CommandLine);
+                if (c.Labels is { } labels)
+                {
+                    w.WriteStartObject("labels");
+                    foreach ((string key, string value) in labels.OrderBy(p => p.Key, StringComparer.Ordinal))
+                    {
+                        w.WriteString(key, value);
+                    }
+
+                    w.WriteEndObject();
+                }
+
                 w.WriteEndObject();
             }
 
@@ -249,6 +262,10 @@ internal sealed class StoreState
                     ImageName = OptionalString(e, "imageName"),
                     Command = e.TryGetProperty("command", out JsonElement command) && command.ValueKind == JsonValueKind.Array
                         ? [.. command.EnumerateArray().Select(a => a.GetString()!)]
+                        : null,
+                    CommandLine = OptionalString(e, "commandLine"),
+                    Labels = e.TryGetProperty("labels", out JsonElement labels) && labels.ValueKind == JsonValueKind.Object
+                        ? labels.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal)
                         : null,
                 };
                 state.Containers[container.Id] = container;

@@ -188,6 +188,18 @@ public class DecompressionTests
     }
 
     [Fact]
+    public void Bzip2_whose_tables_leave_the_decoder_a_null_table_is_refused_as_corrupt()
+    {
+        // Found by the decompress fuzzing harness: SharpZipLib threw NullReferenceException from its constructor.
+        byte[] data = Convert.FromBase64String(
+            "QlphOTFBWSZTWcDRrXgAAJTbkcuQQAD/lAFEfuXewAQACAAACDAAubYgkJDQAAGgGmnpCNRogGgADQAAEUoEya8gAUJaaDmteAAAlNuRy5BAAP+UAUR+5d7ABOE=");
+
+        Action open = () => Decompression.Open(new MemoryStream(data), CompressionFormat.Bzip2, ImageFormatLimits.Default, leaveOpen: false);
+
+        open.Should().Throw<InvalidArchiveException>().Where(e => e.Code == ErrorCodes.UnsupportedFormat).WithMessage("corrupt bzip2 data: *");
+    }
+
+    [Fact]
     public void Bzip2_with_a_bad_block_header_is_refused_when_opened()
     {
         byte[] bad = [.. "BZh9"u8, 0, 0, 0, 0, 0, 0, 0, 0];

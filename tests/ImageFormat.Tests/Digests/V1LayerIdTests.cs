@@ -187,4 +187,27 @@ public class V1LayerIdTests
     }
 
     private static byte[] Read(string name) => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Digests", "TestData", name));
+
+    // Found by the json fuzzing harness: a key that cannot become a string threw InvalidOperationException from
+    // JsonProperty.Name.
+    [Theory]
+    [InlineData("{\"\\ud800\":1,\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}")]
+    [InlineData("{\"rootfs\":{\"\\udc00\":1,\"type\":\"layers\",\"diff_ids\":[]}}")]
+    [InlineData("{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},\"config\":{\"\\ud800x\":\"\"}}")]
+    public void Config_with_a_lone_surrogate_escape_in_a_key_is_refused_as_invalid(string json)
+    {
+        Action compute = () => V1LayerId.ComputeAll(Encoding.UTF8.GetBytes(json));
+
+        compute.Should().Throw<InvalidDocumentException>().WithMessage("*cannot be decoded*").Which.Code.Should().Be(ErrorCodes.InvalidDocument);
+    }
+
+    [Fact]
+    public void Config_that_is_not_valid_utf8_is_refused_as_invalid()
+    {
+        byte[] config = [.. "{\""u8, 0xE9, .. "\":1,\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"u8];
+
+        Action compute = () => V1LayerId.ComputeLayers(config);
+
+        compute.Should().Throw<InvalidDocumentException>().WithMessage("*not valid UTF-8*").Which.Code.Should().Be(ErrorCodes.InvalidDocument);
+    }
 }

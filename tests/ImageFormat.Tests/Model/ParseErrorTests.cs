@@ -291,6 +291,16 @@ public class ParseErrorTests
     }
 
     [Fact]
+    public void ParseManifestOrIndex_refuses_a_media_type_holding_a_lone_surrogate_escape()
+    {
+        // Found by the json fuzzing harness: the escape passed the syntax check, then reading the media type threw
+        // InvalidOperationException.
+        InvalidDocumentException e = Refused(() => ImageDocuments.ParseManifestOrIndex(Utf8("{\"mediaType\":\"\\ud800\",\"manifests\":[]}"), "doc"));
+
+        e.Message.Should().Contain("at $.mediaType");
+    }
+
+    [Fact]
     public void ParseManifestOrIndex_falls_back_to_shape_without_a_media_type()
     {
         ImageDocuments.ParseManifestOrIndex(Utf8("{\"schemaVersion\":2,\"manifests\":[]}"), "doc").IsIndex.Should().BeTrue();

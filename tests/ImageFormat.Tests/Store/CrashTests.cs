@@ -11,6 +11,8 @@ namespace ImageFormat.Tests.Store;
 /// open, pass the consistency check, and show each command either fully done or not done at all (and done when
 /// it finished).
 /// </summary>
+// Timing-sensitive (kills at random moments) and load-heavy (thousands of CLI and docker runs): never side by side.
+[Collection("Store processes")]
 public class CrashTests
 {
     private const int Trials = 100;

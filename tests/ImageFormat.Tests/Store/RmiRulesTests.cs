@@ -33,7 +33,7 @@ public class RmiRulesTests
     [Fact]
     public void Untagging_a_reference_whose_image_a_container_uses_is_Dockers_repository_reference_conflict()
     {
-        StoreContainer container = _store.AddContainer("commit_test:first", "commit_test2");
+        StoreContainer container = _store.AddContainer("commit_test:first", "commit_test2", command: ["sh"]);
         Action act = () => _store.RemoveImage("commit_test:first");
         act.Should().Throw<ConflictException>().Which.Message.Should().Be(
             $"conflict: unable to remove repository reference \"commit_test:first\" (must force) - container {container.Id[..12]} is using its referenced image {_first.ShortId}");
@@ -43,7 +43,7 @@ public class RmiRulesTests
     [Fact]
     public void A_tag_of_an_image_with_a_child_is_only_untagged()
     {
-        StoreContainer container = _store.AddContainer("commit_test:first", "commit_test2");
+        StoreContainer container = _store.AddContainer("commit_test:first", "commit_test2", command: ["sh"]);
         _store.RemoveContainer(container.Name);
         Lines(_store.RemoveImage("commit_test:first")).Should().Equal("Untagged: commit_test:first");
         _store.Images.Select(i => i.Id).Should().Contain(_first);
@@ -108,7 +108,7 @@ public class RmiRulesTests
     [Fact]
     public void A_stopped_container_is_a_soft_conflict_and_force_deletes_the_image_but_not_the_layers_it_holds()
     {
-        StoreContainer container = _store.AddContainer("commit_test:second");
+        StoreContainer container = _store.AddContainer("commit_test:second", command: ["sh"]);
         Action act = () => _store.RemoveImage(_second.ShortId);
         act.Should().Throw<ConflictException>().Which.Message.Should().Be(
             $"conflict: unable to delete {_second.ShortId} (must be forced) - image is being used by stopped container {container.ShortId}");
@@ -127,7 +127,7 @@ public class RmiRulesTests
     [Fact]
     public void A_running_container_is_a_hard_conflict()
     {
-        StoreContainer container = _store.AddContainer("commit_test:second", running: true);
+        StoreContainer container = _store.AddContainer("commit_test:second", running: true, command: ["sh"]);
         Action act = () => _store.RemoveImage(_second.ShortId, force: true);
         act.Should().Throw<ConflictException>().Which.Message.Should().Be(
             $"conflict: unable to delete {_second.ShortId} (cannot be forced) - image is being used by running container {container.ShortId}");
@@ -136,7 +136,7 @@ public class RmiRulesTests
     [Fact]
     public void Force_untags_a_reference_whose_image_a_container_uses_and_deletes_the_image()
     {
-        _store.AddContainer("commit_test:second");
+        _store.AddContainer("commit_test:second", command: ["sh"]);
         Lines(_store.RemoveImage("commit_test:second", force: true)).Should().Equal(
             "Untagged: commit_test:second", $"Deleted: {_second}");
     }
@@ -199,7 +199,7 @@ public class RmiRulesTests
     [Fact]
     public void Reference_counts_are_derived_from_images_layers_and_containers()
     {
-        _store.AddContainer("ubuntu:14.04");
+        _store.AddContainer("ubuntu:14.04", command: ["sh"]);
         IReadOnlyDictionary<Digest, int> counts = _store.LayerReferenceCounts();
         counts[Chain("base")].Should().Be(3); // ubuntu:14.04, the layer above it, the container
         counts[Chain("base", "first")].Should().Be(2);
