@@ -74,7 +74,7 @@ public partial class HostileCorpusCliTests
         yield return ["digest", file];
         yield return ["--root", root, "load", "-i", file];
         yield return ["--root", root, "import", file, $"imp:{n}"];
-        yield return ["--root", root, "create", "--name", $"c{n}", $"imp:{n}"];
+        yield return ["--root", root, "create", "--name", $"c{n}", $"imp:{n}", "sh"];
         yield return ["--root", root, "diff", $"c{n}"];
         yield return ["--root", root, "export", "-o", Out("export.tar"), $"c{n}"];
         yield return ["--root", root, "commit", $"c{n}", $"com:{n}"];
@@ -202,7 +202,7 @@ public partial class HostileCorpusCliTests
         string root = work.Combine("store");
         string file = work.WriteFile("deep.tar", new LayerTar().Dir("1").Dir("1/2").Dir("1/2/3").ToBytes());
         CliRunner.Run("--root", root, "import", file, "deep:1").ExitCode.Should().Be(0);
-        CliRunner.Run("--root", root, "create", "--name", "deep1", "deep:1").ExitCode.Should().Be(0);
+        CliRunner.Run("--root", root, "create", "--name", "deep1", "deep:1", "sh").ExitCode.Should().Be(0);
 
         CliResult allowed = CliRunner.Run("--limit", "MaxWalkDepth=3", "--root", root, "diff", "deep1");
         CliResult refused = CliRunner.Run("--limit", "MaxWalkDepth=2", "--root", root, "diff", "deep1");

@@ -24,7 +24,7 @@ public sealed class StoreEscapeTests
 
         using ImageStore store = ImageStore.Open(Path.Combine(scene.Temp, "store"));
         store.Load(archive);
-        StoreContainer container = store.AddContainer("evil:1", "evil");
+        StoreContainer container = store.AddContainer("evil:1", "evil", command: ["sh"]);
         scene.AssertCanaryIntact();
         string rootfs = Path.Combine(scene.Temp, "store", "containers", container.Id, "rootfs");
         File.ReadAllText(Path.Combine(rootfs, scene.Canary.TrimStart('/'), "sub", "new")).Should().Be("inside");
@@ -41,7 +41,7 @@ public sealed class StoreEscapeTests
 
         using ImageStore store = ImageStore.Open(Path.Combine(scene.Temp, "store"));
         store.Load(archive);
-        Action create = () => store.AddContainer("evil:1", "evil");
+        Action create = () => store.AddContainer("evil:1", "evil", command: ["sh"]);
         InvalidLayerException ex = create.Should().Throw<InvalidLayerException>().Which;
         (ex.Code, ex.Reason).Should().Be((ErrorCodes.InvalidLayer, "hard link target \"x/secret\" does not exist"));
         scene.AssertCanaryIntact();

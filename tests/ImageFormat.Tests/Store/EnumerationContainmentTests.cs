@@ -22,7 +22,7 @@ public sealed class EnumerationContainmentTests
         using var builder = new TarBuilder();
         string tar = temp.WriteFile("base.tar", builder.Directory("etc").File("etc/hostname", "box\n").Directory("var").Build());
         CliRunner.Run("--root", root, "import", tar, "base:v1").ExitCode.Should().Be(0);
-        CliRunner.Run("--root", root, "create", "--name", "c1", "base:v1").ExitCode.Should().Be(0);
+        CliRunner.Run("--root", root, "create", "--name", "c1", "base:v1", "sh").ExitCode.Should().Be(0);
         string rootfs = CliRunner.Run("--root", root, "rootfs", "c1").StdOut.Trim();
         Directory.Exists(rootfs).Should().BeTrue();
         return (root, rootfs);
