@@ -130,13 +130,7 @@ public sealed class ExtractHarness : Harness
     {
         foreach ((string name, byte[] layer) in SeedSources.HostileLayers())
         {
-            // Open findings of issue 9 that other work fixes, left out so that the corpus passes today: a NUL in a
-            // PAX path escapes as ArgumentException, and a sparse entry claiming 1 TiB is written out in full (a hang).
-            // Put them back once extraction refuses both with typed errors.
-            if (name is not "pax-nul" and not "pax-sparse-claim")
-            {
-                yield return (name, layer);
-            }
+            yield return (name, layer);
         }
 
         byte[] Tar(Action<SeedSources.TarBuild> build) => SeedSources.Tar(build);

@@ -279,13 +279,13 @@ public sealed class LayoutHarness : Harness
             return output.ToArray();
         }
 
-        // A FIFO as index.json or as a referenced blob blocks OpenLayout today (an open finding of issue 9, fixed by
-        // other work): only an unreferenced FIFO is seeded, so that the corpus passes; the fuzzer moves it.
         // The same layout with one entry replaced: the script's later operations fail where a path exists, so
         // these put the hostile entry first and let the copy of hello fill in the rest.
         yield return ("index-symlink-loop", [.. Op('s', "index.json", "index.json\n"), .. hello]);
         yield return ("blobs-dir-symlink-loop", [.. Op('s', "blobs/sha256/" + blob, "../sha256/" + blob + "\n"), .. hello]);
         yield return ("unused-fifo", With(Op('p', "blobs/sha256/unused")));
+        yield return ("index-fifo", [.. Op('p', "index.json"), .. hello]);
+        yield return ("blob-fifo", [.. Op('p', "blobs/sha256/" + blob), .. hello]);
         yield return ("blob-hardlink", With(Op('h', "blobs/sha256/copy", "blobs/sha256/" + blob + "\n")));
         yield return ("blob-symlink-outside", [.. Op('s', "blobs/sha256/" + blob, "../../../outside\n"), .. hello]);
         yield return ("blobs-symlink-dir", [.. Op('s', "blobs", ".\n"), .. hello]);
