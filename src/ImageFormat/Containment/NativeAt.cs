@@ -35,6 +35,7 @@ internal static partial class NativeAt
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
     public const int EINVAL = 22;
+    public const int ENAMETOOLONG = 36;
     public const int ELOOP = 40;
     public const int ENOSYS = 38;
     public const int EOPNOTSUPP = 95;
@@ -112,10 +113,11 @@ internal static partial class NativeAt
 
     /// <summary>Stats <paramref name="name"/> in <paramref name="dirfd"/> without following it; with an empty name, the descriptor itself.</summary>
     /// <returns>The status, or <see langword="null"/> when nothing exists there.</returns>
+    /// <remarks>A name longer than the file system allows (<c>ENAMETOOLONG</c>) cannot exist, so it is absent too.</remarks>
     public static FileStatus? StatAt(int dirfd, string name)
     {
         FileStatus? status = Statx(dirfd, Utf8Z(name), out int errno);
-        return status is not null || errno is ENOENT or ENOTDIR ? status : throw Error("statx", name, errno);
+        return status is not null || errno is ENOENT or ENOTDIR or ENAMETOOLONG ? status : throw Error("statx", name, errno);
     }
 
     /// <summary>Stats <paramref name="nameZ"/> (NUL-terminated) in <paramref name="dirfd"/> without following it; an empty name (a lone NUL) stats the descriptor itself.</summary>

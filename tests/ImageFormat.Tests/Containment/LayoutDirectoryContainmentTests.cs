@@ -149,4 +149,15 @@ public sealed class LayoutDirectoryContainmentTests
         storage.TryResolve(name, out _, out string? problem).Should().BeFalse();
         problem.Should().Be($"\"{name}\" links to the absolute path \"{temp.Combine("outside")}\", outside the layout");
     }
+
+    [Fact]
+    public void A_name_longer_than_the_file_system_allows_is_absent_not_an_io_error()
+    {
+        using var temp = new TempDirectory();
+        string layout = Layout(temp);
+        using var storage = new LayoutDirectoryStorage(layout, ImageFormatLimits.Default);
+        string name = new string('a', 300) + ".json";
+        storage.TryResolve(name, out _, out string? problem).Should().BeFalse();
+        problem.Should().Be("no such file in the layout");
+    }
 }

@@ -25,9 +25,11 @@ public sealed class SandboxedEscapeTests
         return path.Any(p => File.Exists(Path.Combine(p, "bwrap"))) ? null : "bubblewrap (bwrap) is not installed: apt-get install bubblewrap";
     }
 
+    // The host is read-only and /tmp is empty, but the test's own binaries stay visible (a clone may live under /tmp).
     private static ProcessResult InSandbox(string writable, params string[] args) =>
         ProcessRunner.Run("bwrap", [
-            "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--bind", writable, writable, "--dev", "/dev", "--proc", "/proc",
+            "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--ro-bind", AppContext.BaseDirectory, AppContext.BaseDirectory,
+            "--bind", writable, writable, "--dev", "/dev", "--proc", "/proc",
             "--unshare-pid", "--die-with-parent", "--", "dotnet", Path.Combine(AppContext.BaseDirectory, "imagefmt.dll"), .. args]);
 
     [Fact]
