@@ -60,13 +60,14 @@ corpus="tests/ImageFormat.Fuzz/corpus/$harness"
 out="$PWD/artifacts/fuzz/$harness"
 findings="$PWD/artifacts/fuzz/findings/$harness"
 rm -rf "$out" "$findings"
-mkdir -p "$out/work"
+scratch="$out/scratch"
+mkdir -p "$scratch"
 
 dict=()
 if [ -f "tests/ImageFormat.Fuzz/dictionaries/$harness.dict" ]; then
   cp "tests/ImageFormat.Fuzz/dictionaries/$harness.dict" "$out/dictionary"
-  # The extract harness's canary is at a fixed place under the work directory: let the fuzzer aim at it by name.
-  [ "$harness" = extract ] && echo "canary_absolute=\"$out/work/extract/canary\"" >> "$out/dictionary"
+  # The extract harness's canary is at a fixed place under the scratch directory: let the fuzzer aim at it by name.
+  [ "$harness" = extract ] && echo "canary_absolute=\"$scratch/extract/canary\"" >> "$out/dictionary"
   dict=(-x "$out/dictionary")
 fi
 
@@ -80,7 +81,7 @@ start=$(date +%s)
 set +e
 env AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 \
   AFL_NO_AFFINITY=1 AFL_FORKSRV_INIT_TMOUT=60000 AFL_TESTCACHE_SIZE=0 \
-  IMAGEFORMAT_FUZZ_WORK="$out/work" \
+  IMAGEFORMAT_FUZZ_WORK="$scratch" \
   afl-fuzz -i "$corpus" -o "$out" -t "${FUZZ_TIMEOUT_MS:-2000}" -m none "${limit[@]}" "${dict[@]}" \
   -- dotnet "$bin/ImageFormat.Fuzz.dll" "$harness" > "$out/afl.log" 2>&1
 afl=$?
