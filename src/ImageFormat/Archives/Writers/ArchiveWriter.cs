@@ -275,7 +275,7 @@ public static class ArchiveWriter
         ProgressReporter? reporter = ProgressReporter.Create(progress, ImageProgressPhase.Writing, 0, 0);
         using LayerSet layers = LayerSet.Prepare(request.Images, request.Options, reporter, cancellationToken);
         List<PlannedEntry> entries = PlanOci(request.Images, layers, docker: false, request.Artifacts);
-        reporter?.AddItems(entries.Count(e => e.Type == TarEntryType.RegularFile), entries.Sum(e => e.Size));
+        reporter?.AddItems(entries.Count(e => e.Type == TarEntryKind.RegularFile), entries.Sum(e => e.Size));
 
         // A new layout is built beside its final name and renamed into place; an existing one gets its blobs
         // first and index.json last, and loses the blobs this call added if it fails.
@@ -677,8 +677,8 @@ public static class ArchiveWriter
             }
         }
 
-        reporter?.AddItems(all.Values.Count(e => e.Type == TarEntryType.RegularFile), all.Values.Sum(e => e.Size));
-        var tar = new TarWriter(output, leaveOpen: true);
+        reporter?.AddItems(all.Values.Count(e => e.Type == TarEntryKind.RegularFile), all.Values.Sum(e => e.Size));
+        var tar = new TarEntryWriter(output, leaveOpen: true);
         try
         {
             foreach (PlannedEntry entry in all.Values.Order(WalkOrder.Instance))
@@ -689,11 +689,11 @@ public static class ArchiveWriter
                     Type = entry.Type,
                     LinkName = entry.LinkName ?? string.Empty,
                     Size = entry.Size,
-                    Mode = entry.Type switch { TarEntryType.Directory => 0x1ED, TarEntryType.SymbolicLink => 0x1FF, _ => 0x1A4 },
+                    Mode = entry.Type switch { TarEntryKind.Directory => 0x1ED, TarEntryKind.SymbolicLink => 0x1FF, _ => 0x1A4 },
                     ModificationTime = entry.ModificationTime,
                 };
-                int item = entry.Type == TarEntryType.RegularFile ? reporter?.StartItem(entry.Path) ?? 0 : 0;
-                if (entry.Type == TarEntryType.RegularFile && entry.Size > 0)
+                int item = entry.Type == TarEntryKind.RegularFile ? reporter?.StartItem(entry.Path) ?? 0 : 0;
+                if (entry.Type == TarEntryKind.RegularFile && entry.Size > 0)
                 {
                     // Large blobs are read (and verified) ahead on another core while this one writes.
                     Stream source = entry.Open!();
@@ -716,7 +716,7 @@ public static class ArchiveWriter
                     tar.WriteEntry(header, null);
                 }
 
-                if (entry.Type == TarEntryType.RegularFile)
+                if (entry.Type == TarEntryKind.RegularFile)
                 {
                     reporter?.EndItem(entry.Path, item);
                 }
@@ -801,7 +801,7 @@ public static class ArchiveWriter
 
                     if (file.Length != entry.Size)
                     {
-                        throw new DigestMismatchException(ErrorCodes.SizeMismatch, entry.Path, entry.Size.ToString(System.Globalization.CultureInfo.InvariantCulture), file.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                        throw new SizeMismatchException(entry.Path, entry.Size, file.Length);
                     }
                 }
 

@@ -4,11 +4,11 @@ using Xunit;
 
 namespace ImageFormat.Tests.Tar;
 
-public class TarWriterAsyncTests
+public class TarEntryWriterAsyncTests
 {
     private static readonly TarEntryHeader[] Headers =
     [
-        new TarEntryHeader { Name = "dir/", Type = TarEntryType.Directory, Mode = 0x1ED, ModificationTime = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000) },
+        new TarEntryHeader { Name = "dir/", Type = TarEntryKind.Directory, Mode = 0x1ED, ModificationTime = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000) },
         new TarEntryHeader { Name = "dir/file.bin", Size = 200_001, Mode = 0x1A4, ModificationTime = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000) },
         new TarEntryHeader { Name = "dir/" + new string('n', 150), Size = 3, Mode = 0x1A4, ModificationTime = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000).AddTicks(5) },
     ];
@@ -17,7 +17,7 @@ public class TarWriterAsyncTests
     public async Task WriteEntryAsync_and_DisposeAsync_write_the_same_bytes_as_WriteEntry_and_Dispose()
     {
         using var sync = new MemoryStream();
-        using (var writer = new TarWriter(sync, leaveOpen: true))
+        using (var writer = new TarEntryWriter(sync, leaveOpen: true))
         {
             foreach (TarEntryHeader header in Headers)
             {
@@ -26,7 +26,7 @@ public class TarWriterAsyncTests
         }
 
         using var async = new MemoryStream();
-        await using (var writer = new TarWriter(async, leaveOpen: true))
+        await using (var writer = new TarEntryWriter(async, leaveOpen: true))
         {
             foreach (TarEntryHeader header in Headers)
             {
@@ -45,7 +45,7 @@ public class TarWriterAsyncTests
         using var output = new MemoryStream();
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
-        var writer = new TarWriter(output, leaveOpen: true);
+        var writer = new TarEntryWriter(output, leaveOpen: true);
 
         Task write = writer.WriteEntryAsync(Headers[1], new MemoryStream(Content(Headers[1].Size)), cancelled.Token);
 
@@ -60,7 +60,7 @@ public class TarWriterAsyncTests
     public async Task WriteEntryAsync_checks_the_header_before_writing()
     {
         using var output = new MemoryStream();
-        await using var writer = new TarWriter(output, leaveOpen: true);
+        await using var writer = new TarEntryWriter(output, leaveOpen: true);
 
         Func<Task> noData = () => writer.WriteEntryAsync(Headers[1], null, TestContext.Current.CancellationToken);
 
