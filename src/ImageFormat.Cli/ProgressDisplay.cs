@@ -26,11 +26,13 @@ internal static class ProgressDisplay
     /// <summary>Runs an operation's asynchronous form, with a bar named <paramref name="title"/> when <see cref="Enabled"/>.</summary>
     public static T Run<T>(CliConsole console, bool quiet, string title, Func<IProgress<ImageProgress>?, Task<T>> operation)
     {
-        if (!Enabled(console, quiet))
-        {
-            return operation(null).GetAwaiter().GetResult();
-        }
+        return Enabled(console, quiet) ? RunWithBar(title, operation) : operation(null).GetAwaiter().GetResult();
+    }
 
+    /// <summary>The terminal path, apart so that a redirected or quiet run never loads Spectre.Console.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static T RunWithBar<T>(string title, Func<IProgress<ImageProgress>?, Task<T>> operation)
+    {
         IAnsiConsole terminal = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         return terminal.Progress()
             .AutoClear(true)
