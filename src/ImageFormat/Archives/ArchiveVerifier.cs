@@ -83,7 +83,16 @@ public static class ArchiveVerifier
         var results = new ConcurrentDictionary<string, BlobResult>(StringComparer.Ordinal);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
         KeyValuePair<string, ArchiveLayer>[] ordered = [.. files.OrderByDescending(f => f.Value.Size)];
-        if (async)
+        if (files.Count <= 1 || Environment.ProcessorCount == 1)
+        {
+            // Nothing to share between cores: handing one blob to the thread pool only adds a wait for it.
+            foreach ((string name, ArchiveLayer layer) in ordered)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                results[name] = await HashBlob(layer, archive.Options.Limits, reporter, async, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else if (async)
         {
             await Parallel.ForEachAsync(ordered, parallel, async (pair, token) =>
                 results[pair.Key] = await HashBlob(pair.Value, archive.Options.Limits, reporter, async: true, token).ConfigureAwait(false)).ConfigureAwait(false);
