@@ -218,11 +218,12 @@ internal static class ArchiveCommands
     private static Command Verify(CliConsole console)
     {
         var file = FileArgument();
-        var command = new Command("verify", "Check every digest, size, diffID, layer count and history entry; list every problem (exit 1) or confirm all holds (exit 0).") { file };
+        var quiet = ProgressDisplay.QuietOption();
+        var command = new Command("verify", "Check every digest, size, diffID, layer count and history entry; list every problem (exit 1) or confirm all holds (exit 0).") { file, quiet };
         command.SetAction(parse => console.Guard(() =>
         {
             using ImageArchive archive = Open(parse.GetValue(file)!, parse);
-            ArchiveVerification result = ArchiveVerifier.Verify(archive);
+            ArchiveVerification result = ProgressDisplay.Run(console, parse.GetValue(quiet), "verify", progress => ArchiveVerifier.VerifyAsync(archive, progress));
             foreach (ArchiveProblem problem in result.Problems)
             {
                 console.Out.WriteLine(problem.ToString());

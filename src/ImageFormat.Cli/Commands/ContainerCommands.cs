@@ -99,18 +99,20 @@ internal static class ContainerCommands
         var pause = new Option<bool>("--pause", "-p") { Description = "Accepted for compatibility (nothing runs, so nothing is paused).", DefaultValueFactory = _ => true };
         var container = new Argument<string>("CONTAINER") { Description = "The container's name or ID." };
         var repository = new Argument<string?>("REPOSITORY[:TAG]") { Arity = ArgumentArity.ZeroOrOne, Description = "The reference to tag the new image with." };
-        var commit = new Command("commit", "Create a new image from a container's changes.") { author, message, change, pause, container, repository };
+        var quiet = ProgressDisplay.QuietOption();
+        var commit = new Command("commit", "Create a new image from a container's changes.") { author, message, change, pause, container, repository, quiet };
         commit.SetAction(parse => StoreCommands.Run(console, () =>
         {
             using ImageStore store = StoreCommands.OpenStore(parse);
             StoreContainer found = Find(store, parse.GetValue(container)!);
-            Digest id = store.Commit(found.Id, new CommitOptions
+            var options = new CommitOptions
             {
                 Author = parse.GetValue(author),
                 Comment = parse.GetValue(message),
                 Changes = parse.GetValue(change) ?? [],
                 Tag = parse.GetValue(repository),
-            });
+            };
+            Digest id = ProgressDisplay.Run(console, parse.GetValue(quiet), "commit", progress => store.CommitAsync(found.Id, options, progress));
             console.Out.WriteLine(id.Value);
             return 0;
         }));
@@ -154,7 +156,8 @@ internal static class ContainerCommands
     {
         var output = new Option<string?>("--output", "-o") { Description = "Write to a file, instead of STDOUT." };
         var container = new Argument<string>("CONTAINER") { Description = "The container's name or ID." };
-        var export = new Command("export", "Export a container's filesystem as a tar archive.") { output, container };
+        var quiet = ProgressDisplay.QuietOption();
+        var export = new Command("export", "Export a container's filesystem as a tar archive.") { output, container, quiet };
         export.SetAction(parse => StoreCommands.Run(console, () =>
         {
             using ImageStore store = StoreCommands.OpenStore(parse);
@@ -164,7 +167,7 @@ internal static class ContainerCommands
                 string temp = path + ".imagefmt-tmp";
                 using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
                 {
-                    store.Export(found.Id, file);
+                    ProgressDisplay.Run(console, parse.GetValue(quiet), "export", progress => store.ExportAsync(found.Id, file, progress));
                     file.Flush(flushToDisk: true);
                 }
 
@@ -179,7 +182,7 @@ internal static class ContainerCommands
 
             using Stream stdout = console.OpenBinaryOutput();
             using var buffered = new BufferedStream(stdout, 1 << 16);
-            store.Export(found.Id, buffered);
+            ProgressDisplay.Run(console, parse.GetValue(quiet), "export", progress => store.ExportAsync(found.Id, buffered, progress));
             return 0;
         }));
         return export;
@@ -215,7 +218,8 @@ internal static class ContainerCommands
         var format = new Option<string>("--format") { Description = "docker (OCI layout + manifest.json, Engine 25+), legacy (Engine 20.10's v1.2) or oci.", DefaultValueFactory = _ => "docker" };
         format.AcceptOnlyFromAmong("docker", "legacy", "oci");
         var images = new Argument<string[]>("IMAGE") { Arity = ArgumentArity.OneOrMore, Description = "Images: name[:tag], repository, full or short ID." };
-        var save = new Command("save", "Save one or more images to a tar archive (streamed to STDOUT by default).") { output, format, images };
+        var quiet = ProgressDisplay.QuietOption();
+        var save = new Command("save", "Save one or more images to a tar archive (streamed to STDOUT by default).") { output, format, images, quiet };
         save.SetAction(parse => StoreCommands.Run(console, () =>
         {
             ArchiveFormat archiveFormat = parse.GetValue(format) switch
@@ -229,7 +233,7 @@ internal static class ContainerCommands
             var options = new ArchiveWriterOptions { Format = archiveFormat, TempDirectory = store.Root is { } root ? Path.Combine(root, "tmp") : null };
             if (parse.GetValue(output) is { } path)
             {
-                ArchiveWriter.WriteFile(selected, path, options);
+                ProgressDisplay.Run(console, parse.GetValue(quiet), "save", progress => ArchiveWriter.WriteFileAsync(selected, path, options, progress: progress));
                 return 0;
             }
 
@@ -239,7 +243,7 @@ internal static class ContainerCommands
             }
 
             using Stream stdout = console.OpenBinaryOutput();
-            ArchiveWriter.Write(selected, stdout, options);
+            ProgressDisplay.Run(console, parse.GetValue(quiet), "save", progress => ArchiveWriter.WriteAsync(selected, stdout, options, progress: progress));
             return 0;
         }));
         return save;

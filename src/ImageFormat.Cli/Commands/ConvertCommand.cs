@@ -33,9 +33,10 @@ internal static class ConvertCommand
             Description = "Write only this image (tag, repo:tag, full or short ID, digest); repeat for several. Default: every image.",
             AllowMultipleArgumentsPerToken = false,
         };
+        var quiet = ProgressDisplay.QuietOption();
         var command = new Command("convert", "Write an archive's images in another dialect, copying blobs verbatim unless asked to recompress; the output is byte-for-byte reproducible.")
         {
-            input, output, format, compress, images,
+            input, output, format, compress, images, quiet,
         };
         command.SetAction(parse => console.Guard(() =>
         {
@@ -90,19 +91,19 @@ internal static class ConvertCommand
 
             if (layout)
             {
-                ArchiveWriter.WriteLayout(toWrite, target["oci:".Length..], options, artifacts);
+                ProgressDisplay.Run(console, parse.GetValue(quiet), "convert", progress => ArchiveWriter.WriteLayoutAsync(toWrite, target["oci:".Length..], options, artifacts, progress));
             }
             else if (target == "-")
             {
                 console.Out.Flush();
                 using Stream stdout = console.OpenBinaryOutput();
                 using var buffered = new BufferedStream(stdout, 1 << 20);
-                ArchiveWriter.Write(toWrite, buffered, options, artifacts);
+                ProgressDisplay.Run(console, parse.GetValue(quiet), "convert", progress => ArchiveWriter.WriteAsync(toWrite, buffered, options, artifacts, progress));
                 buffered.Flush();
             }
             else
             {
-                ArchiveWriter.WriteFile(toWrite, target, options, artifacts);
+                ProgressDisplay.Run(console, parse.GetValue(quiet), "convert", progress => ArchiveWriter.WriteFileAsync(toWrite, target, options, artifacts, progress));
             }
 
             return 0;

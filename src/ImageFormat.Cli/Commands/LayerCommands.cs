@@ -184,13 +184,15 @@ internal static class LayerCommands
         var file = FileArgument();
         var rest = new Argument<string[]>("IMAGE-AND-DIR") { Description = "[IMAGE] DIR: the image (optional when the archive holds one) and the destination directory.", Arity = new ArgumentArity(1, 2) };
         var skip = new Option<bool>("--skip-invalid") { Description = "Skip and report unsafe or invalid entries instead of stopping." };
-        var command = new Command("extract", "Apply an image's layers in order onto a directory (whiteouts, links, modes, times, xattrs, ownership when root); nothing lands outside it.") { file, rest, skip, NoVerify };
+        var quiet = ProgressDisplay.QuietOption();
+        var command = new Command("extract", "Apply an image's layers in order onto a directory (whiteouts, links, modes, times, xattrs, ownership when root); nothing lands outside it.") { file, rest, skip, NoVerify, quiet };
         command.SetAction(parse => console.Guard(() =>
         {
             string[] values = parse.GetValue(rest)!;
             using ImageArchive archive = ArchiveCommands.Open(parse.GetValue(file)!, parse);
             ArchiveImage found = archive.FindImage(values.Length == 2 ? values[0] : null);
-            LayerExtractResult result = LayerExtractor.ExtractImage(found, values[^1], new LayerExtractOptions { SkipInvalidEntries = parse.GetValue(skip), Limits = archive.Options.Limits, VerifyDigests = !parse.GetValue(NoVerify) });
+            var options = new LayerExtractOptions { SkipInvalidEntries = parse.GetValue(skip), Limits = archive.Options.Limits, VerifyDigests = !parse.GetValue(NoVerify) };
+            LayerExtractResult result = ProgressDisplay.Run(console, parse.GetValue(quiet), "extract", progress => LayerExtractor.ExtractImageAsync(found, values[^1], options, progress));
             foreach (Errors.InvalidLayerException skipped in result.Skipped)
             {
                 console.Error.WriteLine($"skipped: {skipped.Message}");

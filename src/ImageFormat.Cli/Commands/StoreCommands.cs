@@ -68,7 +68,7 @@ internal static class StoreCommands
     private static Command Load(CliConsole console)
     {
         var input = new Option<string?>("--input", "-i") { Description = "Read from a tar archive file (any dialect, optionally compressed), instead of standard input." };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress the load output (accepted for compatibility: no progress is printed)." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress the progress bar (shown only when standard error is a terminal)." };
         var command = new Command("load", "Load images from a tar archive or standard input into the store.") { input, quiet };
         command.SetAction(parse => Run(console, () =>
         {
@@ -78,7 +78,8 @@ internal static class StoreCommands
                 ? ImageArchive.OpenStream(Console.OpenStandardInput(), leaveOpen: false, options)
                 : ImageArchive.OpenFile(file, options);
             using ImageStore store = OpenStore(parse);
-            foreach (string line in store.Load(archive).Lines)
+            LoadResult loaded = ProgressDisplay.Run(console, parse.GetValue(quiet), "load", progress => store.LoadAsync(archive, progress));
+            foreach (string line in loaded.Lines)
             {
                 console.Out.WriteLine(line);
             }

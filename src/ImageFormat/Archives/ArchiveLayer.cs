@@ -106,15 +106,21 @@ public sealed class ArchiveLayer
     /// <param name="verify">Whether to check the stored digest and size and the diffID while reading.</param>
     /// <returns>A new stream; dispose it.</returns>
     /// <exception cref="Errors.InvalidArchiveException">The blob is missing, or compressed in a format that is not supported.</exception>
-    public Stream OpenUncompressed(bool verify)
+    public Stream OpenUncompressed(bool verify) => OpenUncompressed(verify, null, CancellationToken.None);
+
+    /// <summary>
+    /// <see cref="OpenUncompressed(bool)"/> with the stored bytes counted into <paramref name="reporter"/> and
+    /// <paramref name="cancellationToken"/> observed on every read of the stored blob.
+    /// </summary>
+    internal Stream OpenUncompressed(bool verify, Progress.ProgressReporter? reporter, CancellationToken cancellationToken)
     {
         if (verify)
         {
-            return OpenVerified();
+            return OpenVerifiedCore(reporter, cancellationToken);
         }
 
         CompressionFormat format = Compression;
-        Stream stored = OpenStored();
+        Stream stored = Progress.ProgressStream.Wrap(OpenStored(), reporter, cancellationToken);
         return format == CompressionFormat.None ? stored : Decompression.Open(stored, format, _limits, leaveOpen: false, Entry);
     }
 
@@ -126,10 +132,12 @@ public sealed class ArchiveLayer
     /// </summary>
     /// <returns>A new stream; dispose it.</returns>
     /// <exception cref="Errors.InvalidArchiveException">The blob is missing, or compressed in a format that is not supported.</exception>
-    public Stream OpenVerified()
+    public Stream OpenVerified() => OpenVerifiedCore(null, CancellationToken.None);
+
+    private Stream OpenVerifiedCore(Progress.ProgressReporter? reporter, CancellationToken cancellationToken)
     {
         CompressionFormat format = Compression;
-        Stream stored = OpenStored();
+        Stream stored = Progress.ProgressStream.Wrap(OpenStored(), reporter, cancellationToken);
         Stream checkedStored = DeclaredDigest is { } declared
             ? new VerifyingReadStream(stored, declared, DeclaredSize ?? -1, Entry, leaveOpen: false)
             : stored;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Progress;
 
 namespace ImageFormat.Archives;
 
@@ -38,6 +39,31 @@ public static class ArchiveVerifier
     public static ArchiveVerification Verify(ImageArchive archive, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(archive);
+        return SyncCore.Run(VerifyCore(archive, null, async: false, cancellationToken));
+    }
+
+    /// <summary>
+    /// Verifies every image of an archive as <see cref="Verify"/> does (the same core, the same result), reading
+    /// the blobs with asynchronous reads, several at once.
+    /// </summary>
+    /// <param name="archive">The opened archive.</param>
+    /// <param name="progress">Receives <see cref="ImageProgressPhase.Verifying"/> reports: one item per distinct blob hashed, stored bytes read; none unless given.</param>
+    /// <param name="cancellationToken">Stops the verification.</param>
+    /// <returns>The problems found, with where each is.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="archive"/> is <see langword="null"/>.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    /// <exception cref="IOException">The archive's file could not be read.</exception>
+    public static Task<ArchiveVerification> VerifyAsync(ImageArchive archive, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        return cancellationToken.IsCancellationRequested
+            ? Task.FromCanceled<ArchiveVerification>(cancellationToken)
+            : VerifyCore(archive, progress, async: true, cancellationToken).AsTask();
+    }
+
+    /// <summary>The one core of <see cref="Verify"/> and <see cref="VerifyAsync"/>.</summary>
+    private static async ValueTask<ArchiveVerification> VerifyCore(ImageArchive archive, IProgress<ImageProgress>? progress, bool async, CancellationToken cancellationToken)
+    {
         var problems = new List<ArchiveProblem>(archive.Problems);
 
         // Each distinct stored file is hashed once, whatever number of images and layers share it.
@@ -53,22 +79,28 @@ public static class ArchiveVerifier
             }
         }
 
+        ProgressReporter? reporter = ProgressReporter.Create(progress, ImageProgressPhase.Verifying, files.Count, files.Values.Sum(l => l.Size));
         var results = new ConcurrentDictionary<string, BlobResult>(StringComparer.Ordinal);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
+        KeyValuePair<string, ArchiveLayer>[] ordered = [.. files.OrderByDescending(f => f.Value.Size)];
         if (files.Count <= 1 || Environment.ProcessorCount == 1)
         {
             // Nothing to share between cores: handing one blob to the thread pool only adds a wait for it.
-            foreach ((string name, ArchiveLayer layer) in files)
+            foreach ((string name, ArchiveLayer layer) in ordered)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                results[name] = HashBlob(layer, archive.Options.Limits, cancellationToken);
+                results[name] = await HashBlob(layer, archive.Options.Limits, reporter, async, cancellationToken).ConfigureAwait(false);
             }
+        }
+        else if (async)
+        {
+            await Parallel.ForEachAsync(ordered, parallel, async (pair, token) =>
+                results[pair.Key] = await HashBlob(pair.Value, archive.Options.Limits, reporter, async: true, token).ConfigureAwait(false)).ConfigureAwait(false);
         }
         else
         {
-            Parallel.ForEach(
-                files.OrderByDescending(f => f.Value.Size),
-                new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
-                pair => results[pair.Key] = HashBlob(pair.Value, archive.Options.Limits, cancellationToken));
+            Parallel.ForEach(ordered, parallel, pair =>
+                results[pair.Key] = SyncCore.Run(HashBlob(pair.Value, archive.Options.Limits, reporter, async: false, cancellationToken)));
         }
 
         var reported = new HashSet<string>(StringComparer.Ordinal);
@@ -122,12 +154,13 @@ public static class ArchiveVerifier
             }
         }
 
-        (int artifactBlobs, long artifactBytes) = VerifyArtifacts(archive, problems, cancellationToken);
+        (int artifactBlobs, long artifactBytes) = await VerifyArtifacts(archive, problems, reporter, async, cancellationToken).ConfigureAwait(false);
+        reporter?.Complete();
         return new ArchiveVerification(problems, results.Count, results.Values.Sum(r => r.StoredSize) + artifactBytes) { ArtifactBlobsChecked = artifactBlobs };
     }
 
     /// <summary>Hashes each distinct present artifact blob as stored and compares it with its descriptor.</summary>
-    private static (int Blobs, long Bytes) VerifyArtifacts(ImageArchive archive, List<ArchiveProblem> problems, CancellationToken cancellationToken)
+    private static async ValueTask<(int Blobs, long Bytes)> VerifyArtifacts(ImageArchive archive, List<ArchiveProblem> problems, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
     {
         var done = new HashSet<string>(StringComparer.Ordinal);
         int count = 0;
@@ -145,14 +178,16 @@ public static class ArchiveVerifier
                     }
 
                     Digest expected = blob.Descriptor.Digest;
+                    reporter?.AddItems(1, blob.Descriptor.Size);
+                    int item = reporter?.StartItem(expected.Value) ?? 0;
                     string subject = $"{artifact.Kind} {artifact.Digest.ShortId}";
                     Digest actual;
                     long size;
                     try
                     {
-                        using Stream stored = blob.Open();
+                        using Stream stored = ProgressStream.Wrap(blob.Open(), reporter, cancellationToken);
                         using var hash = new HashingReadStream(stored, expected.Algorithm, leaveOpen: true);
-                        Drain(hash, buffer, cancellationToken);
+                        await Drain(hash, buffer, async, cancellationToken).ConfigureAwait(false);
                         actual = hash.GetDigest();
                         size = hash.BytesRead;
                     }
@@ -162,6 +197,7 @@ public static class ArchiveVerifier
                         continue;
                     }
 
+                    reporter?.EndItem(expected.Value, item);
                     count++;
                     bytes += size;
                     if (!expected.FixedTimeEquals(actual))
@@ -205,17 +241,20 @@ public static class ArchiveVerifier
         }
     }
 
-    private static BlobResult HashBlob(ArchiveLayer layer, ImageFormatLimits limits, CancellationToken cancellationToken)
+    private static async ValueTask<BlobResult> HashBlob(ArchiveLayer layer, ImageFormatLimits limits, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
     {
+        string item = layer.DeclaredDigest?.Value ?? layer.Entry;
+        int index = reporter?.StartItem(item) ?? 0;
         byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
-            using Stream stored = layer.OpenStored();
-            CompressionFormat format = CompressionDetector.Detect(stored);
+            using Stream file = layer.OpenStored();
+            CompressionFormat format = CompressionDetector.Detect(file);
+            using Stream stored = ProgressStream.Wrap(file, reporter, cancellationToken, leaveOpen: true);
             using var storedHash = new HashingReadStream(stored, leaveOpen: true);
             if (format == CompressionFormat.None)
             {
-                Drain(storedHash, buffer, cancellationToken);
+                await Drain(storedHash, buffer, async, cancellationToken).ConfigureAwait(false);
                 Digest digest = storedHash.GetDigest();
                 return new BlobResult(digest, storedHash.BytesRead, digest, format, null);
             }
@@ -223,10 +262,10 @@ public static class ArchiveVerifier
             using (Stream uncompressed = Decompression.Open(storedHash, format, limits, leaveOpen: true))
             using (var diffHash = new HashingReadStream(uncompressed, leaveOpen: true))
             {
-                Drain(diffHash, buffer, cancellationToken);
+                await Drain(diffHash, buffer, async, cancellationToken).ConfigureAwait(false);
 
                 // Bytes after the end of the compressed stream still belong to the blob and its digest.
-                Drain(storedHash, buffer, cancellationToken);
+                await Drain(storedHash, buffer, async, cancellationToken).ConfigureAwait(false);
                 return new BlobResult(storedHash.GetDigest(), storedHash.BytesRead, diffHash.GetDigest(), format, null);
             }
         }
@@ -237,12 +276,15 @@ public static class ArchiveVerifier
         finally
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            reporter?.EndItem(item, index);
         }
     }
 
-    private static void Drain(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    private static async ValueTask Drain(Stream stream, byte[] buffer, bool async, CancellationToken cancellationToken)
     {
-        while (stream.Read(buffer, 0, buffer.Length) > 0)
+        while (async
+            ? await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0
+            : stream.Read(buffer, 0, buffer.Length) > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
         }

@@ -2,6 +2,7 @@ using System.Globalization;
 using ImageFormat.Compression;
 using ImageFormat.Containment;
 using ImageFormat.Digests;
+using ImageFormat.Progress;
 using ImageFormat.Tar;
 
 namespace ImageFormat.Layers;
@@ -70,6 +71,37 @@ public static class LayerBuilder
     /// <exception cref="IOException">A changed path cannot be read.</exception>
     public static LayerBuildResult Write(string directory, IEnumerable<LayerChange> changes, Stream output, LayerBuildOptions? options = null)
     {
+        List<(LayerChange Change, string Name)> sorted = CheckWrite(directory, changes, output);
+        return WriteCore(directory, sorted, output, options, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Writes the layer for <paramref name="changes"/> of <paramref name="directory"/> to <paramref name="output"/>,
+    /// as <see cref="Write"/> does (the same core, the same bytes). The directory is read through descriptors
+    /// (<c>openat</c>, <c>statx</c>), which have no asynchronous form: the core runs on a thread-pool thread and
+    /// observes the token on every write; <paramref name="output"/> then holds an incomplete blob.
+    /// </summary>
+    /// <param name="directory">The changed tree (the container root).</param>
+    /// <param name="changes">The changes, as <see cref="LayerDiff"/> computes them; any order.</param>
+    /// <param name="output">Where the blob goes (left open).</param>
+    /// <param name="options">Options; <see cref="LayerBuildOptions.Default"/> when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops the build.</param>
+    /// <returns>The layer's digests and sizes.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A change's path is not absolute or climbs out of the tree.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not running on Linux.</exception>
+    /// <exception cref="FileNotFoundException">A changed path is not there (or only through a symbolic link).</exception>
+    /// <exception cref="Errors.ImageFormatException">A file changed while it was read (<see cref="Errors.ErrorCodes.TreeChanged"/>).</exception>
+    /// <exception cref="IOException">A changed path cannot be read.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static Task<LayerBuildResult> WriteAsync(string directory, IEnumerable<LayerChange> changes, Stream output, LayerBuildOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        List<(LayerChange Change, string Name)> sorted = CheckWrite(directory, changes, output);
+        return SyncCore.Offload(() => WriteCore(directory, sorted, ProgressStream.WrapWrite(output, null, cancellationToken), options, cancellationToken), cancellationToken);
+    }
+
+    private static List<(LayerChange Change, string Name)> CheckWrite(string directory, IEnumerable<LayerChange> changes, Stream output)
+    {
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(changes);
         ArgumentNullException.ThrowIfNull(output);
@@ -78,13 +110,19 @@ public static class LayerBuilder
             throw new PlatformNotSupportedException("Building layers from a directory needs Linux (statx, llistxattr).");
         }
 
-        var sorted = changes.Select(c => (Change: c, Name: EntryName(c.Path))).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
+        return [.. changes.Select(c => (Change: c, Name: EntryName(c.Path))).OrderBy(c => c.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The one core of <see cref="Write"/> and <see cref="WriteAsync"/>.</summary>
+    private static LayerBuildResult WriteCore(string directory, List<(LayerChange Change, string Name)> sorted, Stream output, LayerBuildOptions? options, CancellationToken cancellationToken)
+    {
         using DirectoryTree tree = DirectoryTree.Open(directory, (options ?? LayerBuildOptions.Default).Limits.MaxWalkDepth);
         return WriteLayer(output, options ?? LayerBuildOptions.Default, (writer, options, seenInodes) =>
         {
             int entries = 0;
             foreach ((LayerChange change, string name) in sorted)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 if (change.Kind == LayerChangeKind.Deleted)
                 {
                     int slash = name.LastIndexOf('/');

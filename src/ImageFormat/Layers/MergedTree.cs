@@ -62,10 +62,37 @@ public sealed class MergedTree
     public static MergedTree Build(ArchiveImage image, ImageFormatLimits? limits = null, bool verifyDigests = true)
     {
         ArgumentNullException.ThrowIfNull(image);
+        return BuildCore(image, limits, verifyDigests, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Builds the merged tree of <paramref name="image"/> as <see cref="Build"/> does (the same core, the same
+    /// tree). Reading a layer decompresses and parses it (CPU work): the core runs on a thread-pool thread and
+    /// observes the token on every read of a layer.
+    /// </summary>
+    /// <param name="image">The image.</param>
+    /// <param name="limits">Safety limits; <see cref="ImageFormatLimits.Default"/> when <see langword="null"/>.</param>
+    /// <param name="verifyDigests">Whether to verify the layers (the default).</param>
+    /// <param name="cancellationToken">Stops the build.</param>
+    /// <returns>The tree.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="image"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidLayerException">An entry name is unsafe, or a whiteout invalid.</exception>
+    /// <exception cref="DigestMismatchException">A layer does not match its digest, size or diffID.</exception>
+    /// <exception cref="ImageFormatException">A layer is missing, corrupt or exceeds a limit.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static Task<MergedTree> BuildAsync(ArchiveImage image, ImageFormatLimits? limits = null, bool verifyDigests = true, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return Progress.SyncCore.Offload(() => BuildCore(image, limits, verifyDigests, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>The one core of <see cref="Build"/> and <see cref="BuildAsync"/>.</summary>
+    private static MergedTree BuildCore(ArchiveImage image, ImageFormatLimits? limits, bool verifyDigests, CancellationToken cancellationToken)
+    {
         var tree = new MergedTree(image.Layers, limits ?? ImageFormatLimits.Default) { _verify = verifyDigests };
         foreach (ArchiveLayer layer in image.Layers)
         {
-            using Stream tar = layer.OpenUncompressed(verifyDigests);
+            using Stream tar = layer.OpenUncompressed(verifyDigests, null, cancellationToken);
             tree.AddLayer(tar, LayerExtractor.LayerLabel(layer));
             if (verifyDigests)
             {

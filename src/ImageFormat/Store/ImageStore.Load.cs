@@ -3,6 +3,7 @@ using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
 using ImageFormat.Model;
+using ImageFormat.Progress;
 using ImageFormat.References;
 using ImageFormat.Tar;
 
@@ -23,6 +24,55 @@ public sealed partial class ImageStore
     /// <exception cref="IOException">The store cannot be written.</exception>
     public LoadResult Load(ImageArchive archive)
     {
+        CheckLoadable(archive);
+        return LoadCore(archive, null, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// <c>docker load</c>, as <see cref="Load(ImageArchive)"/> does (the same core, the same records and blobs).
+    /// Copying a layer decompresses and hashes it (CPU work) into the store's files: the core runs on a
+    /// thread-pool thread and observes the token on every read of a layer. All or nothing: a cancelled or failed
+    /// load leaves the store as it was (no record, no reference, and the blobs it wrote are deleted).
+    /// </summary>
+    /// <param name="archive">The opened archive.</param>
+    /// <param name="progress">Receives <see cref="ImageProgressPhase.Loading"/> reports: one item per layer of each image, stored bytes read (a layer the store already holds counts as done at once); none unless given.</param>
+    /// <param name="cancellationToken">Stops the load.</param>
+    /// <returns>Docker's output lines and the loaded image IDs.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="archive"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ImageFormatException">A layer is missing or does not hash to its DiffID, or the archive is invalid.</exception>
+    /// <exception cref="NotAnImageException">The archive holds artifacts (signatures, attestations, charts...) and no image.</exception>
+    /// <exception cref="IOException">The store cannot be written.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<LoadResult> LoadAsync(ImageArchive archive, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        CheckLoadable(archive);
+        return SyncCore.Offload(() => LoadCore(archive, progress, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Opens an archive file (or layout directory) and loads it, as <see cref="LoadAsync(ImageArchive, IProgress{ImageProgress}?, CancellationToken)"/> does.</summary>
+    /// <param name="path">The archive.</param>
+    /// <param name="progress">Receives <see cref="ImageProgressPhase.Loading"/> reports; none unless given.</param>
+    /// <param name="cancellationToken">Stops the load.</param>
+    /// <returns>Docker's output lines and the loaded image IDs.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ImageFormatException">The archive is invalid or a layer does not verify.</exception>
+    /// <exception cref="IOException">A file cannot be read or written.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<LoadResult> LoadFileAsync(string path, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return SyncCore.Offload(
+            () =>
+            {
+                using ImageArchive archive = ImageArchive.OpenFile(path, new ImageArchiveOptions { Limits = _options.Limits });
+                CheckLoadable(archive);
+                return LoadCore(archive, progress, cancellationToken);
+            },
+            cancellationToken);
+    }
+
+    private static void CheckLoadable(ImageArchive archive)
+    {
         ArgumentNullException.ThrowIfNull(archive);
         if (archive.Images.Count == 0 && archive.Artifacts.Count > 0)
         {
@@ -31,8 +81,13 @@ public sealed partial class ImageStore
             ArchiveArtifact first = archive.Artifacts[0];
             throw new NotAnImageException(first.Digest.Value, first.Kind, first.ArtifactType);
         }
+    }
 
-        return Change(state =>
+    /// <summary>The one core of <see cref="Load(ImageArchive)"/> and <see cref="LoadAsync(ImageArchive, IProgress{ImageProgress}?, CancellationToken)"/>.</summary>
+    private LoadResult LoadCore(ImageArchive archive, IProgress<ImageProgress>? progress, CancellationToken cancellationToken)
+    {
+        ProgressReporter? reporter = ProgressReporter.Create(progress, ImageProgressPhase.Loading, archive.Images.Sum(i => i.Layers.Count), archive.Images.Sum(i => i.Layers.Sum(l => l.Size)));
+        LoadResult loaded = Change(state =>
         {
             var lines = new List<string>();
             var ids = new List<Digest>();
@@ -51,25 +106,39 @@ public sealed partial class ImageStore
                 Digest chain = default;
                 for (int i = 0; i < diffIds.Count; i++)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     Digest parentChain = chain;
                     chain = ChainId.Next(chain, diffIds[i]);
+                    ArchiveLayer layer = image.Layers[i];
+                    int item = reporter?.StartItem(diffIds[i].Value) ?? 0;
                     if (!state.Layers.ContainsKey(chain))
                     {
-                        ArchiveLayer layer = image.Layers[i];
                         if (!layer.IsPresent)
                         {
                             throw new InvalidArchiveException(layer.Entry, $"layer {i} is missing from the archive");
                         }
 
                         // Not OpenUncompressed(): WriteBlob hashes the tar against its diffID while copying it, once.
-                        written += StoreLayerBlobs(state, () => layer.OpenUncompressed(verify: false), layer.Entry, diffIds[i], i, chain, parentChain) ? 1 : 0;
+                        long before = reporter?.Done ?? 0;
+                        written += StoreLayerBlobs(state, () => layer.OpenUncompressed(verify: false, reporter, cancellationToken), layer.Entry, diffIds[i], i, chain, parentChain) ? 1 : 0;
+                        if (reporter is not null)
+                        {
+                            // A decompressor may stop before the end of the blob: what it left unread is done too.
+                            reporter.Add(layer.Size - (reporter.Done - before));
+                        }
                         if (layer.Compression != CompressionFormat.None)
                         {
-                            using Stream stored = layer.OpenStored();
+                            using Stream stored = ProgressStream.Wrap(layer.OpenStored(), null, cancellationToken);
                             (Digest compressed, _) = _backing.WriteBlob(stored, layer.DeclaredDigest, layer.Entry);
                             state.Layers[chain] = state.Layers[chain] with { CompressedDigest = compressed, CompressedMediaType = layer.MediaType };
                         }
                     }
+                    else
+                    {
+                        reporter?.Add(layer.Size);
+                    }
+
+                    reporter?.EndItem(diffIds[i].Value, item);
                 }
 
                 Digest imageId = image.Id;
@@ -134,8 +203,11 @@ public sealed partial class ImageStore
                 lines.AddRange(imageIdLines.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             }
 
+            cancellationToken.ThrowIfCancellationRequested();
             return new LoadResult { Lines = lines, ImageIds = ids, LayersWritten = written };
         });
+        reporter?.Complete();
+        return loaded;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ImageFormat.Errors;
+using ImageFormat.Progress;
 
 namespace ImageFormat.Tar;
 
@@ -18,7 +19,7 @@ namespace ImageFormat.Tar;
 /// <see cref="TarEntryHeader.StoredSize"/>, the offsets and the sparse members are not used; sparse files cannot be written.</para>
 /// <para><see cref="Finish"/> writes the two zero blocks that end the archive and nothing after them, as Go does.</para>
 /// </remarks>
-public sealed class TarEntryWriter : IDisposable
+public sealed class TarEntryWriter : IDisposable, IAsyncDisposable
 {
     private const int BlockSize = TarFields.BlockSize;
     private const int MaxPaxHeaderBytes = 1024 * 1024;
@@ -67,6 +68,55 @@ public sealed class TarEntryWriter : IDisposable
     /// <exception cref="ObjectDisposedException">The writer was disposed.</exception>
     public void WriteEntry(TarEntryHeader header, Stream? data)
     {
+        byte[] headers = CheckEntry(header, data);
+        SyncCore.Run(WriteEntryCore(header, headers, data, async: false, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// Writes one entry as <see cref="WriteEntry(TarEntryHeader, Stream?)"/> does, with asynchronous reads of
+    /// <paramref name="data"/> and writes to the archive stream. The header is checked before anything is written.
+    /// </summary>
+    /// <param name="header">The entry's header.</param>
+    /// <param name="data">The content; <see langword="null"/> only when the size is 0. Read to its end.</param>
+    /// <param name="cancellationToken">Stops the copy; the archive is then incomplete and the writer unusable.</param>
+    /// <returns>A task that completes when the entry is written.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="header"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="WriteEntry(TarEntryHeader, Stream?)"/>.</exception>
+    /// <exception cref="InvalidArchiveException"><paramref name="data"/> yields fewer or more bytes than the size.</exception>
+    /// <exception cref="InvalidOperationException">The archive was finished, or an earlier write failed.</exception>
+    /// <exception cref="ObjectDisposedException">The writer was disposed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task WriteEntryAsync(TarEntryHeader header, Stream? data, CancellationToken cancellationToken = default)
+    {
+        byte[] headers = CheckEntry(header, data);
+        return cancellationToken.IsCancellationRequested
+            ? Task.FromCanceled(cancellationToken)
+            : WriteEntryCore(header, headers, data, async: true, cancellationToken).AsTask();
+    }
+
+    /// <summary>Writes the end-of-archive marker (two zero blocks). Later calls do nothing.</summary>
+    /// <exception cref="InvalidOperationException">An earlier write failed.</exception>
+    /// <exception cref="ObjectDisposedException">The writer was disposed.</exception>
+    public void Finish() => SyncCore.Run(FinishCore(async: false, CancellationToken.None));
+
+    /// <summary>Writes the end-of-archive marker (two zero blocks) and flushes, asynchronously. Later calls do nothing.</summary>
+    /// <param name="cancellationToken">Stops the write.</param>
+    /// <returns>A task that completes when the marker is written and flushed.</returns>
+    /// <exception cref="InvalidOperationException">An earlier write failed.</exception>
+    /// <exception cref="ObjectDisposedException">The writer was disposed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task FinishAsync(CancellationToken cancellationToken = default) =>
+        cancellationToken.IsCancellationRequested ? Task.FromCanceled(cancellationToken) : FinishCore(async: true, cancellationToken).AsTask();
+
+    /// <summary>Finishes the archive (unless a write failed) and releases the stream unless <c>leaveOpen</c> was given.</summary>
+    public void Dispose() => SyncCore.Run(DisposeCore(async: false));
+
+    /// <summary>Finishes the archive (unless a write failed) asynchronously and releases the stream unless <c>leaveOpen</c> was given.</summary>
+    /// <returns>A task that completes when the archive is finished and the stream released.</returns>
+    public ValueTask DisposeAsync() => DisposeCore(async: true);
+
+    private byte[] CheckEntry(TarEntryHeader header, Stream? data)
+    {
         ArgumentNullException.ThrowIfNull(header);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_finished || _faulted)
@@ -79,22 +129,44 @@ public sealed class TarEntryWriter : IDisposable
             throw new ArgumentException($"Entry \"{header.Name}\" has size {header.Size} but no data stream.", nameof(data));
         }
 
-        byte[] headers = EncodeHeaders(header);
+        return EncodeHeaders(header);
+    }
+
+    private async ValueTask WriteEntryCore(TarEntryHeader header, byte[] headers, Stream? data, bool async, CancellationToken cancellationToken)
+    {
         _faulted = true;
-        _stream.Write(headers);
-        if (data is not null)
+        if (async)
         {
-            CopyExactly(data, header.Size, header.Name);
+            await _stream.WriteAsync(headers, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _stream.Write(headers);
         }
 
-        WritePadding(header.Size);
+        if (data is not null)
+        {
+            await CopyExactly(data, header.Size, header.Name, async, cancellationToken).ConfigureAwait(false);
+        }
+
+        int pad = (int)((BlockSize - (header.Size % BlockSize)) % BlockSize);
+        if (pad > 0)
+        {
+            Array.Clear(_block);
+            if (async)
+            {
+                await _stream.WriteAsync(_block.AsMemory(0, pad), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                _stream.Write(_block, 0, pad);
+            }
+        }
+
         _faulted = false;
     }
 
-    /// <summary>Writes the end-of-archive marker (two zero blocks). Later calls do nothing.</summary>
-    /// <exception cref="InvalidOperationException">An earlier write failed.</exception>
-    /// <exception cref="ObjectDisposedException">The writer was disposed.</exception>
-    public void Finish()
+    private async ValueTask FinishCore(bool async, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_finished)
@@ -108,14 +180,23 @@ public sealed class TarEntryWriter : IDisposable
         }
 
         Array.Clear(_block);
-        _stream.Write(_block);
-        _stream.Write(_block);
-        _stream.Flush();
+        if (async)
+        {
+            await _stream.WriteAsync(_block, cancellationToken).ConfigureAwait(false);
+            await _stream.WriteAsync(_block, cancellationToken).ConfigureAwait(false);
+            await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _stream.Write(_block);
+            _stream.Write(_block);
+            _stream.Flush();
+        }
+
         _finished = true;
     }
 
-    /// <summary>Finishes the archive (unless a write failed) and releases the stream unless <c>leaveOpen</c> was given.</summary>
-    public void Dispose()
+    private async ValueTask DisposeCore(bool async)
     {
         if (_disposed)
         {
@@ -126,7 +207,7 @@ public sealed class TarEntryWriter : IDisposable
         {
             if (!_faulted)
             {
-                Finish();
+                await FinishCore(async, CancellationToken.None).ConfigureAwait(false);
             }
         }
         finally
@@ -134,7 +215,14 @@ public sealed class TarEntryWriter : IDisposable
             _disposed = true;
             if (!_leaveOpen)
             {
-                _stream.Dispose();
+                if (async)
+                {
+                    await _stream.DisposeAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    _stream.Dispose();
+                }
             }
         }
     }
@@ -517,35 +605,39 @@ public sealed class TarEntryWriter : IDisposable
         output.WriteByte((byte)'\n');
     }
 
-    private void CopyExactly(Stream data, long size, string name)
+    private async ValueTask CopyExactly(Stream data, long size, string name, bool async, CancellationToken cancellationToken)
     {
         _copyBuffer ??= new byte[81920];
         long left = size;
         while (left > 0)
         {
-            int n = data.Read(_copyBuffer, 0, (int)Math.Min(left, _copyBuffer.Length));
+            int want = (int)Math.Min(left, _copyBuffer.Length);
+            int n = async
+                ? await data.ReadAsync(_copyBuffer.AsMemory(0, want), cancellationToken).ConfigureAwait(false)
+                : data.Read(_copyBuffer, 0, want);
             if (n <= 0)
             {
                 throw new InvalidArchiveException(ErrorCodes.InvalidTar, name, $"the data stream ended after {size - left} of {size} bytes");
             }
 
-            _stream.Write(_copyBuffer, 0, n);
+            if (async)
+            {
+                await _stream.WriteAsync(_copyBuffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                _stream.Write(_copyBuffer, 0, n);
+            }
+
             left -= n;
         }
 
-        if (data.Read(_copyBuffer, 0, 1) > 0)
+        int extra = async
+            ? await data.ReadAsync(_copyBuffer.AsMemory(0, 1), cancellationToken).ConfigureAwait(false)
+            : data.Read(_copyBuffer, 0, 1);
+        if (extra > 0)
         {
             throw new InvalidArchiveException(ErrorCodes.InvalidTar, name, $"the data stream is longer than the entry's size of {size} bytes");
-        }
-    }
-
-    private void WritePadding(long size)
-    {
-        int pad = (int)((BlockSize - (size % BlockSize)) % BlockSize);
-        if (pad > 0)
-        {
-            Array.Clear(_block);
-            _stream.Write(_block, 0, pad);
         }
     }
 

@@ -3,6 +3,7 @@ using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
 using ImageFormat.Model;
+using ImageFormat.Progress;
 using ImageFormat.References;
 using ImageFormat.Tar;
 
@@ -52,6 +53,128 @@ public static class ArchiveWriter
     /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID, or cannot be decompressed; the output is then incomplete. Code <see cref="ErrorCodes.ArtifactsNotWritable"/>: artifacts were given for the legacy format.</exception>
     public static void Write(IEnumerable<ImageToWrite> images, Stream output, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
     {
+        Request request = CheckTar(images, output, options, artifacts);
+        SyncCore.Run(WriteTarCore(request, output, null, async: false, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// Writes the images as a tar archive to a stream, as <see cref="Write(IEnumerable{ImageToWrite}, Stream, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>
+    /// does (the same core, the same bytes), with asynchronous reads of the blobs and writes to <paramref name="output"/>.
+    /// Arguments are checked before anything is read. Re-encoding layers (another compression, or the legacy
+    /// format) is CPU work, done in parallel before the first write and stopped by the token between reads.
+    /// </summary>
+    /// <param name="images">The images, in the order they are written.</param>
+    /// <param name="output">Where the tar goes; left open.</param>
+    /// <param name="options">The format and layer handling; <see cref="ArchiveWriterOptions.Default"/> unless given.</param>
+    /// <param name="artifacts">Artifacts to carry verbatim beside the images; none unless given.</param>
+    /// <param name="progress">Receives <see cref="ImageProgressPhase.Writing"/> reports: one item per re-encoded layer and per file written, bytes read from the blobs; none unless given.</param>
+    /// <param name="cancellationToken">Stops the write; <paramref name="output"/> then holds an incomplete archive.</param>
+    /// <returns>A task that completes when the archive is written.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="images"/>, an image or <paramref name="output"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="Write(IEnumerable{ImageToWrite}, Stream, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>.</exception>
+    /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID, or cannot be decompressed; the output is then incomplete. Code <see cref="ErrorCodes.ArtifactsNotWritable"/>: artifacts were given for the legacy format.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static Task WriteAsync(IEnumerable<ImageToWrite> images, Stream output, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Request request = CheckTar(images, output, options, artifacts);
+        return cancellationToken.IsCancellationRequested
+            ? Task.FromCanceled(cancellationToken)
+            : WriteTarCore(request, output, progress, async: true, cancellationToken).AsTask();
+    }
+
+    /// <summary>
+    /// Writes the images as a tar archive to a file. The archive is written under a temporary name in the same
+    /// directory, flushed to disk and renamed into place, so <paramref name="path"/> never holds a partial archive.
+    /// </summary>
+    /// <param name="images">The images, in the order they are written.</param>
+    /// <param name="path">The archive file to create or replace.</param>
+    /// <param name="options">The format and layer handling; <see cref="ArchiveWriterOptions.Default"/> unless given.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="images"/>, an image or <paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="Write(IEnumerable{ImageToWrite}, Stream, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>, or <paramref name="path"/> is empty.</exception>
+    /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID; nothing is left at <paramref name="path"/>.</exception>
+    /// <param name="artifacts">Artifacts to carry verbatim beside the images; none unless given.</param>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public static void WriteFile(IEnumerable<ImageToWrite> images, string path, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Request request = CheckTar(images, Stream.Null, options, artifacts);
+        SyncCore.Run(WriteFileCore(request, path, null, async: false, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// Writes the images as a tar archive to a file, as <see cref="WriteFile(IEnumerable{ImageToWrite}, string, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>
+    /// does, asynchronously. The archive is written under a temporary name and renamed into place when complete:
+    /// when cancelled or failed, nothing is left at <paramref name="path"/> (a file that was there is kept) and
+    /// the temporary file is deleted.
+    /// </summary>
+    /// <param name="images">The images, in the order they are written.</param>
+    /// <param name="path">The archive file to create or replace.</param>
+    /// <param name="options">The format and layer handling; <see cref="ArchiveWriterOptions.Default"/> unless given.</param>
+    /// <param name="artifacts">Artifacts to carry verbatim beside the images; none unless given.</param>
+    /// <param name="progress">Receives <see cref="ImageProgressPhase.Writing"/> reports; none unless given.</param>
+    /// <param name="cancellationToken">Stops the write.</param>
+    /// <returns>A task that completes when the archive is in place.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="images"/>, an image or <paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="Write(IEnumerable{ImageToWrite}, Stream, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>, or <paramref name="path"/> is empty.</exception>
+    /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID; nothing is left at <paramref name="path"/>.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static Task WriteFileAsync(IEnumerable<ImageToWrite> images, string path, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Request request = CheckTar(images, Stream.Null, options, artifacts);
+        return cancellationToken.IsCancellationRequested
+            ? Task.FromCanceled(cancellationToken)
+            : WriteFileCore(request, path, progress, async: true, cancellationToken).AsTask();
+    }
+
+    /// <summary>
+    /// Writes the images into an OCI image layout directory, creating it if needed. Blobs are written under a
+    /// temporary name and renamed into place; a blob already present is kept only if its content hashes to its
+    /// name. <c>index.json</c> is replaced (atomically) by one naming exactly these images; other blobs are left alone.
+    /// </summary>
+    /// <param name="images">The images, in the order they are listed.</param>
+    /// <param name="directory">The layout directory.</param>
+    /// <param name="options">Layer handling; <see cref="ArchiveWriterOptions.Format"/> is ignored (always <see cref="ArchiveFormat.OciLayout"/>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="images"/>, an image or <paramref name="directory"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">No images are given, a tag names two images or is a digest reference, or the options conflict.</exception>
+    /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID.</exception>
+    /// <param name="artifacts">Artifacts to carry verbatim beside the images; none unless given.</param>
+    /// <exception cref="IOException">The directory cannot be written.</exception>
+    public static void WriteLayout(IEnumerable<ImageToWrite> images, string directory, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
+    {
+        Request request = CheckLayout(images, directory, options, artifacts);
+        SyncCore.Run(WriteLayoutCore(request, directory, null, async: false, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// Writes the images into an OCI image layout directory, as <see cref="WriteLayout(IEnumerable{ImageToWrite}, string, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>
+    /// does, asynchronously. A new directory is built under a temporary name beside it and renamed into place when
+    /// complete; in an existing layout, blobs are added first and <c>index.json</c> is replaced last. When cancelled
+    /// or failed, a new directory is not created, and the blobs this call added to an existing one are removed.
+    /// </summary>
+    /// <param name="images">The images, in the order they are listed.</param>
+    /// <param name="directory">The layout directory.</param>
+    /// <param name="options">Layer handling; <see cref="ArchiveWriterOptions.Format"/> is ignored (always <see cref="ArchiveFormat.OciLayout"/>).</param>
+    /// <param name="artifacts">Artifacts to carry verbatim beside the images; none unless given.</param>
+    /// <param name="progress">Receives <see cref="ImageProgressPhase.Writing"/> reports; none unless given.</param>
+    /// <param name="cancellationToken">Stops the write.</param>
+    /// <returns>A task that completes when the layout is written.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="images"/>, an image or <paramref name="directory"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">No images are given, a tag names two images or is a digest reference, or the options conflict.</exception>
+    /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID.</exception>
+    /// <exception cref="IOException">The directory cannot be written.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static Task WriteLayoutAsync(IEnumerable<ImageToWrite> images, string directory, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Request request = CheckLayout(images, directory, options, artifacts);
+        return cancellationToken.IsCancellationRequested
+            ? Task.FromCanceled(cancellationToken)
+            : WriteLayoutCore(request, directory, progress, async: true, cancellationToken).AsTask();
+    }
+
+    private static Request CheckTar(IEnumerable<ImageToWrite> images, Stream output, ArchiveWriterOptions? options, IEnumerable<ArtifactToWrite>? artifacts)
+    {
         ArgumentNullException.ThrowIfNull(output);
         options ??= ArchiveWriterOptions.Default;
         if (!output.CanWrite)
@@ -73,37 +196,70 @@ public static class ArchiveWriter
 
         IReadOnlyList<ImageToWrite> merged = Merge(images, extra.Count > 0);
         Validate(options);
-        using LayerSet layers = LayerSet.Prepare(merged, options);
-        List<PlannedEntry> entries = options.Format == ArchiveFormat.Legacy ? PlanLegacy(merged, layers) : PlanOci(merged, layers, options.Format == ArchiveFormat.Docker, extra);
-        WriteTar(entries, output);
+        return new Request(merged, extra, options);
     }
 
-    /// <summary>
-    /// Writes the images as a tar archive to a file. The archive is written under a temporary name in the same
-    /// directory, flushed to disk and renamed into place, so <paramref name="path"/> never holds a partial archive.
-    /// </summary>
-    /// <param name="images">The images, in the order they are written.</param>
-    /// <param name="path">The archive file to create or replace.</param>
-    /// <param name="options">The format and layer handling; <see cref="ArchiveWriterOptions.Default"/> unless given.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="images"/>, an image or <paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">As for <see cref="Write(IEnumerable{ImageToWrite}, Stream, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>, or <paramref name="path"/> is empty.</exception>
-    /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID; nothing is left at <paramref name="path"/>.</exception>
-    /// <param name="artifacts">Artifacts to carry verbatim beside the images; none unless given.</param>
-    /// <exception cref="IOException">The file cannot be written.</exception>
-    public static void WriteFile(IEnumerable<ImageToWrite> images, string path, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
+    private static Request CheckLayout(IEnumerable<ImageToWrite> images, string directory, ArchiveWriterOptions? options, IEnumerable<ArtifactToWrite>? artifacts)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        options = (options ?? ArchiveWriterOptions.Default) with { Format = ArchiveFormat.OciLayout };
+        List<ArtifactToWrite> extra = DistinctArtifacts(artifacts);
+        IReadOnlyList<ImageToWrite> merged = Merge(images, extra.Count > 0);
+        Validate(options);
+        return new Request(merged, extra, options);
+    }
+
+    /// <summary>The one core of <see cref="Write"/> and <see cref="WriteAsync"/>.</summary>
+    private static async ValueTask WriteTarCore(Request request, Stream output, IProgress<ImageProgress>? progress, bool async, CancellationToken cancellationToken)
+    {
+        ProgressReporter? reporter = ProgressReporter.Create(progress, ImageProgressPhase.Writing, 0, 0);
+        using LayerSet layers = LayerSet.Prepare(request.Images, request.Options, reporter, cancellationToken);
+        List<PlannedEntry> entries = request.Options.Format == ArchiveFormat.Legacy
+            ? PlanLegacy(request.Images, layers)
+            : PlanOci(request.Images, layers, request.Options.Format == ArchiveFormat.Docker, request.Artifacts);
+        await WriteTar(entries, output, reporter, async, cancellationToken).ConfigureAwait(false);
+        reporter?.Complete();
+    }
+
+    /// <summary>The one core of <see cref="WriteFile"/> and <see cref="WriteFileAsync"/>.</summary>
+    private static async ValueTask WriteFileCore(Request request, string path, IProgress<ImageProgress>? progress, bool async, CancellationToken cancellationToken)
+    {
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full) ?? ".";
         string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            var file = new FileStream(temp, new FileStreamOptions
             {
-                Write(images, file, options, artifacts);
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                BufferSize = 1 << 20,
+                Options = async ? FileOptions.Asynchronous : FileOptions.None,
+            });
+            try
+            {
+                await WriteTarCore(request, file, progress, async, cancellationToken).ConfigureAwait(false);
+                if (async)
+                {
+                    await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 file.Flush(flushToDisk: true);
             }
+            finally
+            {
+                if (async)
+                {
+                    await file.DisposeAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    file.Dispose();
+                }
+            }
 
+            cancellationToken.ThrowIfCancellationRequested();
             File.Move(temp, full, overwrite: true);
         }
         catch
@@ -113,39 +269,63 @@ public static class ArchiveWriter
         }
     }
 
-    /// <summary>
-    /// Writes the images into an OCI image layout directory, creating it if needed. Blobs are written under a
-    /// temporary name and renamed into place; a blob already present is kept only if its content hashes to its
-    /// name. <c>index.json</c> is replaced (atomically) by one naming exactly these images; other blobs are left alone.
-    /// </summary>
-    /// <param name="images">The images, in the order they are listed.</param>
-    /// <param name="directory">The layout directory.</param>
-    /// <param name="options">Layer handling; <see cref="ArchiveWriterOptions.Format"/> is ignored (always <see cref="ArchiveFormat.OciLayout"/>).</param>
-    /// <exception cref="ArgumentNullException"><paramref name="images"/>, an image or <paramref name="directory"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">No images are given, a tag names two images or is a digest reference, or the options conflict.</exception>
-    /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID.</exception>
-    /// <param name="artifacts">Artifacts to carry verbatim beside the images; none unless given.</param>
-    /// <exception cref="IOException">The directory cannot be written.</exception>
-    public static void WriteLayout(IEnumerable<ImageToWrite> images, string directory, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
+    /// <summary>The one core of <see cref="WriteLayout"/> and <see cref="WriteLayoutAsync"/>.</summary>
+    private static async ValueTask WriteLayoutCore(Request request, string directory, IProgress<ImageProgress>? progress, bool async, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        options = (options ?? ArchiveWriterOptions.Default) with { Format = ArchiveFormat.OciLayout };
-        List<ArtifactToWrite> extra = DistinctArtifacts(artifacts);
-        IReadOnlyList<ImageToWrite> merged = Merge(images, extra.Count > 0);
-        Validate(options);
-        using LayerSet layers = LayerSet.Prepare(merged, options);
-        List<PlannedEntry> entries = PlanOci(merged, layers, docker: false, extra);
-        Directory.CreateDirectory(directory);
-        foreach (PlannedEntry entry in entries.Where(e => e.Path.StartsWith("blobs/", StringComparison.Ordinal)))
+        ProgressReporter? reporter = ProgressReporter.Create(progress, ImageProgressPhase.Writing, 0, 0);
+        using LayerSet layers = LayerSet.Prepare(request.Images, request.Options, reporter, cancellationToken);
+        List<PlannedEntry> entries = PlanOci(request.Images, layers, docker: false, request.Artifacts);
+        reporter?.AddItems(entries.Count(e => e.Type == TarEntryKind.RegularFile), entries.Sum(e => e.Size));
+
+        // A new layout is built beside its final name and renamed into place; an existing one gets its blobs
+        // first and index.json last, and loses the blobs this call added if it fails.
+        string full = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
+        bool fresh = !Directory.Exists(full);
+        string target = fresh
+            ? Path.Combine(Path.GetDirectoryName(full) ?? ".", $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp")
+            : full;
+        var added = new List<string>();
+        try
         {
-            WriteBlobFile(directory, entry);
+            Directory.CreateDirectory(target);
+            foreach (PlannedEntry entry in entries.Where(e => e.Path.StartsWith("blobs/", StringComparison.Ordinal)))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (await WriteBlobFile(target, entry, reporter, async, cancellationToken).ConfigureAwait(false))
+                {
+                    added.Add(Path.Combine(target, entry.Path));
+                }
+            }
+
+            foreach (PlannedEntry entry in entries.Where(e => !e.Path.StartsWith("blobs/", StringComparison.Ordinal)))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await WriteAtomically(Path.Combine(target, entry.Path), entry, reporter, async, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (fresh)
+            {
+                Directory.Move(target, full);
+            }
+        }
+        catch
+        {
+            if (fresh)
+            {
+                Directory.Delete(target, recursive: true);
+            }
+            else
+            {
+                foreach (string blob in added)
+                {
+                    File.Delete(blob);
+                }
+            }
+
+            throw;
         }
 
-        foreach (PlannedEntry entry in entries.Where(e => !e.Path.StartsWith("blobs/", StringComparison.Ordinal)))
-        {
-            string target = Path.Combine(directory, entry.Path);
-            WriteAtomically(target, entry);
-        }
+        reporter?.Complete();
     }
 
     /// <summary>The OCI layer media type for a compression: <c>…tar</c>, <c>…tar+gzip</c> or <c>…tar+zstd</c>.</summary>
@@ -482,7 +662,7 @@ public static class ArchiveWriter
         ImageDocuments.SerializeRepositories(repositories.ToDictionary(
             r => r.Key, r => (IReadOnlyDictionary<string, string>)r.Value, StringComparer.Ordinal));
 
-    private static void WriteTar(List<PlannedEntry> entries, Stream output)
+    private static async ValueTask WriteTar(List<PlannedEntry> entries, Stream output, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
     {
         var all = new Dictionary<string, PlannedEntry>(StringComparer.Ordinal);
         foreach (PlannedEntry entry in entries)
@@ -497,34 +677,76 @@ public static class ArchiveWriter
             }
         }
 
-        using var tar = new TarEntryWriter(output, leaveOpen: true);
-        foreach (PlannedEntry entry in all.Values.Order(WalkOrder.Instance))
+        reporter?.AddItems(all.Values.Count(e => e.Type == TarEntryKind.RegularFile), all.Values.Sum(e => e.Size));
+        var tar = new TarEntryWriter(output, leaveOpen: true);
+        try
         {
-            var header = new TarEntryHeader
+            foreach (PlannedEntry entry in all.Values.Order(WalkOrder.Instance))
             {
-                Name = entry.Path,
-                Type = entry.Type,
-                LinkName = entry.LinkName ?? string.Empty,
-                Size = entry.Size,
-                Mode = entry.Type switch { TarEntryKind.Directory => 0x1ED, TarEntryKind.SymbolicLink => 0x1FF, _ => 0x1A4 },
-                ModificationTime = entry.ModificationTime,
-            };
-            if (entry.Type == TarEntryKind.RegularFile && entry.Size > 0)
+                var header = new TarEntryHeader
+                {
+                    Name = entry.Path,
+                    Type = entry.Type,
+                    LinkName = entry.LinkName ?? string.Empty,
+                    Size = entry.Size,
+                    Mode = entry.Type switch { TarEntryKind.Directory => 0x1ED, TarEntryKind.SymbolicLink => 0x1FF, _ => 0x1A4 },
+                    ModificationTime = entry.ModificationTime,
+                };
+                int item = entry.Type == TarEntryKind.RegularFile ? reporter?.StartItem(entry.Path) ?? 0 : 0;
+                if (entry.Type == TarEntryKind.RegularFile && entry.Size > 0)
+                {
+                    // Large blobs are read (and verified) ahead on another core while this one writes.
+                    Stream source = entry.Open!();
+                    using Stream data = ProgressStream.Wrap(entry.Size >= ReadAheadThreshold ? new IO.ReadAheadStream(source) : source, reporter, cancellationToken);
+                    if (async)
+                    {
+                        await tar.WriteEntryAsync(header, data, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        tar.WriteEntry(header, data);
+                    }
+                }
+                else if (async)
+                {
+                    await tar.WriteEntryAsync(header, null, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    tar.WriteEntry(header, null);
+                }
+
+                if (entry.Type == TarEntryKind.RegularFile)
+                {
+                    reporter?.EndItem(entry.Path, item);
+                }
+            }
+
+            if (async)
             {
-                // Large blobs are read (and verified) ahead on another core while this one writes.
-                using Stream data = entry.Size >= ReadAheadThreshold ? new IO.ReadAheadStream(entry.Open!()) : entry.Open!();
-                tar.WriteEntry(header, data);
+                await tar.FinishAsync(cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                tar.WriteEntry(header, null);
+                tar.Finish();
             }
         }
-
-        tar.Finish();
+        finally
+        {
+            if (async)
+            {
+                await tar.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                tar.Dispose();
+            }
+        }
     }
 
-    private static void WriteBlobFile(string layout, PlannedEntry entry)
+    /// <summary>Writes a blob of a layout unless a file of that name already holds exactly its content.</summary>
+    /// <returns>Whether a new file was written.</returns>
+    private static async ValueTask<bool> WriteBlobFile(string layout, PlannedEntry entry, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
     {
         string target = Path.Combine(layout, entry.Path);
         Digest expected = Digest.Parse(entry.Path["blobs/".Length..].Replace('/', ':'));
@@ -532,29 +754,51 @@ public static class ArchiveWriter
         {
             using (var existing = new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
             {
-                if (existing.Length == entry.Size && Digest.Compute(existing, expected.Algorithm) == expected)
+                if (existing.Length == entry.Size && Digest.Compute(ProgressStream.Wrap(existing, null, cancellationToken, leaveOpen: true), expected.Algorithm) == expected)
                 {
-                    return;
+                    int item = reporter?.StartItem(entry.Path) ?? 0;
+                    reporter?.Add(entry.Size);
+                    reporter?.EndItem(entry.Path, item);
+                    return false;
                 }
             }
         }
 
-        WriteAtomically(target, entry);
+        await WriteAtomically(target, entry, reporter, async, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
-    private static void WriteAtomically(string target, PlannedEntry entry)
+    private static async ValueTask WriteAtomically(string target, PlannedEntry entry, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
     {
         string directory = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(directory);
         string temp = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        int item = reporter?.StartItem(entry.Path) ?? 0;
         try
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            var file = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                BufferSize = 1 << 20,
+                Options = async ? FileOptions.Asynchronous : FileOptions.None,
+            });
+            try
             {
                 if (entry.Size > 0)
                 {
-                    using Stream data = entry.Open!();
-                    data.CopyTo(file, 1 << 20);
+                    using Stream data = ProgressStream.Wrap(entry.Open!(), reporter, cancellationToken);
+                    if (async)
+                    {
+                        await data.CopyToAsync(file, 1 << 20, cancellationToken).ConfigureAwait(false);
+                        await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        data.CopyTo(file, 1 << 20);
+                    }
+
                     if (file.Length != entry.Size)
                     {
                         throw new SizeMismatchException(entry.Path, entry.Size, file.Length);
@@ -562,6 +806,17 @@ public static class ArchiveWriter
                 }
 
                 file.Flush(flushToDisk: true);
+            }
+            finally
+            {
+                if (async)
+                {
+                    await file.DisposeAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    file.Dispose();
+                }
             }
 
             File.SetLastWriteTimeUtc(temp, entry.ModificationTime.UtcDateTime);
@@ -572,7 +827,12 @@ public static class ArchiveWriter
             File.Delete(temp);
             throw;
         }
+
+        reporter?.EndItem(entry.Path, item);
     }
+
+    /// <summary>What a write was asked for, checked and merged before any I/O.</summary>
+    private sealed record Request(IReadOnlyList<ImageToWrite> Images, IReadOnlyList<ArtifactToWrite> Artifacts, ArchiveWriterOptions Options);
 
     /// <summary>Go's <c>filepath.Walk</c> order: paths compared component by component, each byte-wise.</summary>
     private sealed class WalkOrder : IComparer<PlannedEntry>

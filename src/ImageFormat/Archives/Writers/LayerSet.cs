@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ImageFormat.Compression;
 using ImageFormat.Digests;
+using ImageFormat.Progress;
 
 namespace ImageFormat.Archives.Writers;
 
@@ -20,7 +21,14 @@ internal sealed class LayerSet : IDisposable
 
     public ImageFormatLimits Limits { get; }
 
-    public static LayerSet Prepare(IReadOnlyList<ImageToWrite> images, ArchiveWriterOptions options)
+    public static LayerSet Prepare(IReadOnlyList<ImageToWrite> images, ArchiveWriterOptions options) =>
+        Prepare(images, options, null, CancellationToken.None);
+
+    /// <summary>
+    /// Prepares the layers, counting the stored bytes read for re-encoding into <paramref name="reporter"/> (one
+    /// item per re-encoded layer) and stopping at the next read once <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    public static LayerSet Prepare(IReadOnlyList<ImageToWrite> images, ArchiveWriterOptions options, ProgressReporter? reporter, CancellationToken cancellationToken)
     {
         var distinct = new List<LayerToWrite>();
         var seen = new HashSet<(Digest, Digest)>();
@@ -55,15 +63,18 @@ internal sealed class LayerSet : IDisposable
             if (work.Count > 0)
             {
                 Directory.CreateDirectory(temp);
+                reporter?.AddItems(work.Count, work.Sum(w => w.Layer.Size));
 
                 // Largest first, so a big layer does not start last and leave the other cores idle at the end.
-                var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism ?? Environment.ProcessorCount };
+                var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism ?? Environment.ProcessorCount, CancellationToken = cancellationToken };
                 try
                 {
                     Parallel.ForEach(work.OrderByDescending(w => w.Layer.Size), parallel, item =>
                     {
                         string mediaType = ArchiveWriter.OciLayerMediaType(item.Target);
-                        prepared[(item.Layer.Digest, item.Layer.DiffId)] = PreparedLayer.Transform(item.Layer, item.Target, mediaType, options.CompressionLevel, temp, options.Limits);
+                        int index = reporter?.StartItem(item.Layer.Digest.Value) ?? 0;
+                        prepared[(item.Layer.Digest, item.Layer.DiffId)] = PreparedLayer.Transform(item.Layer, item.Target, mediaType, options.CompressionLevel, temp, options.Limits, reporter, cancellationToken);
+                        reporter?.EndItem(item.Layer.Digest.Value, index);
                     });
                 }
                 catch (AggregateException e) when (e.InnerExceptions.Count >= 1)

@@ -1,6 +1,7 @@
 using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Progress;
 using Microsoft.Win32.SafeHandles;
 
 namespace ImageFormat.Archives.Writers;
@@ -46,7 +47,7 @@ internal sealed class PreparedLayer : IDisposable
     /// Stages <paramref name="layer"/> re-encoded as <paramref name="target"/>: the stored bytes are checked
     /// against the layer's digest, the uncompressed tar against its DiffID, and the output hashed, in one pass.
     /// </summary>
-    public static PreparedLayer Transform(LayerToWrite layer, CompressionFormat target, string mediaType, int? level, string tempDirectory, ImageFormatLimits limits)
+    public static PreparedLayer Transform(LayerToWrite layer, CompressionFormat target, string mediaType, int? level, string tempDirectory, ImageFormatLimits limits, ProgressReporter? reporter = null, CancellationToken cancellationToken = default)
     {
         string path = Path.Combine(tempDirectory, $".imagefmt-layer-{Guid.NewGuid():N}.tmp");
         var staged = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
@@ -56,7 +57,7 @@ internal sealed class PreparedLayer : IDisposable
             Digest diffId;
             Digest digest;
             long size;
-            using (var verified = new VerifyingReadStream(layer.OpenStored(), layer.Digest, layer.Size, subject))
+            using (var verified = new VerifyingReadStream(ProgressStream.Wrap(layer.OpenStored(), reporter, cancellationToken), layer.Digest, layer.Size, subject))
             using (Stream tar = layer.Compression == CompressionFormat.None
                 ? verified
                 : Decompression.Open(verified, layer.Compression, limits, leaveOpen: true, entry: subject))

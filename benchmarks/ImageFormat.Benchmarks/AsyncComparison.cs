@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using ImageFormat.Archives;
+using ImageFormat.Archives.Writers;
+using ImageFormat.Layers;
+using ImageFormat.Progress;
+using ImageFormat.Store;
+
+namespace ImageFormat.Benchmarks;
+
+/// <summary>
+/// Side by side: each I/O operation's synchronous form, its asynchronous form, and the asynchronous form with a
+/// progress listener, on one archive, interleaved round by round so that the page cache and the machine's load
+/// treat them alike. Prints the median seconds of each and the ratios async/sync and progress/no-progress.
+/// Run by benchmarks/async-vs-sync.sh: <c>dotnet run -c Release -- async-vs-sync ARCHIVE [ROUNDS]</c>.
+/// </summary>
+public static class AsyncComparison
+{
+    public static int Run(string[] args)
+    {
+        if (args.Length is < 1 or > 2)
+        {
+            Console.Error.WriteLine("usage: async-vs-sync ARCHIVE [ROUNDS]");
+            return 2;
+        }
+
+        string archivePath = Path.GetFullPath(args[0]);
+        int rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5;
+        string work = Path.Combine(Path.GetDirectoryName(archivePath)!, $"async-vs-sync-{Environment.ProcessId}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            using ImageArchive archive = ImageArchive.OpenFile(archivePath);
+            ArchiveImage image = archive.Images[0];
+            List<ImageToWrite> images = [.. archive.Images.Select(ImageToWrite.FromArchive)];
+            var counter = new CountingProgress();
+            string Fresh(string name)
+            {
+                string path = Path.Combine(work, name);
+                if (Directory.Exists(path))
+                {
+                    Directory.Delete(path, recursive: true);
+                }
+
+                File.Delete(path);
+                return path;
+            }
+
+            var operations = new (string Name, Action Sync, Func<IProgress<ImageProgress>?, Task> Async)[]
+            {
+                ("verify", () => ArchiveVerifier.Verify(archive), p => ArchiveVerifier.VerifyAsync(archive, p)),
+                ("convert", () => ArchiveWriter.WriteLayout(images, Fresh("layout")), p => ArchiveWriter.WriteLayoutAsync(images, Fresh("layout"), progress: p)),
+                ("extract", () => LayerExtractor.ExtractImage(image, Fresh("rootfs")), p => LayerExtractor.ExtractImageAsync(image, Fresh("rootfs"), progress: p)),
+                ("load", () => LoadSync(archive, Fresh("store")), p => LoadAsync(archive, Fresh("store"), p)),
+            };
+
+            Console.WriteLine($"archive {archivePath}: {new FileInfo(archivePath).Length / 1e6:F0} MB, {rounds} rounds, median seconds");
+            Console.WriteLine($"{"operation",-10} {"sync",8} {"async",8} {"async+progress",15} {"async/sync",11} {"progress cost",14}");
+            foreach ((string name, Action sync, Func<IProgress<ImageProgress>?, Task> async) in operations)
+            {
+                var times = new List<double>[] { [], [], [] };
+                for (int round = 0; round < rounds; round++)
+                {
+                    // Rotate the order each round so none of the three always runs first (cold) or last.
+                    for (int k = 0; k < 3; k++)
+                    {
+                        int which = (round + k) % 3;
+                        var watch = Stopwatch.StartNew();
+                        switch (which)
+                        {
+                            case 0: sync(); break;
+                            case 1: async(null).GetAwaiter().GetResult(); break;
+                            default: async(counter).GetAwaiter().GetResult(); break;
+                        }
+
+                        times[which].Add(watch.Elapsed.TotalSeconds);
+                    }
+                }
+
+                double s = Median(times[0]), a = Median(times[1]), p = Median(times[2]);
+                Console.WriteLine($"{name,-10} {s,8:F3} {a,8:F3} {p,15:F3} {a / s,11:F3} {(p / a) - 1,13:P1}");
+            }
+
+            Console.WriteLine($"progress reports received: {counter.Count}");
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static void LoadSync(ImageArchive archive, string root)
+    {
+        using ImageStore store = ImageStore.Open(root);
+        store.Load(archive);
+    }
+
+    private static async Task LoadAsync(ImageArchive archive, string root, IProgress<ImageProgress>? progress)
+    {
+        using ImageStore store = ImageStore.Open(root);
+        await store.LoadAsync(archive, progress).ConfigureAwait(false);
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values.Count % 2 == 1 ? values[values.Count / 2] : (values[(values.Count / 2) - 1] + values[values.Count / 2]) / 2;
+    }
+
+    /// <summary>A listener that does the least a real one does: look at each report.</summary>
+    private sealed class CountingProgress : IProgress<ImageProgress>
+    {
+        private long _count;
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void Report(ImageProgress value) => Interlocked.Increment(ref _count);
+    }
+}
