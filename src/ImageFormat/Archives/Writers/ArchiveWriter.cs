@@ -2,6 +2,8 @@ using System.Text;
 using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.IO;
+using ImageFormat.Moby;
 using ImageFormat.Model;
 using ImageFormat.References;
 using ImageFormat.Tar;
@@ -93,24 +95,7 @@ public static class ArchiveWriter
     public static void WriteFile(IEnumerable<ImageToWrite> images, string path, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? ".";
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                Write(images, file, options, artifacts);
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+        AtomicFile.Write(path, file => Write(images, file, options, artifacts));
     }
 
     /// <summary>
@@ -136,12 +121,12 @@ public static class ArchiveWriter
         using LayerSet layers = LayerSet.Prepare(merged, options);
         List<PlannedEntry> entries = PlanOci(merged, layers, docker: false, extra);
         Directory.CreateDirectory(directory);
-        foreach (PlannedEntry entry in entries.Where(e => e.Path.StartsWith("blobs/", StringComparison.Ordinal)))
+        foreach (PlannedEntry entry in entries.Where(e => BlobPath.TryParse(e.Path, out _)))
         {
             WriteBlobFile(directory, entry);
         }
 
-        foreach (PlannedEntry entry in entries.Where(e => !e.Path.StartsWith("blobs/", StringComparison.Ordinal)))
+        foreach (PlannedEntry entry in entries.Where(e => !BlobPath.TryParse(e.Path, out _)))
         {
             string target = Path.Combine(directory, entry.Path);
             WriteAtomically(target, entry);
@@ -264,20 +249,20 @@ public static class ArchiveWriter
                 if (blobs.Add(layer.Digest))
                 {
                     PreparedLayer captured = layer;
-                    entries.Add(PlannedEntry.File(BlobPath(layer.Digest), layer.Size, created, captured.Open));
+                    entries.Add(PlannedEntry.File(BlobPath.Of(layer.Digest), layer.Size, created, captured.Open));
                 }
             }
 
             if (blobs.Add(image.Id))
             {
-                entries.Add(PlannedEntry.Bytes(BlobPath(image.Id), image.Config.Bytes, created));
+                entries.Add(PlannedEntry.Bytes(BlobPath.Of(image.Id), image.Config.Bytes, created));
             }
 
             (ReadOnlyMemory<byte> manifestBytes, string manifestType) = ManifestFor(image, prepared);
             Digest manifestDigest = Digest.Compute(manifestBytes.Span);
             if (blobs.Add(manifestDigest))
             {
-                entries.Add(PlannedEntry.Bytes(BlobPath(manifestDigest), manifestBytes, DateTimeOffset.UnixEpoch));
+                entries.Add(PlannedEntry.Bytes(BlobPath.Of(manifestDigest), manifestBytes, DateTimeOffset.UnixEpoch));
             }
 
             Platform? platform = PlatformOf(image.Config.Value);
@@ -314,9 +299,9 @@ public static class ArchiveWriter
             {
                 dockerManifest.Add(new DockerArchiveManifestEntry
                 {
-                    Config = BlobPath(image.Id),
+                    Config = BlobPath.Of(image.Id),
                     RepoTags = image.Tags.Count == 0 ? null : [.. image.Tags.Select(t => t.FamiliarString())],
-                    Layers = [.. prepared.Select(l => BlobPath(l.Digest))],
+                    Layers = [.. prepared.Select(l => BlobPath.Of(l.Digest))],
                     Parent = image.Parent is { } parent && ids.Contains(parent) && parent != image.Id ? parent : null,
                     LayerSources = prepared.Length == 0 ? null : prepared
                         .DistinctBy(l => l.DiffId)
@@ -335,13 +320,13 @@ public static class ArchiveWriter
                 if (blobs.Add(d.Digest))
                 {
                     ArchiveBlob captured = blob;
-                    entries.Add(PlannedEntry.File(BlobPath(d.Digest), d.Size, DateTimeOffset.UnixEpoch, () => new VerifyingReadStream(captured.Open(), d.Digest, d.Size, captured.Entry)));
+                    entries.Add(PlannedEntry.File(BlobPath.Of(d.Digest), d.Size, DateTimeOffset.UnixEpoch, () => new VerifyingReadStream(captured.Open(), d.Digest, d.Size, captured.Entry)));
                 }
             }
 
             if (blobs.Add(artifact.Digest))
             {
-                entries.Add(PlannedEntry.Bytes(BlobPath(artifact.Digest), artifact.Manifest, DateTimeOffset.UnixEpoch));
+                entries.Add(PlannedEntry.Bytes(BlobPath.Of(artifact.Digest), artifact.Manifest, DateTimeOffset.UnixEpoch));
             }
 
             descriptors.Add(artifact.Descriptor);
@@ -474,7 +459,6 @@ public static class ArchiveWriter
         return DateTimeOffset.FromUnixTimeSeconds(time.ToUnixTimeSeconds());
     }
 
-    private static string BlobPath(Digest digest) => $"blobs/{digest.Algorithm.Name()}/{digest.Encoded}";
 
     private static byte[] WithNewline(byte[] json) => [.. json, (byte)'\n'];
 
@@ -527,7 +511,11 @@ public static class ArchiveWriter
     private static void WriteBlobFile(string layout, PlannedEntry entry)
     {
         string target = Path.Combine(layout, entry.Path);
-        Digest expected = Digest.Parse(entry.Path["blobs/".Length..].Replace('/', ':'));
+        if (!BlobPath.TryParse(entry.Path, out Digest expected))
+        {
+            throw new InvalidOperationException($"{entry.Path} is not a blob path");
+        }
+
         if (File.Exists(target))
         {
             using (var existing = new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
@@ -544,34 +532,20 @@ public static class ArchiveWriter
 
     private static void WriteAtomically(string target, PlannedEntry entry)
     {
-        string directory = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(directory);
-        string temp = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
-        try
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        using AtomicFile atomic = AtomicFile.Beside(target);
+        FileStream file = atomic.Stream;
+        if (entry.Size > 0)
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            using Stream data = entry.Open!();
+            data.CopyTo(file, 1 << 20);
+            if (file.Length != entry.Size)
             {
-                if (entry.Size > 0)
-                {
-                    using Stream data = entry.Open!();
-                    data.CopyTo(file, 1 << 20);
-                    if (file.Length != entry.Size)
-                    {
-                        throw new SizeMismatchException(entry.Path, entry.Size, file.Length);
-                    }
-                }
-
-                file.Flush(flushToDisk: true);
+                throw new SizeMismatchException(entry.Path, entry.Size, file.Length);
             }
+        }
 
-            File.SetLastWriteTimeUtc(temp, entry.ModificationTime.UtcDateTime);
-            File.Move(temp, target, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+        atomic.Commit(target, entry.ModificationTime.UtcDateTime);
     }
 
     /// <summary>Go's <c>filepath.Walk</c> order: paths compared component by component, each byte-wise.</summary>
