@@ -48,11 +48,24 @@ public class FolderDependencyTests
     }
 
     [Fact]
-    public void The_allowed_dependencies_have_no_cycle()
+    public void The_allowed_dependencies_have_no_cycle_but_the_known_ones()
     {
         IReadOnlyDictionary<string, IReadOnlySet<string>> allowed = AllowedTable();
+        IReadOnlySet<(string From, string To)> known = KnownCycleEdges();
+        Dictionary<string, IReadOnlySet<string>> withoutKnown = allowed.ToDictionary(
+            e => e.Key,
+            e => (IReadOnlySet<string>)e.Value.Where(to => !known.Contains((e.Key, to))).ToHashSet(StringComparer.Ordinal),
+            StringComparer.Ordinal);
 
-        FindCycle(allowed).Should().BeNull();
+        FindCycle(withoutKnown).Should().BeNull();
+    }
+
+    [Fact]
+    public void Every_known_cycle_edge_is_still_used_so_the_list_shrinks_when_one_is_removed()
+    {
+        string[] unused = [.. KnownCycleEdges().Where(e => !s_used.Value.ContainsKey(e)).Select(e => $"{e.From} -> {e.To}")];
+
+        string.Join(", ", unused).Should().BeEmpty("a cycle that is gone is taken off the \"Known cycles\" line of docs/ARCHITECTURE.md");
     }
 
     [Fact]
@@ -81,11 +94,7 @@ public class FolderDependencyTests
     /// <summary>Parses the table: <c>| `Folder/` | `A/`, `B/` |</c>, "—" for none.</summary>
     internal static IReadOnlyDictionary<string, IReadOnlySet<string>> AllowedTable()
     {
-        string text = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "ARCHITECTURE.md"));
-        int start = text.IndexOf("## Dependencies between folders", StringComparison.Ordinal);
-        start.Should().BeGreaterThanOrEqualTo(0, "docs/ARCHITECTURE.md has a section \"Dependencies between folders\"");
-        int end = text.IndexOf("\n## ", start + 3, StringComparison.Ordinal);
-        string section = end < 0 ? text[start..] : text[start..end];
+        string section = Section();
 
         var table = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
         foreach (Match row in Regex.Matches(section, @"^\|\s*`([^`]+)`\s*\|([^|\n]*)\|\s*$", RegexOptions.Multiline))
@@ -97,6 +106,25 @@ public class FolderDependencyTests
 
         table.Should().NotBeEmpty();
         return table;
+    }
+
+    /// <summary>The edges of the line <c>Known cycles, to be removed: `A/ -> B/`, …</c>.</summary>
+    internal static IReadOnlySet<(string From, string To)> KnownCycleEdges()
+    {
+        Match line = Regex.Match(Section(), @"^Known cycles[^\n]*$", RegexOptions.Multiline);
+        line.Success.Should().BeTrue("the section lists the known cycles (or says there are none)");
+        return Regex.Matches(line.Value, @"`([^`]+?)\s*->\s*([^`]+)`")
+            .Select(m => (Folder(m.Groups[1].Value), Folder(m.Groups[2].Value)))
+            .ToHashSet();
+    }
+
+    private static string Section()
+    {
+        string text = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "ARCHITECTURE.md"));
+        int start = text.IndexOf("## Dependencies between folders", StringComparison.Ordinal);
+        start.Should().BeGreaterThanOrEqualTo(0, "docs/ARCHITECTURE.md has a section \"Dependencies between folders\"");
+        int end = text.IndexOf("\n## ", start + 3, StringComparison.Ordinal);
+        return end < 0 ? text[start..] : text[start..end];
     }
 
     internal static string? FindCycle(IReadOnlyDictionary<string, IReadOnlySet<string>> edges)

@@ -1,6 +1,5 @@
 using ImageFormat.Compression;
 using ImageFormat.Digests;
-using ImageFormat.Errors;
 using Microsoft.Win32.SafeHandles;
 
 namespace ImageFormat.Archives.Writers;
