@@ -174,7 +174,7 @@ internal static class ArchiveCommands
         {
             using ImageArchive archive = Open(parse.GetValue(file)!, parse);
             ArchiveImage found = archive.FindImage(parse.GetValue(image));
-            console.Out.Write(DockerInspect.Format([found]));
+            console.Out.Write(ArchiveInspect.Format([found]));
             console.Out.WriteLine();
             return 0;
         }));

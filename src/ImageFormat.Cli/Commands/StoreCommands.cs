@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using ImageFormat.Archives;
 using ImageFormat.Errors;
+using ImageFormat.Moby;
 using ImageFormat.References;
 using ImageFormat.Store;
 
@@ -203,10 +204,7 @@ internal static class StoreCommands
                 try
                 {
                     ImageRemoval removal = store.RemoveImage(name, forced, !parse.GetValue(noPrune), dry);
-                    foreach (ImageDeleteItem item in removal.Items)
-                    {
-                        console.Out.WriteLine(item.ToString());
-                    }
+                    console.Out.Write(DockerListing.Rmi(removal));
 
                     reclaimed += removal.ReclaimedBytes;
                     blobs += removal.BlobBytesFreed;
@@ -271,18 +269,7 @@ internal static class StoreCommands
 
             using ImageStore store = OpenStore(parse);
             ImageRemoval removal = store.PruneImages(everything, dryRun: false, filters);
-            if (removal.Items.Count > 0)
-            {
-                console.Out.WriteLine("Deleted Images:");
-                foreach (ImageDeleteItem item in removal.Items)
-                {
-                    console.Out.WriteLine(item.Untagged is not null ? $"untagged: {item.Untagged}" : $"deleted: {item.Deleted}");
-                }
-
-                console.Out.WriteLine();
-            }
-
-            console.Out.WriteLine($"Total reclaimed space: {DockerUnits.HumanSize(removal.ReclaimedBytes)}");
+            console.Out.Write(DockerListing.Prune(removal));
             return 0;
         }));
         var image = new Command("image", "Manage images.") { prune };

@@ -127,7 +127,7 @@ public sealed class ArchiveLayer
     /// <summary>
     /// Opens the layer's uncompressed tar and checks it while it is read: the stored bytes against the declared
     /// digest and size (when a document declares them) and the uncompressed bytes against the config's diffID.
-    /// A mismatch throws <see cref="Errors.ContentMismatchException"/> (<see cref="Errors.DigestMismatchException"/> or <see cref="Errors.SizeMismatchException"/>) from the read that reaches the end, so a
+    /// A mismatch throws <see cref="Digests.ContentMismatchException"/> (<see cref="Digests.DigestMismatchException"/> or <see cref="Digests.SizeMismatchException"/>) from the read that reaches the end, so a
     /// caller that reads to the end never acts on unverified content without being told.
     /// </summary>
     /// <returns>A new stream; dispose it.</returns>

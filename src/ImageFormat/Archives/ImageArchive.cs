@@ -89,8 +89,12 @@ public sealed class ImageArchive : IDisposable
     /// <param name="path">A tar file (plain, gzip, bzip2 or zstd) or a layout directory.</param>
     /// <param name="options">Limits and spooling; defaults when <see langword="null"/>.</param>
     /// <returns>The opened archive; dispose it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="NotFoundException">Nothing exists at <paramref name="path"/>.</exception>
     /// <exception cref="ImageFormatException">The archive is not a readable image archive; the message says why and where.</exception>
-    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
+    /// <exception cref="IOException">Reading the file failed.</exception>
     public static ImageArchive OpenFile(string path, ImageArchiveOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -117,6 +121,7 @@ public sealed class ImageArchive : IDisposable
     /// <param name="leaveOpen">Whether to leave <paramref name="stream"/> open when the archive is disposed.</param>
     /// <param name="options">Limits and spooling; defaults when <see langword="null"/>.</param>
     /// <returns>The opened archive; dispose it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
     /// <exception cref="ImageFormatException">The archive is not a readable image archive.</exception>
     /// <exception cref="IOException">The stream cannot be read, or the spool file cannot be written.</exception>
     public static ImageArchive OpenStream(Stream stream, bool leaveOpen, ImageArchiveOptions? options = null)
@@ -131,6 +136,9 @@ public sealed class ImageArchive : IDisposable
     /// <param name="directory">The directory holding <c>oci-layout</c>, <c>index.json</c> and <c>blobs/</c>.</param>
     /// <param name="options">Limits; defaults when <see langword="null"/>.</param>
     /// <returns>The opened layout; dispose it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="directory"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="directory"/> is empty.</exception>
+    /// <exception cref="NotFoundException">The directory does not exist.</exception>
     /// <exception cref="ImageFormatException">The directory is not a readable image layout.</exception>
     public static ImageArchive OpenLayout(string directory, ImageArchiveOptions? options = null)
     {
@@ -434,8 +442,7 @@ public sealed class ImageArchive : IDisposable
             return null;
         }
 
-        string[] parts = clean.Split('/');
-        return parts.Length == 3 && parts[0] == "blobs" && Digest.TryParse($"{parts[1]}:{parts[2]}", out Digest d) ? d : null;
+        return BlobPath.TryParse(clean, out Digest d) ? d : null;
     }
 
     internal static Digest? DigestFromName(string path)
@@ -661,7 +668,7 @@ public sealed class ImageArchive : IDisposable
             return done;
         }
 
-        string blobPath = BlobPath(descriptor.Digest);
+        string blobPath = BlobPath.Of(descriptor.Digest);
         if (!_walking.Add(descriptor.Digest))
         {
             AddProblem(ProblemSeverity.Error, ErrorCodes.InvalidArchive, blobPath, $"named by {parent}, which it leads back to: the index graph has a cycle");
@@ -682,7 +689,6 @@ public sealed class ImageArchive : IDisposable
         }
     }
 
-    private static string BlobPath(Digest digest) => $"blobs/{digest.Algorithm.Name()}/{digest.Encoded}";
 
     private void WalkDescriptor(Descriptor descriptor, string blobPath, string parent, int depth, int siblings, List<object> found)
     {
@@ -743,7 +749,7 @@ public sealed class ImageArchive : IDisposable
         }
 
         Descriptor configDescriptor = manifest.Value.Config;
-        string configPath = BlobPath(configDescriptor.Digest);
+        string configPath = BlobPath.Of(configDescriptor.Digest);
         if (!_storage.TryResolve(configPath, out ArchiveFile configFile, out string? configProblem))
         {
             AddProblem(ProblemSeverity.Error, ErrorCodes.InvalidArchive, configPath, $"config named by {blobPath}: {configProblem}");
@@ -763,7 +769,7 @@ public sealed class ImageArchive : IDisposable
         for (int i = 0; i < manifest.Value.Layers.Count; i++)
         {
             Descriptor layer = manifest.Value.Layers[i];
-            string layerPath = BlobPath(layer.Digest);
+            string layerPath = BlobPath.Of(layer.Digest);
             ArchiveFile? layerFile = null;
             if (_storage.TryResolve(layerPath, out ArchiveFile resolved, out string? layerProblem))
             {
@@ -796,7 +802,7 @@ public sealed class ImageArchive : IDisposable
         var blobs = new List<ArchiveBlob>(manifest.Value.Layers.Count + 1);
         foreach ((Descriptor blob, string role) in manifest.Value.Layers.Select((l, i) => (l, $"layer {i}")).Prepend((manifest.Value.Config, "config")))
         {
-            string path = BlobPath(blob.Digest);
+            string path = BlobPath.Of(blob.Digest);
             if (_storage.TryResolve(path, out ArchiveFile file, out string? problem))
             {
                 blobs.Add(new ArchiveBlob(_storage, blob, path, file));

@@ -1,5 +1,4 @@
 using System.Runtime.ExceptionServices;
-using ImageFormat.Errors;
 
 namespace ImageFormat.Digests;
 

@@ -16,7 +16,7 @@ public static class ContainerImage
     /// <param name="limits">Safety limits for parsing and decompressing; <see cref="ImageFormatLimits.Default"/> when <see langword="null"/>.</param>
     /// <returns>The image. Reading its members may throw what the core throws, or
     /// <see cref="Errors.InvalidDocumentException"/> when the documents are invalid or disagree, or
-    /// <see cref="Errors.DigestMismatchException"/> when the config bytes do not match the manifest.</returns>
+    /// <see cref="Digests.DigestMismatchException"/> when the config bytes do not match the manifest.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="core"/> is <see langword="null"/>.</exception>
     public static IContainerImage FromCompressed(ICompressedImageCore core, ImageFormatLimits? limits = null)
     {

@@ -38,7 +38,7 @@ public interface IImageLayer
     /// <param name="verify">Whether reads check the bytes against <see cref="Digest"/> and <see cref="Size"/>.</param>
     /// <returns>A new stream; dispose it.</returns>
     /// <exception cref="Errors.ImageFormatException">The blob is missing; with <paramref name="verify"/>, reads throw
-    /// <see cref="Errors.DigestMismatchException"/> when the bytes do not match.</exception>
+    /// <see cref="Digests.DigestMismatchException"/> when the bytes do not match.</exception>
     /// <exception cref="IOException">The blob cannot be read.</exception>
     Stream OpenBlob(bool verify);
 
@@ -56,7 +56,7 @@ public interface IImageLayer
     /// and the uncompressed bytes against <see cref="DiffId"/>.</param>
     /// <returns>A new forward-only stream; dispose it.</returns>
     /// <exception cref="Errors.ImageFormatException">The blob is missing or compressed in an unsupported format; reads
-    /// throw it when the data is corrupt, and with <paramref name="verify"/> <see cref="Errors.DigestMismatchException"/>
+    /// throw it when the data is corrupt, and with <paramref name="verify"/> <see cref="Digests.DigestMismatchException"/>
     /// when a digest does not match.</exception>
     /// <exception cref="IOException">The blob cannot be read.</exception>
     Stream OpenUncompressed(bool verify);

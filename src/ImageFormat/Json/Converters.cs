@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
-using ImageFormat.Model;
 
 namespace ImageFormat.Json;
 
@@ -87,12 +86,6 @@ internal class SortedMapConverter<TValue> : JsonConverter<IReadOnlyDictionary<st
             throw new JsonException($"value of key \"{key}\": {ex.Message}", ex);
         }
     }
-}
-
-/// <summary>Docker's <c>LayerSources</c>: descriptors keyed by digest strings, written with keys sorted.</summary>
-internal sealed class DigestKeyedMapConverter : SortedMapConverter<Descriptor>
-{
-    protected override void ValidateKey(string key) => DigestText.Check(key, "key");
 }
 
 /// <summary>A string that must be a canonical digest; checked while the reader still knows the path.</summary>

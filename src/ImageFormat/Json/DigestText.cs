@@ -1,6 +1,5 @@
 using System.Text.Json;
 using ImageFormat.Digests;
-using ImageFormat.Model;
 
 namespace ImageFormat.Json;
 
@@ -59,15 +58,15 @@ internal static class DigestText
         return digests;
     }
 
-    public static IReadOnlyDictionary<Digest, Descriptor>? Parse(IReadOnlyDictionary<string, Descriptor>? map)
+    public static IReadOnlyDictionary<Digest, TValue>? Parse<TValue>(IReadOnlyDictionary<string, TValue>? map)
     {
         if (map is null)
         {
             return null;
         }
 
-        Dictionary<Digest, Descriptor> parsed = new(map.Count);
-        foreach (KeyValuePair<string, Descriptor> pair in map)
+        Dictionary<Digest, TValue> parsed = new(map.Count);
+        foreach (KeyValuePair<string, TValue> pair in map)
         {
             try
             {
@@ -93,15 +92,15 @@ internal static class DigestText
         return texts;
     }
 
-    public static IReadOnlyDictionary<string, Descriptor>? Format(IReadOnlyDictionary<Digest, Descriptor>? map)
+    public static IReadOnlyDictionary<string, TValue>? Format<TValue>(IReadOnlyDictionary<Digest, TValue>? map)
     {
         if (map is null)
         {
             return null;
         }
 
-        Dictionary<string, Descriptor> texts = new(map.Count, StringComparer.Ordinal);
-        foreach (KeyValuePair<Digest, Descriptor> pair in map)
+        Dictionary<string, TValue> texts = new(map.Count, StringComparer.Ordinal);
+        foreach (KeyValuePair<Digest, TValue> pair in map)
         {
             texts.Add(Format(pair.Key), pair.Value);
         }

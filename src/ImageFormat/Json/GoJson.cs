@@ -5,19 +5,25 @@ using System.Text.Json;
 namespace ImageFormat.Json;
 
 /// <summary>
-/// Rewrites compact JSON into the exact bytes Go's <c>json.Marshal</c> (Go 1.22+) writes for the same tokens: no
-/// whitespace; strings with <c>\"</c>, <c>\\</c>, <c>\b</c>, <c>\f</c>, <c>\n</c>, <c>\r</c>, <c>\t</c>, other
-/// control characters and <c>&lt;</c>, <c>&gt;</c>, <c>&amp;</c>, U+2028, U+2029 as lowercase <c>\u00XX</c>
-/// escapes, and every other character as raw UTF-8. Numbers are copied as written.
+/// Go's <c>encoding/json</c> output, byte for byte: <see cref="Transcode"/> rewrites compact JSON into the exact bytes
+/// <c>json.Marshal</c> writes for the same tokens (no whitespace, numbers copied as written), and
+/// <see cref="WriteString(IBufferWriter{byte}, ReadOnlySpan{byte}, GoJsonVersion)"/> is the one string escaper of the library, used by <see cref="Transcode"/> and by the
+/// struct writer <c>Moby.GoJsonWriter</c>.
 /// </summary>
 /// <remarks>
-/// System.Text.Json's encoders write uppercase hex and escape more than Go does, so the serializer's output is
-/// re-tokenised here rather than configured.
+/// <para>Strings: <c>\"</c>, <c>\\</c>, <c>\n</c>, <c>\r</c>, <c>\t</c>; other control characters and <c>&lt;</c>,
+/// <c>&gt;</c>, <c>&amp;</c>, U+2028, U+2029 as lowercase <c>\u00XX</c> escapes; invalid UTF-8 as <c>\ufffd</c>; every
+/// other character as raw UTF-8. The only difference between the Go versions the library reproduces is backspace
+/// and form feed (see <see cref="GoJsonVersion"/>): Go 1.22 writes <c>\b</c> and <c>\f</c>, earlier versions
+/// <c>\u0008</c> and <c>\u000c</c> (Go 1.22 release notes, "encoding/json").</para>
+/// <para>System.Text.Json's encoders write uppercase hex and escape more than Go does, so the serializer's output is
+/// re-tokenised here rather than configured.</para>
 /// </remarks>
 internal static class GoJson
 {
     private static ReadOnlySpan<byte> Hex => "0123456789abcdef"u8;
 
+    /// <summary>Rewrites compact JSON as Go 1.22+ marshals the same tokens (how new documents are written).</summary>
     public static byte[] Transcode(ReadOnlySpan<byte> json)
     {
         ArrayBufferWriter<byte> output = new(json.Length + 16);
@@ -42,13 +48,13 @@ internal static class GoJson
                         break;
                     case JsonTokenType.PropertyName:
                         Separator(output, first, ref afterName);
-                        WriteString(output, ref reader, ref scratch);
+                        WriteToken(output, ref reader, ref scratch);
                         Put(output, (byte)':');
                         afterName = true;
                         break;
                     case JsonTokenType.String:
                         Separator(output, first, ref afterName);
-                        WriteString(output, ref reader, ref scratch);
+                        WriteToken(output, ref reader, ref scratch);
                         break;
                     default:
                         // Numbers, true, false and null: their bytes are already what Go writes.
@@ -69,7 +75,7 @@ internal static class GoJson
         return output.WrittenSpan.ToArray();
     }
 
-    private static void Separator(ArrayBufferWriter<byte> output, List<bool> first, ref bool afterName)
+    private static void Separator(IBufferWriter<byte> output, List<bool> first, ref bool afterName)
     {
         if (afterName)
         {
@@ -88,7 +94,7 @@ internal static class GoJson
         }
     }
 
-    private static void WriteString(ArrayBufferWriter<byte> output, ref Utf8JsonReader reader, ref byte[]? scratch)
+    private static void WriteToken(IBufferWriter<byte> output, ref Utf8JsonReader reader, ref byte[]? scratch)
     {
         ReadOnlySpan<byte> text = reader.ValueSpan;
         if (reader.ValueIsEscaped)
@@ -107,6 +113,13 @@ internal static class GoJson
             text = scratch.AsSpan(0, length);
         }
 
+        WriteString(output, text, GoJsonVersion.Go122);
+    }
+
+    /// <summary>Writes <paramref name="text"/> (UTF-8, possibly invalid) as a quoted JSON string the way
+    /// <paramref name="version"/>'s <c>encoding/json</c> does.</summary>
+    public static void WriteString(IBufferWriter<byte> output, ReadOnlySpan<byte> text, GoJsonVersion version)
+    {
         Put(output, (byte)'"');
         int i = 0;
         while (i < text.Length)
@@ -125,10 +138,10 @@ internal static class GoJson
                         case (byte)'"' or (byte)'\\':
                             Put(output, (byte)'\\', b);
                             break;
-                        case (byte)'\b':
+                        case (byte)'\b' when version == GoJsonVersion.Go122:
                             Put(output, (byte)'\\', (byte)'b');
                             break;
-                        case (byte)'\f':
+                        case (byte)'\f' when version == GoJsonVersion.Go122:
                             Put(output, (byte)'\\', (byte)'f');
                             break;
                         case (byte)'\n':
@@ -170,7 +183,7 @@ internal static class GoJson
         Put(output, (byte)'"');
     }
 
-    private static void Unicode(ArrayBufferWriter<byte> output, int value)
+    private static void Unicode(IBufferWriter<byte> output, int value)
     {
         Span<byte> escape = output.GetSpan(6);
         escape[0] = (byte)'\\';
@@ -182,17 +195,28 @@ internal static class GoJson
         output.Advance(6);
     }
 
-    private static void Put(ArrayBufferWriter<byte> output, byte b)
+    private static void Put(IBufferWriter<byte> output, byte b)
     {
         output.GetSpan(1)[0] = b;
         output.Advance(1);
     }
 
-    private static void Put(ArrayBufferWriter<byte> output, byte a, byte b)
+    private static void Put(IBufferWriter<byte> output, byte a, byte b)
     {
         Span<byte> span = output.GetSpan(2);
         span[0] = a;
         span[1] = b;
         output.Advance(2);
     }
+}
+
+/// <summary>The Go releases whose <c>encoding/json</c> string escaping <see cref="GoJson.WriteString"/> reproduces.</summary>
+internal enum GoJsonVersion
+{
+    /// <summary>Go 1.19, the toolchain of Docker 20.10: backspace and form feed as <c>\u0008</c> and <c>\u000c</c>.
+    /// Used where an identity is the hash of what Docker 20.10 marshalled (legacy v1 IDs, commit and import configs).</summary>
+    Go119,
+
+    /// <summary>Go 1.22 and later: backspace and form feed as <c>\b</c> and <c>\f</c>. Used for new documents.</summary>
+    Go122,
 }

@@ -1,4 +1,5 @@
 using ImageFormat.Archives;
+using ImageFormat.Digests;
 using ImageFormat.Errors;
 using ImageFormat.Progress;
 using ImageFormat.Tar;

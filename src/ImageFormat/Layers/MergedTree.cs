@@ -1,6 +1,7 @@
 using ImageFormat.Archives;
 using ImageFormat.Compression;
 using ImageFormat.Containment;
+using ImageFormat.Digests;
 using ImageFormat.Errors;
 using ImageFormat.Tar;
 

@@ -292,6 +292,7 @@ public sealed class DockerConfigCredentialStore : IRegistryCredentialStore
         }
 
         File.Move(temp, Path, overwrite: true);
+        IO.DirectorySync.Flush(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path)) ?? ".");
     }
 
     private RegistryException Invalid(string reason, Exception? inner = null) =>

@@ -278,6 +278,7 @@ public sealed partial class RegistryClient
             }
 
             File.Move(temp, full, overwrite: true);
+            IO.DirectorySync.Flush(dir);
         }
         catch
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ImageFormat.Errors;
+using ImageFormat.Moby;
 using ImageFormat.References;
 
 namespace ImageFormat.Store;
@@ -45,6 +46,47 @@ public static class DockerListing
     private const string DefaultHistory = "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
     private const string NonHumanHistory = "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
     private const string Quiet = "{{.ID}}";
+
+    /// <summary><c>docker rmi</c>'s output: one <c>Untagged:</c> or <c>Deleted:</c> line per item, in Docker's order.</summary>
+    /// <param name="removal">What the removal did.</param>
+    /// <returns>The text, each line ending in a newline; empty when nothing was removed.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="removal"/> is <see langword="null"/>.</exception>
+    public static string Rmi(ImageRemoval removal)
+    {
+        ArgumentNullException.ThrowIfNull(removal);
+        var text = new StringBuilder();
+        foreach (ImageDeleteItem item in removal.Items)
+        {
+            text.Append(item.ToString()).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary><c>docker image prune</c>'s output: <c>Deleted Images:</c>, one lowercase <c>untagged:</c> or
+    /// <c>deleted:</c> line per item and a blank line when anything was removed, then
+    /// <c>Total reclaimed space: SIZE</c>.</summary>
+    /// <param name="removal">What the prune did.</param>
+    /// <returns>The text, ending in a newline.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="removal"/> is <see langword="null"/>.</exception>
+    public static string Prune(ImageRemoval removal)
+    {
+        ArgumentNullException.ThrowIfNull(removal);
+        var text = new StringBuilder();
+        if (removal.Items.Count > 0)
+        {
+            text.Append("Deleted Images:\n");
+            foreach (ImageDeleteItem item in removal.Items)
+            {
+                text.Append(item.Untagged is { } untagged ? $"untagged: {untagged.FamiliarString()}" : $"deleted: {item.Deleted}").Append('\n');
+            }
+
+            text.Append('\n');
+        }
+
+        text.Append("Total reclaimed space: ").Append(DockerUnits.HumanSize(removal.ReclaimedBytes)).Append('\n');
+        return text.ToString();
+    }
 
     /// <summary><c>docker images</c>: one row per tag (per digest with <see cref="DockerListingOptions.Digests"/>), dangling images as <c>&lt;none&gt;</c>.</summary>
     /// <param name="images">The images, as <see cref="ImageStore.ListImages(bool, DockerFilters)"/> lists them.</param>

@@ -4,6 +4,7 @@ using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
 using ImageFormat.Layers;
+using ImageFormat.Moby;
 using ImageFormat.Model;
 using ImageFormat.Progress;
 using ImageFormat.References;

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.IO;
 using ImageFormat.Layers;
 
 namespace ImageFormat.Store;

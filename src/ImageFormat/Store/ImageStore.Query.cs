@@ -1,7 +1,7 @@
 using System.Globalization;
-using ImageFormat.Archives;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Moby;
 using ImageFormat.Model;
 using ImageFormat.References;
 

@@ -1,5 +1,6 @@
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Moby;
 using ImageFormat.References;
 
 namespace ImageFormat.Store;
@@ -112,7 +113,7 @@ public sealed partial class ImageStore
         long reclaimed = 0;
         foreach (ImageDeleteItem item in items)
         {
-            if (item.Deleted is { } deleted && Digest.TryParse(deleted, out Digest d) && layersBefore.TryGetValue(d, out StoreLayer? layer))
+            if (item.Deleted is { } d && layersBefore.TryGetValue(d, out StoreLayer? layer))
             {
                 reclaimed += layer.Size;
             }
@@ -140,7 +141,7 @@ public sealed partial class ImageStore
             }
 
             ImageReference removed = RemoveReference(state, specifier.Reference!);
-            records.Add(new ImageDeleteItem(removed.FamiliarString(), null));
+            records.Add(ImageDeleteItem.ForUntagged(removed));
             references = ReferencesOf(state, imageId);
 
             // The last tag of a repository takes that repository's digest references with it.
@@ -152,7 +153,7 @@ public sealed partial class ImageStore
                     if (reference.Digest is not null && reference.Name == removed.Name)
                     {
                         RemoveReference(state, reference);
-                        records.Add(new ImageDeleteItem(reference.FamiliarString(), null));
+                        records.Add(ImageDeleteItem.ForUntagged(reference));
                     }
                     else
                     {
@@ -187,7 +188,7 @@ public sealed partial class ImageStore
             foreach (ImageReference reference in references)
             {
                 RemoveReference(state, reference);
-                records.Add(new ImageDeleteItem(reference.FamiliarString(), null));
+                records.Add(ImageDeleteItem.ForUntagged(reference));
             }
         }
 
@@ -222,14 +223,14 @@ public sealed partial class ImageStore
             foreach (ImageReference reference in ReferencesOf(state, imageId))
             {
                 RemoveReference(state, reference);
-                records.Add(new ImageDeleteItem(reference.FamiliarString(), null));
+                records.Add(ImageDeleteItem.ForUntagged(reference));
             }
 
             state.Images.Remove(imageId);
-            records.Add(new ImageDeleteItem(null, imageId.Value));
+            records.Add(ImageDeleteItem.ForDeleted(imageId));
             foreach (Digest chainId in ReleaseLayer(state, image.ChainId))
             {
-                records.Add(new ImageDeleteItem(null, chainId.Value));
+                records.Add(ImageDeleteItem.ForDeleted(chainId));
             }
 
             if (!prune || image.Parent is not { } parent || !state.Images.ContainsKey(parent))

@@ -1,7 +1,7 @@
-using System.Security.Cryptography;
 using ImageFormat.Containment;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.IO;
 
 namespace ImageFormat.Store;
 
@@ -124,7 +124,7 @@ internal sealed class DirectoryStoreBacking : IStoreBacking
         Root = root;
         _lock = lockFile;
         _tmp = Path.Combine(root, "tmp");
-        _blobs = Path.Combine(root, "blobs");
+        _blobs = Path.Combine(root, Digests.BlobPath.Directory);
     }
 
     public string? Root { get; }
@@ -184,20 +184,13 @@ internal sealed class DirectoryStoreBacking : IStoreBacking
 
     public void WriteState(byte[] state)
     {
-        string temp = TempPath();
-        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-        {
-            stream.Write(state);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, Path.Combine(Root!, StateFile), overwrite: true);
-        DirectorySync.Flush(Root!);
+        using AtomicFile file = AtomicFile.In(_tmp);
+        file.Stream.Write(state);
+        file.Commit(Path.Combine(Root!, StateFile));
     }
 
-    private string TempPath() => Path.Combine(_tmp, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
 
-    private string BlobPath(Digest digest) => Path.Combine(_blobs, digest.Algorithm.Name(), digest.Encoded);
+    private string BlobPath(Digest digest) => Digests.BlobPath.Under(Root!, digest);
 
     public bool HasBlob(Digest digest) => File.Exists(BlobPath(digest));
 
@@ -225,39 +218,23 @@ internal sealed class DirectoryStoreBacking : IStoreBacking
 
     public (Digest Digest, long Size) WriteBlob(Action<Stream> write, Digest? expected, string subject)
     {
-        string temp = TempPath();
+        using AtomicFile file = AtomicFile.In(_tmp);
         Digest actual;
         long size;
-        try
+        using (var hashing = new HashingWriteStream(file.Stream, expected?.Algorithm ?? DigestAlgorithm.Sha256, leaveOpen: true))
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                using (var hashing = new HashingWriteStream(file, expected?.Algorithm ?? DigestAlgorithm.Sha256, leaveOpen: true))
-                {
-                    write(hashing);
-                    actual = hashing.GetDigest();
-                    size = hashing.BytesWritten;
-                }
-
-                file.Flush(flushToDisk: true);
-            }
-
-            if (expected is { } e && !e.FixedTimeEquals(actual))
-            {
-                throw new DigestMismatchException(subject, e, actual);
-            }
-
-            string target = BlobPath(actual);
-            string directory = Path.GetDirectoryName(target)!;
-            Directory.CreateDirectory(directory);
-            File.Move(temp, target, overwrite: true);
-            DirectorySync.Flush(directory);
-            return (actual, size);
+            write(hashing);
+            actual = hashing.GetDigest();
+            size = hashing.BytesWritten;
         }
-        finally
+
+        if (expected is { } e && !e.FixedTimeEquals(actual))
         {
-            File.Delete(temp);
+            throw new DigestMismatchException(subject, e, actual);
         }
+
+        file.Commit(BlobPath(actual));
+        return (actual, size);
     }
 
     public void DeleteBlob(Digest digest) => File.Delete(BlobPath(digest));

@@ -1,4 +1,5 @@
 using ImageFormat.Digests;
+using ImageFormat.References;
 
 namespace ImageFormat.Store;
 
@@ -93,14 +94,42 @@ public sealed record StoreContainer
     public string ShortId => Id[..12];
 }
 
-/// <summary>One line of <c>rmi</c>'s or <c>image prune</c>'s report: a reference untagged, or an image or layer deleted.</summary>
-/// <param name="Untagged">The familiar reference removed, or <see langword="null"/>.</param>
-/// <param name="Deleted">The image ID or layer ChainID deleted, or <see langword="null"/>.</param>
-public sealed record ImageDeleteItem(string? Untagged, string? Deleted)
+/// <summary>
+/// One item of <c>rmi</c>'s or <c>image prune</c>'s report: exactly one of a reference untagged or an image or layer
+/// deleted. <see cref="DockerListing.Rmi"/> and <see cref="DockerListing.Prune"/> render them as Docker prints them.
+/// </summary>
+public sealed record ImageDeleteItem
 {
-    /// <summary>Docker's line: <c>Untagged: hello:latest</c> or <c>Deleted: sha256:…</c>.</summary>
+    private ImageDeleteItem(ImageReference? untagged, Digest? deleted)
+    {
+        Untagged = untagged;
+        Deleted = deleted;
+    }
+
+    /// <summary>The reference removed, or <see langword="null"/> when this item is a deletion.</summary>
+    public ImageReference? Untagged { get; }
+
+    /// <summary>The image ID or layer ChainID deleted, or <see langword="null"/> when this item is an untag.</summary>
+    public Digest? Deleted { get; }
+
+    /// <summary>An item saying <paramref name="reference"/> was removed.</summary>
+    /// <param name="reference">The reference.</param>
+    /// <returns>The item.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="reference"/> is <see langword="null"/>.</exception>
+    public static ImageDeleteItem ForUntagged(ImageReference reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        return new(reference, null);
+    }
+
+    /// <summary>An item saying the image or layer <paramref name="id"/> was deleted.</summary>
+    /// <param name="id">The image ID or layer ChainID.</param>
+    /// <returns>The item.</returns>
+    public static ImageDeleteItem ForDeleted(Digest id) => new(null, id);
+
+    /// <summary>Docker's <c>rmi</c> line: <c>Untagged: hello:latest</c> or <c>Deleted: sha256:…</c>.</summary>
     /// <returns>The line.</returns>
-    public override string ToString() => Untagged is not null ? $"Untagged: {Untagged}" : $"Deleted: {Deleted}";
+    public override string ToString() => Untagged is not null ? $"Untagged: {Untagged.FamiliarString()}" : $"Deleted: {Deleted}";
 }
 
 /// <summary>What an <c>rmi</c> or <c>image prune</c> did, or would do in a dry run.</summary>

@@ -255,14 +255,101 @@ public sealed class TarEntryReader : IDisposable
 
     private TarEntryHeader BuildEntry(long headerOffset, List<KeyValuePair<string, byte[]>>? localRecords, byte[]? longName, byte[]? longLink)
     {
+        EntryFields f = ReadHeaderBlock(longName, longLink);
+
+        // PAX records: global ones first, then the entry's own; the last occurrence of a key wins.
+        var records = new List<KeyValuePair<string, byte[]>>(_globalRecords);
+        if (localRecords is not null)
+        {
+            records.AddRange(localRecords);
+        }
+
+        PaxSparseRecords paxSparse = ApplyPaxRecords(f, records);
+        if (paxSparse.Name is not null)
+        {
+            f.Name = TarFields.Utf8(paxSparse.Name);
+        }
+
+        if (f.Size < 0)
+        {
+            throw Invalid(f.Name, $"negative size {f.Size}");
+        }
+
+        if (f.DevMajor is < int.MinValue or > int.MaxValue || f.DevMinor is < int.MinValue or > int.MaxValue)
+        {
+            throw Invalid(f.Name, $"device number out of range (major {f.DevMajor}, minor {f.DevMinor})");
+        }
+
+        var type = (TarEntryKind)f.TypeFlag;
+        long storedSize = IsHeaderOnly(type) ? 0 : f.Size;
+        long logicalSize = storedSize;
+        storedSize = ResolveSparse(f, paxSparse, type, storedSize);
+        if (f.Sparse is not null)
+        {
+            ValidateSparseMap(f.Sparse, f.RealSize, storedSize, f.Name);
+            logicalSize = f.RealSize;
+            CheckSparseBudget(f.Name, f.RealSize);
+        }
+
+        RefuseNul(f.Name, f.Name, "name");
+        RefuseNul(f.Name, f.LinkName, "link name");
+        if (f.Xattrs is not null)
+        {
+            foreach (string key in f.Xattrs.Keys)
+            {
+                RefuseNul(f.Name, key, "extended attribute name");
+            }
+        }
+
+        _entryCount++;
+        if (_entryCount > _limits.MaxTarEntries)
+        {
+            throw new LimitExceededException(f.Name, nameof(ImageFormatLimits.MaxTarEntries), _limits.MaxTarEntries, _entryCount);
+        }
+
+        TarFormat format = records.Count > 0 ? TarFormat.Pax : f.IsGnu ? TarFormat.Gnu : f.IsUstar ? TarFormat.Ustar : TarFormat.V7;
+        _storedRemaining = storedSize;
+        _paddingRemaining = Padding(storedSize);
+        return new TarEntryHeader
+        {
+            Name = f.Name,
+            LinkName = f.LinkName,
+            Type = type,
+            Format = format,
+            Size = logicalSize,
+            StoredSize = storedSize,
+            Mode = (int)(f.Mode & 0xfff),
+            Uid = f.Uid,
+            Gid = f.Gid,
+            UserName = f.UserName,
+            GroupName = f.GroupName,
+            ModificationTime = f.ModificationTime,
+            AccessTime = f.AccessTime,
+            ChangeTime = f.ChangeTime,
+            DevMajor = (int)f.DevMajor,
+            DevMinor = (int)f.DevMinor,
+            PaxRecords = records,
+            Xattrs = f.Xattrs ?? new Dictionary<string, byte[]>(StringComparer.Ordinal),
+            HeaderOffset = headerOffset,
+            DataOffset = _position,
+            IsSparse = f.Sparse is not null,
+            SparseMap = f.Sparse,
+        };
+    }
+
+    /// <summary>The fields of the header block in <see cref="_block"/> (V7, USTAR, star or GNU), with a GNU long
+    /// name or link applied; an old GNU sparse map is read now, while the block still holds the header.</summary>
+    private EntryFields ReadHeaderBlock(byte[]? longName, byte[]? longLink)
+    {
         ReadOnlySpan<byte> b = _block;
-        bool isGnu = b.Slice(TarFields.MagicOffset, TarFields.MagicLength).SequenceEqual(TarFields.GnuMagic)
+        var f = new EntryFields();
+        f.IsGnu = b.Slice(TarFields.MagicOffset, TarFields.MagicLength).SequenceEqual(TarFields.GnuMagic)
             && b.Slice(TarFields.VersionOffset, TarFields.VersionLength).SequenceEqual(TarFields.GnuVersion);
-        bool isUstar = !isGnu && b.Slice(TarFields.MagicOffset, TarFields.MagicLength).SequenceEqual(TarFields.UstarMagic);
-        bool isStar = isUstar && b.Slice(TarFields.StarTrailerOffset, 4).SequenceEqual(TarFields.StarTrailer);
+        f.IsUstar = !f.IsGnu && b.Slice(TarFields.MagicOffset, TarFields.MagicLength).SequenceEqual(TarFields.UstarMagic);
+        bool isStar = f.IsUstar && b.Slice(TarFields.StarTrailerOffset, 4).SequenceEqual(TarFields.StarTrailer);
 
         string name = HeaderName();
-        if (isUstar)
+        if (f.IsUstar)
         {
             ReadOnlySpan<byte> prefix = TarFields.CString(b.Slice(TarFields.PrefixOffset, isStar ? TarFields.StarPrefixLength : TarFields.PrefixLength));
             if (!prefix.IsEmpty)
@@ -276,133 +363,125 @@ public sealed class TarEntryReader : IDisposable
             name = TarFields.Utf8(longName);
         }
 
-        string linkName = longLink is not null
+        f.Name = name;
+        f.LinkName = longLink is not null
             ? TarFields.Utf8(longLink)
             : TarFields.Utf8(TarFields.CString(b.Slice(TarFields.LinkNameOffset, TarFields.LinkNameLength)));
 
-        long mode = Numeric(b, TarFields.ModeOffset, TarFields.ModeLength, name, "mode");
-        long uid = Numeric(b, TarFields.UidOffset, TarFields.UidLength, name, "uid");
-        long gid = Numeric(b, TarFields.GidOffset, TarFields.GidLength, name, "gid");
-        long size = Numeric(b, TarFields.SizeOffset, TarFields.SizeLength, name, "size");
+        f.Mode = Numeric(b, TarFields.ModeOffset, TarFields.ModeLength, name, "mode");
+        f.Uid = Numeric(b, TarFields.UidOffset, TarFields.UidLength, name, "uid");
+        f.Gid = Numeric(b, TarFields.GidOffset, TarFields.GidLength, name, "gid");
+        f.Size = Numeric(b, TarFields.SizeOffset, TarFields.SizeLength, name, "size");
         long mtimeSeconds = Numeric(b, TarFields.MtimeOffset, TarFields.MtimeLength, name, "mtime");
-        DateTimeOffset mtime = TarFields.FromUnix(mtimeSeconds) ?? throw Invalid(name, $"mtime {mtimeSeconds} is out of range");
+        f.ModificationTime = TarFields.FromUnix(mtimeSeconds) ?? throw Invalid(name, $"mtime {mtimeSeconds} is out of range");
 
-        string userName = string.Empty, groupName = string.Empty;
-        long devMajor = 0, devMinor = 0;
-        DateTimeOffset? atime = null, ctime = null;
-        if (isUstar || isGnu)
+        if (f.IsUstar || f.IsGnu)
         {
-            userName = TarFields.Utf8(TarFields.CString(b.Slice(TarFields.UserNameOffset, TarFields.UserNameLength)));
-            groupName = TarFields.Utf8(TarFields.CString(b.Slice(TarFields.GroupNameOffset, TarFields.GroupNameLength)));
-            devMajor = Numeric(b, TarFields.DevMajorOffset, TarFields.DevMajorLength, name, "devmajor");
-            devMinor = Numeric(b, TarFields.DevMinorOffset, TarFields.DevMinorLength, name, "devminor");
+            f.UserName = TarFields.Utf8(TarFields.CString(b.Slice(TarFields.UserNameOffset, TarFields.UserNameLength)));
+            f.GroupName = TarFields.Utf8(TarFields.CString(b.Slice(TarFields.GroupNameOffset, TarFields.GroupNameLength)));
+            f.DevMajor = Numeric(b, TarFields.DevMajorOffset, TarFields.DevMajorLength, name, "devmajor");
+            f.DevMinor = Numeric(b, TarFields.DevMinorOffset, TarFields.DevMinorLength, name, "devminor");
         }
 
-        if (isGnu)
+        if (f.IsGnu)
         {
-            atime = OptionalTime(b, TarFields.GnuAtimeOffset, name, "atime");
-            ctime = OptionalTime(b, TarFields.GnuCtimeOffset, name, "ctime");
+            f.AccessTime = OptionalTime(b, TarFields.GnuAtimeOffset, name, "atime");
+            f.ChangeTime = OptionalTime(b, TarFields.GnuCtimeOffset, name, "ctime");
         }
         else if (isStar)
         {
-            atime = OptionalTime(b, TarFields.StarAtimeOffset, name, "atime");
-            ctime = OptionalTime(b, TarFields.StarCtimeOffset, name, "ctime");
+            f.AccessTime = OptionalTime(b, TarFields.StarAtimeOffset, name, "atime");
+            f.ChangeTime = OptionalTime(b, TarFields.StarCtimeOffset, name, "ctime");
         }
 
-        byte typeFlag = b[TarFields.TypeOffset];
-        if (typeFlag == 0)
+        f.TypeFlag = b[TarFields.TypeOffset];
+        if (f.TypeFlag == 0)
         {
-            typeFlag = name.EndsWith('/') ? (byte)TarEntryKind.Directory : (byte)TarEntryKind.RegularFile;
+            f.TypeFlag = name.EndsWith('/') ? (byte)TarEntryKind.Directory : (byte)TarEntryKind.RegularFile;
         }
 
-        // Old GNU sparse headers: read the map now, while _block still holds the header.
-        List<TarSparseSegment>? sparse = null;
-        long realSize = -1;
-        if (typeFlag == (byte)TarEntryKind.SparseFile)
+        if (f.TypeFlag == (byte)TarEntryKind.SparseFile)
         {
-            realSize = Numeric(b, TarFields.GnuRealSizeOffset, TarFields.GnuRealSizeLength, name, "realsize");
-            sparse = ReadOldGnuSparseMap(name);
-            typeFlag = (byte)TarEntryKind.RegularFile;
+            f.RealSize = Numeric(b, TarFields.GnuRealSizeOffset, TarFields.GnuRealSizeLength, name, "realsize");
+            f.Sparse = ReadOldGnuSparseMap(name);
+            f.TypeFlag = (byte)TarEntryKind.RegularFile;
         }
 
-        // PAX records: global ones first, then the entry's own; the last occurrence of a key wins.
-        var records = new List<KeyValuePair<string, byte[]>>(_globalRecords);
-        if (localRecords is not null)
-        {
-            records.AddRange(localRecords);
-        }
+        return f;
+    }
 
-        Dictionary<string, byte[]>? xattrs = null;
+    /// <summary>Applies the PAX records in order (the last occurrence of a key wins) and collects the GNU sparse
+    /// records for <see cref="ResolveSparse"/>; <c>SCHILY.xattr.*</c> wins over libarchive's base64 form.</summary>
+    private static PaxSparseRecords ApplyPaxRecords(EntryFields f, List<KeyValuePair<string, byte[]>> records)
+    {
+        var sparse = new PaxSparseRecords();
         Dictionary<string, byte[]>? libarchiveXattrs = null;
-        byte[]? sparseMajor = null, sparseMinor = null, sparseMap = null, sparseName = null;
-        long sparseRealSize = -1;
-        List<long>? sparseOffsets = null;
-        string recordSubject = name;
+        string recordSubject = f.Name;
         foreach (KeyValuePair<string, byte[]> record in records)
         {
             byte[] v = record.Value;
             switch (record.Key)
             {
                 case "path":
-                    name = TarFields.Utf8(v);
+                    f.Name = TarFields.Utf8(v);
                     break;
                 case "linkpath":
-                    linkName = TarFields.Utf8(v);
+                    f.LinkName = TarFields.Utf8(v);
                     break;
                 case "uname":
-                    userName = TarFields.Utf8(v);
+                    f.UserName = TarFields.Utf8(v);
                     break;
                 case "gname":
-                    groupName = TarFields.Utf8(v);
+                    f.GroupName = TarFields.Utf8(v);
                     break;
                 case "uid":
-                    uid = PaxDecimal(v, recordSubject, record.Key);
+                    f.Uid = PaxDecimal(v, recordSubject, record.Key);
                     break;
                 case "gid":
-                    gid = PaxDecimal(v, recordSubject, record.Key);
+                    f.Gid = PaxDecimal(v, recordSubject, record.Key);
                     break;
                 case "size":
-                    size = PaxDecimal(v, recordSubject, record.Key);
+                    f.Size = PaxDecimal(v, recordSubject, record.Key);
                     break;
                 case "mtime":
-                    mtime = PaxTime(v, recordSubject, record.Key);
+                    f.ModificationTime = PaxTime(v, recordSubject, record.Key);
                     break;
                 case "atime":
-                    atime = PaxTime(v, recordSubject, record.Key);
+                    f.AccessTime = PaxTime(v, recordSubject, record.Key);
                     break;
                 case "ctime":
-                    ctime = PaxTime(v, recordSubject, record.Key);
+                    f.ChangeTime = PaxTime(v, recordSubject, record.Key);
                     break;
                 case "GNU.sparse.major":
-                    sparseMajor = v;
+                    sparse.Major = v;
                     break;
                 case "GNU.sparse.minor":
-                    sparseMinor = v;
+                    sparse.Minor = v;
                     break;
                 case "GNU.sparse.name":
-                    sparseName = v;
+                    sparse.Name = v;
                     break;
                 case "GNU.sparse.size" or "GNU.sparse.realsize":
-                    sparseRealSize = PaxDecimal(v, recordSubject, record.Key);
+                    sparse.RealSize = PaxDecimal(v, recordSubject, record.Key);
                     break;
                 case "GNU.sparse.map":
-                    sparseMap = v;
+                    sparse.Map = v;
                     break;
                 case "GNU.sparse.offset" or "GNU.sparse.numbytes":
                     // Format 0.0 repeats these two keys, one pair per segment, in order.
-                    sparseOffsets ??= [];
-                    if ((sparseOffsets.Count % 2 == 0) != (record.Key == "GNU.sparse.offset"))
+                    sparse.Offsets ??= [];
+                    if ((sparse.Offsets.Count % 2 == 0) != (record.Key == "GNU.sparse.offset"))
                     {
                         throw Invalid(recordSubject, "GNU.sparse.offset and GNU.sparse.numbytes records do not alternate");
                     }
 
-                    sparseOffsets.Add(PaxDecimal(v, recordSubject, record.Key));
+                    sparse.Offsets.Add(PaxDecimal(v, recordSubject, record.Key));
                     break;
                 default:
                     if (record.Key.StartsWith("SCHILY.xattr.", StringComparison.Ordinal))
                     {
-                        xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
-                        xattrs[record.Key["SCHILY.xattr.".Length..]] = v;
+                        f.Xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
+                        f.Xattrs[record.Key["SCHILY.xattr.".Length..]] = v;
                     }
                     else if (record.Key.StartsWith("LIBARCHIVE.xattr.", StringComparison.Ordinal))
                     {
@@ -416,128 +495,65 @@ public sealed class TarEntryReader : IDisposable
 
         if (libarchiveXattrs is not null)
         {
-            xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            f.Xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
             foreach (KeyValuePair<string, byte[]> x in libarchiveXattrs)
             {
-                xattrs.TryAdd(x.Key, x.Value);
+                f.Xattrs.TryAdd(x.Key, x.Value);
             }
         }
 
-        if (sparseName is not null)
-        {
-            name = TarFields.Utf8(sparseName);
-        }
+        return sparse;
+    }
 
-        if (size < 0)
-        {
-            throw Invalid(name, $"negative size {size}");
-        }
-
-        if (devMajor is < int.MinValue or > int.MaxValue || devMinor is < int.MinValue or > int.MaxValue)
-        {
-            throw Invalid(name, $"device number out of range (major {devMajor}, minor {devMinor})");
-        }
-
-        var type = (TarEntryKind)typeFlag;
-        long storedSize = IsHeaderOnly(type) ? 0 : size;
-        long logicalSize = storedSize;
-
-        // PAX sparse formats.
-        bool paxSparse1 = sparseMajor is not null && IsAscii(sparseMajor, "1") && sparseMinor is not null && IsAscii(sparseMinor, "0");
-        if (sparse is null && (paxSparse1 || sparseMap is not null || sparseOffsets is not null))
+    /// <summary>Reads the PAX sparse map (formats 0.0, 0.1 and 1.0) into <paramref name="f"/> and returns the stored
+    /// size left once a 1.0 map, which sits at the start of the data, has been read.</summary>
+    private long ResolveSparse(EntryFields f, PaxSparseRecords pax, TarEntryKind type, long storedSize)
+    {
+        bool paxSparse1 = pax.Major is not null && IsAscii(pax.Major, "1") && pax.Minor is not null && IsAscii(pax.Minor, "0");
+        if (f.Sparse is null && (paxSparse1 || pax.Map is not null || pax.Offsets is not null))
         {
             if (type != TarEntryKind.RegularFile)
             {
-                throw Invalid(name, $"GNU sparse records on an entry of type '{(char)typeFlag}'");
+                throw Invalid(f.Name, $"GNU sparse records on an entry of type '{(char)f.TypeFlag}'");
             }
 
-            if (sparseRealSize < 0)
+            if (pax.RealSize < 0)
             {
-                throw Invalid(name, "GNU sparse records without GNU.sparse.size or GNU.sparse.realsize");
+                throw Invalid(f.Name, "GNU sparse records without GNU.sparse.size or GNU.sparse.realsize");
             }
 
             if (paxSparse1)
             {
                 long mapStart = _position;
-                sparse = ReadSparseMap10(name, storedSize);
+                f.Sparse = ReadSparseMap10(f.Name, storedSize);
                 storedSize -= _position - mapStart;
             }
-            else if (sparseMap is not null)
+            else if (pax.Map is not null)
             {
-                sparse = ParseSparseMap01(sparseMap, name);
+                f.Sparse = ParseSparseMap01(pax.Map, f.Name);
             }
             else
             {
-                if (sparseOffsets!.Count % 2 != 0)
+                if (pax.Offsets!.Count % 2 != 0)
                 {
-                    throw Invalid(name, "GNU.sparse.offset without GNU.sparse.numbytes");
+                    throw Invalid(f.Name, "GNU.sparse.offset without GNU.sparse.numbytes");
                 }
 
-                sparse = [];
-                for (int i = 0; i < sparseOffsets.Count; i += 2)
+                f.Sparse = [];
+                for (int i = 0; i < pax.Offsets.Count; i += 2)
                 {
-                    sparse.Add(new TarSparseSegment(sparseOffsets[i], sparseOffsets[i + 1]));
+                    f.Sparse.Add(new TarSparseSegment(pax.Offsets[i], pax.Offsets[i + 1]));
                 }
             }
 
-            realSize = sparseRealSize;
+            f.RealSize = pax.RealSize;
         }
-        else if (sparse is not null && sparseRealSize >= 0)
+        else if (f.Sparse is not null && pax.RealSize >= 0)
         {
-            realSize = sparseRealSize;
-        }
-
-        if (sparse is not null)
-        {
-            ValidateSparseMap(sparse, realSize, storedSize, name);
-            logicalSize = realSize;
-            CheckSparseBudget(name, realSize);
+            f.RealSize = pax.RealSize;
         }
 
-        RefuseNul(name, name, "name");
-        RefuseNul(name, linkName, "link name");
-        if (xattrs is not null)
-        {
-            foreach (string key in xattrs.Keys)
-            {
-                RefuseNul(name, key, "extended attribute name");
-            }
-        }
-
-        _entryCount++;
-        if (_entryCount > _limits.MaxTarEntries)
-        {
-            throw new LimitExceededException(name, nameof(ImageFormatLimits.MaxTarEntries), _limits.MaxTarEntries, _entryCount);
-        }
-
-        TarFormat format = records.Count > 0 ? TarFormat.Pax : isGnu ? TarFormat.Gnu : isUstar ? TarFormat.Ustar : TarFormat.V7;
-        _storedRemaining = storedSize;
-        _paddingRemaining = Padding(storedSize);
-        return new TarEntryHeader
-        {
-            Name = name,
-            LinkName = linkName,
-            Type = type,
-            Format = format,
-            Size = logicalSize,
-            StoredSize = storedSize,
-            Mode = (int)(mode & 0xfff),
-            Uid = uid,
-            Gid = gid,
-            UserName = userName,
-            GroupName = groupName,
-            ModificationTime = mtime,
-            AccessTime = atime,
-            ChangeTime = ctime,
-            DevMajor = (int)devMajor,
-            DevMinor = (int)devMinor,
-            PaxRecords = records,
-            Xattrs = xattrs ?? new Dictionary<string, byte[]>(StringComparer.Ordinal),
-            HeaderOffset = headerOffset,
-            DataOffset = _position,
-            IsSparse = sparse is not null,
-            SparseMap = sparse,
-        };
+        return storedSize;
     }
 
     // A NUL cannot be part of a file name on any system: the kernel would cut the name short (and .NET refuses
@@ -975,4 +991,39 @@ public sealed class TarEntryReader : IDisposable
     private static InvalidArchiveException Invalid(string? entry, string reason) => new(ErrorCodes.InvalidTar, entry, reason);
 
     private static InvalidArchiveException Truncated(string? entry, string reason) => new(ErrorCodes.InvalidTar, entry, "truncated archive: " + reason);
+
+    /// <summary>An entry's fields while its header block and PAX records are read.</summary>
+    private sealed class EntryFields
+    {
+        public bool IsGnu;
+        public bool IsUstar;
+        public string Name = string.Empty;
+        public string LinkName = string.Empty;
+        public long Mode;
+        public long Uid;
+        public long Gid;
+        public long Size;
+        public DateTimeOffset ModificationTime;
+        public DateTimeOffset? AccessTime;
+        public DateTimeOffset? ChangeTime;
+        public string UserName = string.Empty;
+        public string GroupName = string.Empty;
+        public long DevMajor;
+        public long DevMinor;
+        public byte TypeFlag;
+        public List<TarSparseSegment>? Sparse;
+        public long RealSize = -1;
+        public Dictionary<string, byte[]>? Xattrs;
+    }
+
+    /// <summary>The GNU sparse PAX records of one entry (formats 0.0, 0.1 and 1.0).</summary>
+    private sealed class PaxSparseRecords
+    {
+        public byte[]? Major;
+        public byte[]? Minor;
+        public byte[]? Map;
+        public byte[]? Name;
+        public long RealSize = -1;
+        public List<long>? Offsets;
+    }
 }

@@ -23,7 +23,7 @@ public sealed class ArchiveHarness : Harness
             _ = verification.ToString();
             foreach (ArchiveImage image in archive.Images)
             {
-                _ = DockerInspect.Format([image]);
+                _ = ArchiveInspect.Format([image]);
                 foreach (string tag in image.RepoTags)
                 {
                     Expect(archive.FindImage(tag), image, tag);

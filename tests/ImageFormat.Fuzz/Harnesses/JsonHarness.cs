@@ -1,5 +1,5 @@
-using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Moby;
 using ImageFormat.Model;
 
 namespace ImageFormat.Fuzz.Harnesses;

@@ -57,7 +57,7 @@ public sealed class LayoutHarness : Harness
 
                 foreach (ArchiveImage image in archive.Images)
                 {
-                    _ = DockerInspect.Format([image]);
+                    _ = ArchiveInspect.Format([image]);
                     foreach (ArchiveLayer layer in image.Layers)
                     {
                         if (layer.IsPresent)

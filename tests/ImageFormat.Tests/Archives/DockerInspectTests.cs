@@ -14,7 +14,7 @@ public class DockerInspectTests
     public void Inspect_of_an_archived_image_equals_what_docker_printed_for_it_apart_from_daemon_state(string tag, int index)
     {
         using ImageArchive archive = ImageArchive.OpenFile(RepoPaths.Sample("hello.tar"));
-        JsonNode ours = JsonNode.Parse(DockerInspect.Format([archive.FindImage(tag)]))![0]!;
+        JsonNode ours = JsonNode.Parse(ArchiveInspect.Format([archive.FindImage(tag)]))![0]!;
         JsonNode docker = JsonNode.Parse(File.ReadAllText(RepoPaths.Sample("hello.docker-inspect.json")))![index]!;
 
         // What a daemon adds after loading (its graph driver, the time it tagged the image) is not in an archive.
@@ -32,7 +32,7 @@ public class DockerInspectTests
     {
         using ImageArchive archive = ImageArchive.OpenFile(RepoPaths.Sample("hello.tar"));
 
-        string text = DockerInspect.Format([archive.FindImage("hello:base")]);
+        string text = ArchiveInspect.Format([archive.FindImage("hello:base")]);
 
         text.Should().StartWith("[\n    {\n        \"Id\": \"sha256:5571c1f386721bf1313f133ab61c9f448f40cd1a012742b7839133a5660efdc3\",\n        \"RepoTags\": [\n            \"hello:base\"\n        ],");
     }

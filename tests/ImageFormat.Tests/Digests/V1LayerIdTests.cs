@@ -2,6 +2,7 @@ using System.Text;
 using FluentAssertions;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Moby;
 using Xunit;
 
 namespace ImageFormat.Tests.Digests;

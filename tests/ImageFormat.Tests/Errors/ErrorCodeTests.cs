@@ -48,7 +48,7 @@ public class ErrorCodeTests
         e.Actual.Should().Be(Digest.Compute([2]));
         e.Should().BeAssignableTo<ContentMismatchException>().Which.Subject.Should().Be("blobs/sha256/abc");
         e.Message.Should().Be($"blobs/sha256/abc: digest mismatch: expected {Digest.Compute([1])}, found {Digest.Compute([2])}");
-        e.ToString().Should().StartWith("IMGFMT0002: ImageFormat.Errors.DigestMismatchException: blobs/sha256/abc: digest mismatch");
+        e.ToString().Should().StartWith("IMGFMT0002: ImageFormat.Digests.DigestMismatchException: blobs/sha256/abc: digest mismatch");
     }
 
     [Fact]

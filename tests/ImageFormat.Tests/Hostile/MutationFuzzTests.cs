@@ -70,7 +70,7 @@ public class MutationFuzzTests
         ArchiveVerifier.Verify(archive, TestContext.Current.CancellationToken);
         foreach (ArchiveImage image in archive.Images)
         {
-            DockerInspect.Format([image]);
+            ArchiveInspect.Format([image]);
             MergedTree tree = MergedTree.Build(image);
             foreach (MergedEntry entry in tree.Enumerate().Take(50))
             {

@@ -1,6 +1,5 @@
 using FluentAssertions;
 using ImageFormat.Digests;
-using ImageFormat.Errors;
 using ImageFormat.IO;
 using Xunit;
 

@@ -1,4 +1,5 @@
 using FluentAssertions;
+using ImageFormat.Digests;
 using ImageFormat.Errors;
 using ImageFormat.Model;
 using ImageFormat.Registry;

@@ -1,6 +1,7 @@
 using FluentAssertions;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Moby;
 using ImageFormat.Store;
 using Xunit;
 
@@ -171,8 +172,8 @@ public class DockerListingTests
         var f = new StoreFixture(store);
         Digest old = f.Image(["old"], created: "2024-01-02T01:00:00Z");
         Digest recent = f.Image(["recent"], created: "2024-01-02T04:00:00Z");
-        store.PruneImages(all: false, dryRun: false, Filters("until=1h")).Items.Select(i => i.Deleted).Should().Contain(old.Value).And.NotContain(recent.Value);
-        store.PruneImages(all: false, dryRun: false, Filters("label!=x")).Items.Select(i => i.Deleted).Should().Contain(recent.Value, "an image without labels does not match label!=x");
+        store.PruneImages(all: false, dryRun: false, Filters("until=1h")).Items.Select(i => i.Deleted).Should().Contain(old).And.NotContain(recent);
+        store.PruneImages(all: false, dryRun: false, Filters("label!=x")).Items.Select(i => i.Deleted).Should().Contain(recent, "an image without labels does not match label!=x");
         Action twice = () => store.PruneImages(all: false, dryRun: false, Filters("until=1h", "until=2h"));
         twice.Should().Throw<ImageFormatException>().WithMessage("more than one until filter specified");
         Action unparsable = () => store.PruneImages(all: false, dryRun: false, Filters("until=soon"));

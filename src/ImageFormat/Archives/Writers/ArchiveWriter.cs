@@ -2,6 +2,8 @@ using System.Text;
 using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.IO;
+using ImageFormat.Moby;
 using ImageFormat.Model;
 using ImageFormat.Progress;
 using ImageFormat.References;
@@ -224,49 +226,16 @@ public static class ArchiveWriter
     /// <summary>The one core of <see cref="WriteFile"/> and <see cref="WriteFileAsync"/>.</summary>
     private static async ValueTask WriteFileCore(Request request, string path, IProgress<ImageProgress>? progress, bool async, CancellationToken cancellationToken)
     {
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? ".";
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
+        using AtomicFile atomic = AtomicFile.Beside(path, 1 << 20, async);
+        FileStream file = atomic.Stream;
+        await WriteTarCore(request, file, progress, async, cancellationToken).ConfigureAwait(false);
+        if (async)
         {
-            var file = new FileStream(temp, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                BufferSize = 1 << 20,
-                Options = async ? FileOptions.Asynchronous : FileOptions.None,
-            });
-            try
-            {
-                await WriteTarCore(request, file, progress, async, cancellationToken).ConfigureAwait(false);
-                if (async)
-                {
-                    await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                file.Flush(flushToDisk: true);
-            }
-            finally
-            {
-                if (async)
-                {
-                    await file.DisposeAsync().ConfigureAwait(false);
-                }
-                else
-                {
-                    file.Dispose();
-                }
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            File.Move(temp, full, overwrite: true);
+            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        atomic.Commit(path);
     }
 
     /// <summary>The one core of <see cref="WriteLayout"/> and <see cref="WriteLayoutAsync"/>.</summary>
@@ -288,7 +257,7 @@ public static class ArchiveWriter
         try
         {
             Directory.CreateDirectory(target);
-            foreach (PlannedEntry entry in entries.Where(e => e.Path.StartsWith("blobs/", StringComparison.Ordinal)))
+            foreach (PlannedEntry entry in entries.Where(e => BlobPath.TryParse(e.Path, out _)))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (await WriteBlobFile(target, entry, reporter, async, cancellationToken).ConfigureAwait(false))
@@ -297,7 +266,7 @@ public static class ArchiveWriter
                 }
             }
 
-            foreach (PlannedEntry entry in entries.Where(e => !e.Path.StartsWith("blobs/", StringComparison.Ordinal)))
+            foreach (PlannedEntry entry in entries.Where(e => !BlobPath.TryParse(e.Path, out _)))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 await WriteAtomically(Path.Combine(target, entry.Path), entry, reporter, async, cancellationToken).ConfigureAwait(false);
@@ -444,20 +413,20 @@ public static class ArchiveWriter
                 if (blobs.Add(layer.Digest))
                 {
                     PreparedLayer captured = layer;
-                    entries.Add(PlannedEntry.File(BlobPath(layer.Digest), layer.Size, created, captured.Open));
+                    entries.Add(PlannedEntry.File(BlobPath.Of(layer.Digest), layer.Size, created, captured.Open));
                 }
             }
 
             if (blobs.Add(image.Id))
             {
-                entries.Add(PlannedEntry.Bytes(BlobPath(image.Id), image.Config.Bytes, created));
+                entries.Add(PlannedEntry.Bytes(BlobPath.Of(image.Id), image.Config.Bytes, created));
             }
 
             (ReadOnlyMemory<byte> manifestBytes, string manifestType) = ManifestFor(image, prepared);
             Digest manifestDigest = Digest.Compute(manifestBytes.Span);
             if (blobs.Add(manifestDigest))
             {
-                entries.Add(PlannedEntry.Bytes(BlobPath(manifestDigest), manifestBytes, DateTimeOffset.UnixEpoch));
+                entries.Add(PlannedEntry.Bytes(BlobPath.Of(manifestDigest), manifestBytes, DateTimeOffset.UnixEpoch));
             }
 
             Platform? platform = PlatformOf(image.Config.Value);
@@ -494,9 +463,9 @@ public static class ArchiveWriter
             {
                 dockerManifest.Add(new DockerArchiveManifestEntry
                 {
-                    Config = BlobPath(image.Id),
+                    Config = BlobPath.Of(image.Id),
                     RepoTags = image.Tags.Count == 0 ? null : [.. image.Tags.Select(t => t.FamiliarString())],
-                    Layers = [.. prepared.Select(l => BlobPath(l.Digest))],
+                    Layers = [.. prepared.Select(l => BlobPath.Of(l.Digest))],
                     Parent = image.Parent is { } parent && ids.Contains(parent) && parent != image.Id ? parent : null,
                     LayerSources = prepared.Length == 0 ? null : prepared
                         .DistinctBy(l => l.DiffId)
@@ -515,13 +484,13 @@ public static class ArchiveWriter
                 if (blobs.Add(d.Digest))
                 {
                     ArchiveBlob captured = blob;
-                    entries.Add(PlannedEntry.File(BlobPath(d.Digest), d.Size, DateTimeOffset.UnixEpoch, () => new VerifyingReadStream(captured.Open(), d.Digest, d.Size, captured.Entry)));
+                    entries.Add(PlannedEntry.File(BlobPath.Of(d.Digest), d.Size, DateTimeOffset.UnixEpoch, () => new VerifyingReadStream(captured.Open(), d.Digest, d.Size, captured.Entry)));
                 }
             }
 
             if (blobs.Add(artifact.Digest))
             {
-                entries.Add(PlannedEntry.Bytes(BlobPath(artifact.Digest), artifact.Manifest, DateTimeOffset.UnixEpoch));
+                entries.Add(PlannedEntry.Bytes(BlobPath.Of(artifact.Digest), artifact.Manifest, DateTimeOffset.UnixEpoch));
             }
 
             descriptors.Add(artifact.Descriptor);
@@ -654,7 +623,6 @@ public static class ArchiveWriter
         return DateTimeOffset.FromUnixTimeSeconds(time.ToUnixTimeSeconds());
     }
 
-    private static string BlobPath(Digest digest) => $"blobs/{digest.Algorithm.Name()}/{digest.Encoded}";
 
     private static byte[] WithNewline(byte[] json) => [.. json, (byte)'\n'];
 
@@ -749,7 +717,11 @@ public static class ArchiveWriter
     private static async ValueTask<bool> WriteBlobFile(string layout, PlannedEntry entry, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
     {
         string target = Path.Combine(layout, entry.Path);
-        Digest expected = Digest.Parse(entry.Path["blobs/".Length..].Replace('/', ':'));
+        if (!BlobPath.TryParse(entry.Path, out Digest expected))
+        {
+            throw new InvalidOperationException($"{entry.Path} is not a blob path");
+        }
+
         if (File.Exists(target))
         {
             using (var existing = new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
@@ -770,62 +742,31 @@ public static class ArchiveWriter
 
     private static async ValueTask WriteAtomically(string target, PlannedEntry entry, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
     {
-        string directory = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(directory);
-        string temp = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         int item = reporter?.StartItem(entry.Path) ?? 0;
-        try
+        using (AtomicFile atomic = AtomicFile.Beside(target, 1 << 20, async))
         {
-            var file = new FileStream(temp, new FileStreamOptions
+            FileStream file = atomic.Stream;
+            if (entry.Size > 0)
             {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                BufferSize = 1 << 20,
-                Options = async ? FileOptions.Asynchronous : FileOptions.None,
-            });
-            try
-            {
-                if (entry.Size > 0)
-                {
-                    using Stream data = ProgressStream.Wrap(entry.Open!(), reporter, cancellationToken);
-                    if (async)
-                    {
-                        await data.CopyToAsync(file, 1 << 20, cancellationToken).ConfigureAwait(false);
-                        await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        data.CopyTo(file, 1 << 20);
-                    }
-
-                    if (file.Length != entry.Size)
-                    {
-                        throw new SizeMismatchException(entry.Path, entry.Size, file.Length);
-                    }
-                }
-
-                file.Flush(flushToDisk: true);
-            }
-            finally
-            {
+                using Stream data = ProgressStream.Wrap(entry.Open!(), reporter, cancellationToken);
                 if (async)
                 {
-                    await file.DisposeAsync().ConfigureAwait(false);
+                    await data.CopyToAsync(file, 1 << 20, cancellationToken).ConfigureAwait(false);
+                    await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
-                    file.Dispose();
+                    data.CopyTo(file, 1 << 20);
+                }
+
+                if (file.Length != entry.Size)
+                {
+                    throw new SizeMismatchException(entry.Path, entry.Size, file.Length);
                 }
             }
 
-            File.SetLastWriteTimeUtc(temp, entry.ModificationTime.UtcDateTime);
-            File.Move(temp, target, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
+            atomic.Commit(target, entry.ModificationTime.UtcDateTime);
         }
 
         reporter?.EndItem(entry.Path, item);

@@ -4,7 +4,7 @@ using System.Text.Json;
 using ImageFormat.Errors;
 using ImageFormat.Model;
 
-namespace ImageFormat.Store;
+namespace ImageFormat.Moby;
 
 /// <summary>
 /// The Dockerfile instructions <c>docker commit -c</c> and <c>docker import -c</c> accept (Docker 20.10's

@@ -1,7 +1,6 @@
-using ImageFormat.Digests;
 using ImageFormat.Model;
 
-namespace ImageFormat.Store;
+namespace ImageFormat.Moby;
 
 /// <summary>
 /// Docker 20.10's <c>container.Config</c> as <c>commit</c> and <c>import</c> write it: every field Go's struct

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using ImageFormat.Errors;
 
-namespace ImageFormat.Store;
+namespace ImageFormat.Moby;
 
 /// <summary>A value a template is executed on: one listing row, or the header of a table.</summary>
 internal interface ITemplateRow

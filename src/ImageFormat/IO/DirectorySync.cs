@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace ImageFormat.Store;
+namespace ImageFormat.IO;
 
 /// <summary>
 /// Flushes a directory's entries to disk after a rename, so a committed file survives a power loss, not only a

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace ImageFormat.Store;
+namespace ImageFormat.Moby;
 
 /// <summary>go-units' and Docker's text helpers, reproduced: sizes in decimal units and durations in words.</summary>
 public static class DockerUnits

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace ImageFormat.Store;
+namespace ImageFormat.Moby;
 
 /// <summary>
 /// The few pieces of Go's standard library whose exact behaviour and messages Docker's answers carry:

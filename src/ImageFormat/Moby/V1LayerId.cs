@@ -1,7 +1,8 @@
 using System.Text.Json;
+using ImageFormat.Digests;
 using ImageFormat.Errors;
 
-namespace ImageFormat.Digests;
+namespace ImageFormat.Moby;
 
 /// <summary>
 /// Docker's legacy v1 layer IDs: the directory names of a legacy <c>docker save</c> archive

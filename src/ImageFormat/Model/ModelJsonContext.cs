@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
-using ImageFormat.Model;
+using ImageFormat.Json;
 
-namespace ImageFormat.Json;
+namespace ImageFormat.Model;
 
 /// <summary>
 /// Source-generated metadata for the image documents (no reflection, so trimming and AOT keep working).

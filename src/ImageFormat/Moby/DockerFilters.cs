@@ -1,6 +1,6 @@
 using ImageFormat.Errors;
 
-namespace ImageFormat.Store;
+namespace ImageFormat.Moby;
 
 /// <summary>
 /// Docker's <c>filters.Args</c> (moby <c>api/types/filters</c>): filter names, each with a set of values, as the

@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace ImageFormat.Archives;
+namespace ImageFormat.Moby;
 
 /// <summary>
 /// Formats images in the JSON shape <c>docker image inspect</c> prints (an array of objects, four-space
@@ -11,7 +11,7 @@ namespace ImageFormat.Archives;
 /// <c>Size</c> is the sum of the regular files' sizes in the image's layers, which is what Docker reports, and
 /// <c>Comment</c> falls back to the last history entry's comment, as Docker's does (commit writes it only there).
 /// </summary>
-public static class DockerInspect
+internal static class DockerInspect
 {
     private static readonly JsonWriterOptions WriterOptions = new()
     {
@@ -20,23 +20,7 @@ public static class DockerInspect
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>Formats the images.</summary>
-    /// <param name="images">Images from an archive.</param>
-    /// <returns>The JSON text, without a trailing newline.</returns>
-    /// <exception cref="Errors.ImageFormatException">A layer could not be read to compute the size.</exception>
-    public static string Format(IReadOnlyList<ArchiveImage> images)
-    {
-        ArgumentNullException.ThrowIfNull(images);
-        return Format([.. images.Select(image => new Subject(
-            image.Config,
-            image.RepoTags,
-            [],
-            image.Parent,
-            image.Layers.Where(l => l.IsPresent).Sum(l => l.ContentSize),
-            "0001-01-01T00:00:00Z"))]);
-    }
-
-    /// <summary>What the JSON is made of, from an archive or from the local store.</summary>
+    /// <summary>What the JSON is made of, from an archive (<see cref="Archives.ArchiveInspect"/>) or from the local store.</summary>
     internal sealed record Subject(
         Model.RawDocument<Model.ImageConfig> Config,
         IReadOnlyList<string> RepoTags,
