@@ -1,6 +1,5 @@
 using ImageFormat.Compression;
 using ImageFormat.Digests;
-using ImageFormat.Errors;
 using ImageFormat.Progress;
 using Microsoft.Win32.SafeHandles;
 
