@@ -226,6 +226,13 @@ public sealed partial class RegistryClient
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(blob);
+        Stream inner = await OpenRawBlobAsync(repository, blob, cancellationToken).ConfigureAwait(false);
+        return new VerifyingReadStream(inner, blob.Digest, blob.Size, $"{repository}@{blob.Digest}");
+    }
+
+    /// <summary>Opens a blob's content, resuming after a dropped connection, without verifying it (the caller does).</summary>
+    internal async Task<Stream> OpenRawBlobAsync(RegistryRepository repository, Descriptor blob, CancellationToken cancellationToken)
+    {
         HostState host = await GetHostAsync(repository, cancellationToken).ConfigureAwait(false);
         ResumableBlobStream inner = new(this, host, repository, blob.Digest, blob.Size);
         try
@@ -238,7 +245,7 @@ public sealed partial class RegistryClient
             throw;
         }
 
-        return new VerifyingReadStream(inner, blob.Digest, blob.Size, $"{repository}@{blob.Digest}");
+        return inner;
     }
 
     /// <summary>
@@ -325,6 +332,17 @@ public sealed partial class RegistryClient
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(blob);
         ArgumentNullException.ThrowIfNull(openContent);
+        return await PushBlobCoreAsync(repository, blob, _ => ValueTask.FromResult(openContent()), mountFrom, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<BlobPushResult> PushBlobCoreAsync(
+        RegistryRepository repository,
+        Descriptor blob,
+        Func<CancellationToken, ValueTask<Stream>> openContent,
+        string? mountFrom,
+        IProgress<BlobProgress>? progress,
+        CancellationToken cancellationToken)
+    {
         HostState host = await GetHostAsync(repository, cancellationToken).ConfigureAwait(false);
         List<string> scopes = [Scope(repository.Name, push: true)];
         if (mountFrom is not null && mountFrom != repository.Name)
@@ -409,13 +427,13 @@ public sealed partial class RegistryClient
         RegistryRepository repository,
         Descriptor blob,
         Uri location,
-        Func<Stream> openContent,
+        Func<CancellationToken, ValueTask<Stream>> openContent,
         IReadOnlyList<string> scopes,
         IProgress<BlobProgress>? progress,
         CancellationToken cancellationToken)
     {
         string what = $"upload of {blob.Digest} to {repository.Name}";
-        Stream content = openContent();
+        Stream content = await openContent(cancellationToken).ConfigureAwait(false);
         await using (content.ConfigureAwait(false))
         {
             if (Options.UploadChunkSize is long chunkSize && chunkSize > 0)
