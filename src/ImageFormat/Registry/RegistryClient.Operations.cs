@@ -70,7 +70,7 @@ public sealed partial class RegistryClient
             Digest actual = Digest.Compute(bytes, w.Algorithm);
             if (actual != w)
             {
-                throw new DigestMismatchException(ErrorCodes.DigestMismatch, subject, w.Value, actual.Value);
+                throw new DigestMismatchException(subject, w, actual);
             }
         }
 
@@ -80,7 +80,7 @@ public sealed partial class RegistryClient
             Digest actual = Digest.Compute(bytes, announced.Algorithm);
             if (actual != announced)
             {
-                throw new DigestMismatchException(ErrorCodes.DigestMismatch, subject + " (Docker-Content-Digest)", announced.Value, actual.Value);
+                throw new DigestMismatchException(subject + " (Docker-Content-Digest)", announced, actual);
             }
         }
 
@@ -695,6 +695,34 @@ public sealed partial class RegistryClient
         using (response)
         {
             throw await ErrorAsync(host, response, $"blob {repository.Name}@{digest}").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Checks a credential against a registry as <c>docker login</c> does: <c>GET /v2/</c> with Basic credentials,
+    /// or, for token auth, a token fetched from the realm with no scope. Nothing is stored.
+    /// </summary>
+    /// <param name="registry">The registry host with its port.</param>
+    /// <param name="credential">The credential to check.</param>
+    /// <param name="cancellationToken">Cancels the requests.</param>
+    /// <returns>A task.</returns>
+    /// <exception cref="RegistryException"><see cref="ErrorCodes.RegistryUnauthorized"/> when the registry refuses the credential.</exception>
+    public async Task LoginAsync(string registry, RegistryCredential credential, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(registry);
+        ArgumentNullException.ThrowIfNull(credential);
+        HostState probed = await GetHostAsync(registry, new RegistryRepository(registry, "x").Endpoint, cancellationToken).ConfigureAwait(false);
+        HostState host = new() { Registry = registry, BaseUri = probed.BaseUri, Challenge = probed.Challenge, Credential = credential, CredentialLoaded = true };
+        if (host.Challenge is null)
+        {
+            return;
+        }
+
+        using HttpResponseMessage response = await SendAsync(
+            host, b => new HttpRequestMessage(HttpMethod.Get, Resolve(b, "v2/")), [], retry: true, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ErrorAsync(host, response, "login").ConfigureAwait(false);
         }
     }
 
