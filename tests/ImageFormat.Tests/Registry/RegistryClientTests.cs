@@ -137,7 +137,11 @@ public class RegistryClientTests(PlainRegistryFixture fixture) : IClassFixture<P
             repositories.Add(name);
         }
 
-        tags.Should().BeEquivalentTo(["t1", "t2", "t3", "t4", "t5"], "Distribution 2.8 lists tags in storage order");
+        // Distribution 2.8 lists a repository's tags in its storage's directory order, not always lexical, so the
+        // test checks that every tag came exactly once over the pages, not their order.
+        tags.Should().BeEquivalentTo(["t1", "t2", "t3", "t4", "t5"]);
+        tags.Should().OnlyHaveUniqueItems();
+        // Distribution 2.8 ignores n= on tags/list (one page, no Link); the catalog below does paginate.
         repositories.Should().Contain(["paged/app", "paged/other"]).And.OnlyHaveUniqueItems();
         registry.Requests().Count(r => r.Target.StartsWith("/v2/_catalog", StringComparison.Ordinal))
             .Should().BeGreaterThanOrEqualTo(repositories.Count, "a page holds one name, so every name came from following a Link");
