@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real peers the interop tests compare against (Docker Engine 20.10, skopeo, umoci, GNU tar,
-# zstd, xz) and bubblewrap (the sandbox of the root-only containment tests) from Debian's packages, starts a
+# zstd, xz, docker-registry) and bubblewrap (the sandbox of the root-only containment tests) from Debian's packages, starts a
 # private dockerd without networking, and imports an offline busybox base image. Writes the environment the
 # tests read to $PEERS_ENV (default .ci/peers.env).
 #
@@ -37,6 +37,8 @@ command -v xz >/dev/null || need+=(xz-utils)
 command -v bzip2 >/dev/null || need+=(bzip2)
 # The containment tests run the CLI as root inside bubblewrap (host read-only, only a temporary directory writable).
 command -v bwrap >/dev/null || need+=(bubblewrap)
+# The registry tests start Debian's docker-registry (CNCF Distribution 2.8) themselves, on loopback.
+command -v docker-registry >/dev/null || need+=(docker-registry)
 if ((${#need[@]})); then
   echo "peers: installing ${need[*]}"
   apt-get update -qq >/dev/null

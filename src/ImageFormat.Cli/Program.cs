@@ -82,6 +82,11 @@ public static class Program
         {
             root.Subcommands.Add(command);
         }
+
+        foreach (Command command in RegistryCommands.Create(console))
+        {
+            root.Subcommands.Add(command);
+        }
         return root;
     }
 }

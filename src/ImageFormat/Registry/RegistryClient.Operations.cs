@@ -226,6 +226,13 @@ public sealed partial class RegistryClient
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(blob);
+        Stream inner = await OpenRawBlobAsync(repository, blob, cancellationToken).ConfigureAwait(false);
+        return new VerifyingReadStream(inner, blob.Digest, blob.Size, $"{repository}@{blob.Digest}");
+    }
+
+    /// <summary>Opens a blob's content, resuming after a dropped connection, without verifying it (the caller does).</summary>
+    internal async Task<Stream> OpenRawBlobAsync(RegistryRepository repository, Descriptor blob, CancellationToken cancellationToken)
+    {
         HostState host = await GetHostAsync(repository, cancellationToken).ConfigureAwait(false);
         ResumableBlobStream inner = new(this, host, repository, blob.Digest, blob.Size);
         try
@@ -238,7 +245,7 @@ public sealed partial class RegistryClient
             throw;
         }
 
-        return new VerifyingReadStream(inner, blob.Digest, blob.Size, $"{repository}@{blob.Digest}");
+        return inner;
     }
 
     /// <summary>
@@ -326,6 +333,17 @@ public sealed partial class RegistryClient
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(blob);
         ArgumentNullException.ThrowIfNull(openContent);
+        return await PushBlobCoreAsync(repository, blob, _ => ValueTask.FromResult(openContent()), mountFrom, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<BlobPushResult> PushBlobCoreAsync(
+        RegistryRepository repository,
+        Descriptor blob,
+        Func<CancellationToken, ValueTask<Stream>> openContent,
+        string? mountFrom,
+        IProgress<BlobProgress>? progress,
+        CancellationToken cancellationToken)
+    {
         HostState host = await GetHostAsync(repository, cancellationToken).ConfigureAwait(false);
         List<string> scopes = [Scope(repository.Name, push: true)];
         if (mountFrom is not null && mountFrom != repository.Name)
@@ -410,13 +428,13 @@ public sealed partial class RegistryClient
         RegistryRepository repository,
         Descriptor blob,
         Uri location,
-        Func<Stream> openContent,
+        Func<CancellationToken, ValueTask<Stream>> openContent,
         IReadOnlyList<string> scopes,
         IProgress<BlobProgress>? progress,
         CancellationToken cancellationToken)
     {
         string what = $"upload of {blob.Digest} to {repository.Name}";
-        Stream content = openContent();
+        Stream content = await openContent(cancellationToken).ConfigureAwait(false);
         await using (content.ConfigureAwait(false))
         {
             if (Options.UploadChunkSize is long chunkSize && chunkSize > 0)
@@ -678,6 +696,34 @@ public sealed partial class RegistryClient
         using (response)
         {
             throw await ErrorAsync(host, response, $"blob {repository.Name}@{digest}").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Checks a credential against a registry as <c>docker login</c> does: <c>GET /v2/</c> with Basic credentials,
+    /// or, for token auth, a token fetched from the realm with no scope. Nothing is stored.
+    /// </summary>
+    /// <param name="registry">The registry host with its port.</param>
+    /// <param name="credential">The credential to check.</param>
+    /// <param name="cancellationToken">Cancels the requests.</param>
+    /// <returns>A task.</returns>
+    /// <exception cref="RegistryException"><see cref="ErrorCodes.RegistryUnauthorized"/> when the registry refuses the credential.</exception>
+    public async Task LoginAsync(string registry, RegistryCredential credential, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(registry);
+        ArgumentNullException.ThrowIfNull(credential);
+        HostState probed = await GetHostAsync(registry, new RegistryRepository(registry, "x").Endpoint, cancellationToken).ConfigureAwait(false);
+        HostState host = new() { Registry = registry, BaseUri = probed.BaseUri, Challenge = probed.Challenge, Credential = credential, CredentialLoaded = true };
+        if (host.Challenge is null)
+        {
+            return;
+        }
+
+        using HttpResponseMessage response = await SendAsync(
+            host, b => new HttpRequestMessage(HttpMethod.Get, Resolve(b, "v2/")), [], retry: true, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ErrorAsync(host, response, "login").ConfigureAwait(false);
         }
     }
 

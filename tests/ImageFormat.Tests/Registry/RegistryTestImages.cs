@@ -40,18 +40,46 @@ public sealed class TestImage
     public IEnumerable<(Descriptor Descriptor, byte[] Bytes)> Blobs =>
         [(ConfigDescriptor, Config), .. LayerDescriptors.Zip(Layers)];
 
+    /// <summary>The uncompressed layer tars, whose digests are the config's diff_ids.</summary>
+    public byte[][] Tars { get; private init; } = [];
+
+    /// <summary>
+    /// An image whose layers are gzip-compressed tars each holding one file of <paramref name="layerSizes"/>
+    /// pseudo-random bytes (so each blob is a little larger than that), with a config listing their diffIDs.
+    /// </summary>
     public static TestImage Create(int seed, string architecture = "amd64", params int[] layerSizes)
     {
         Random random = new(seed);
-        byte[][] layers = [.. layerSizes.Select(size =>
+        byte[][] tars = new byte[layerSizes.Length][];
+        byte[][] layers = new byte[layerSizes.Length][];
+        for (int i = 0; i < layerSizes.Length; i++)
         {
-            byte[] bytes = new byte[size];
-            random.NextBytes(bytes);
-            return bytes;
-        })];
+            byte[] content = new byte[layerSizes[i]];
+            random.NextBytes(content);
+            using MemoryStream tar = new();
+            using (System.Formats.Tar.TarWriter writer = new(tar, System.Formats.Tar.TarEntryFormat.Ustar, leaveOpen: true))
+            {
+                writer.WriteEntry(new System.Formats.Tar.UstarTarEntry(System.Formats.Tar.TarEntryType.RegularFile, $"layer{i}/data")
+                {
+                    DataStream = new MemoryStream(content),
+                    ModificationTime = DateTimeOffset.UnixEpoch,
+                });
+            }
+
+            tars[i] = tar.ToArray();
+            using MemoryStream gz = new();
+            using (System.IO.Compression.GZipStream zip = new(gz, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            {
+                zip.Write(tars[i]);
+            }
+
+            layers[i] = gz.ToArray();
+        }
+
+        string diffIds = string.Join(",", tars.Select(t => $"\"{Digest.Compute(t)}\""));
         byte[] config = Encoding.UTF8.GetBytes(
-            $"{{\"architecture\":\"{architecture}\",\"os\":\"linux\",\"config\":{{\"Labels\":{{\"seed\":\"{seed}\"}}}},\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[]}}}}");
-        return new TestImage(config, layers, architecture);
+            $"{{\"architecture\":\"{architecture}\",\"os\":\"linux\",\"config\":{{\"Labels\":{{\"seed\":\"{seed}\"}}}},\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[{diffIds}]}}}}");
+        return new TestImage(config, layers, architecture) { Tars = tars };
     }
 
     /// <summary>Pushes every blob then the manifest under <paramref name="tag"/>; returns what each blob push did.</summary>
