@@ -218,6 +218,8 @@ public static class ContainerImageBuilder
 
         public string? StoreReference { get; init; }
 
+        public string? ImageName { get; init; }
+
         public void Dispose()
         {
             Archive?.Dispose();
@@ -249,6 +251,14 @@ public static class ContainerImageBuilder
             return new BaseSource { Store = ImageStore.Open(root), StoreReference = reference };
         }
 
+        string? imageName = null;
+        int hash = baseImage.LastIndexOf('#');
+        if (hash > 0 && hash < baseImage.Length - 1)
+        {
+            imageName = baseImage[(hash + 1)..];
+            baseImage = baseImage[..hash];
+        }
+
         if (baseImage.StartsWith("oci:", StringComparison.Ordinal))
         {
             string directory = baseImage["oci:".Length..];
@@ -257,7 +267,7 @@ public static class ContainerImageBuilder
                 throw new ContainerBuildException(BuildErrorCodes.BaseNotFound, $"ContainerBaseImage '{baseImage}': the directory '{directory}' does not exist; give oci:DIR with DIR an OCI image layout (holding index.json and oci-layout).");
             }
 
-            return new BaseSource { Archive = ImageArchive.OpenLayout(directory) };
+            return new BaseSource { Archive = ImageArchive.OpenLayout(directory), ImageName = imageName };
         }
 
         if (Directory.Exists(baseImage))
@@ -270,13 +280,14 @@ public static class ContainerImageBuilder
             throw new ContainerBuildException(BuildErrorCodes.BaseNotFound, $"ContainerBaseImage '{baseImage}' does not exist: give the path of an image archive (such as one written by docker save), oci:DIR for an OCI layout, or store:REF for an image in the local store.");
         }
 
-        return new BaseSource { Archive = ImageArchive.OpenFile(baseImage) };
+        return new BaseSource { Archive = ImageArchive.OpenFile(baseImage), ImageName = imageName };
     }
 
     private static ImageToWrite SelectPlatform(BaseSource source, string baseImage, string os, string architecture, string? variant)
     {
         List<ImageToWrite> candidates = source.Store is { } store
             ? FindInStore(store, source.StoreReference!, baseImage)
+            : source.ImageName is { } name ? [FindInArchive(source.Archive!, name, baseImage)]
             : [.. source.Archive!.Images.Select(ImageToWrite.FromArchive)];
         if (candidates.Count == 0)
         {
@@ -293,10 +304,22 @@ public static class ContainerImageBuilder
 
         if (matching.Count > 1)
         {
-            throw new ContainerBuildException(BuildErrorCodes.AmbiguousBase, $"ContainerBaseImage '{baseImage}' holds {matching.Count} different images for {os}/{architecture} ({string.Join(", ", matching.Select(m => m.ToString()))}): give a base holding one image per platform, for example with imagefmt save -o base.tar IMAGE.");
+            throw new ContainerBuildException(BuildErrorCodes.AmbiguousBase, $"ContainerBaseImage '{baseImage}' holds {matching.Count} different images for {os}/{architecture} ({string.Join(", ", matching.Select(m => m.ToString()))}): name the one to use after '#' (ContainerBaseImage=PATH#REPO:TAG or PATH#ID).");
         }
 
         return matching[0];
+    }
+
+    private static ImageToWrite FindInArchive(ImageArchive archive, string name, string baseImage)
+    {
+        try
+        {
+            return ImageToWrite.FromArchive(archive.FindImage(name));
+        }
+        catch (ImageFormatException e) when (e.Code == ErrorCodes.NotFound || e.Code == ErrorCodes.Ambiguous || e.Code == ErrorCodes.InvalidReference)
+        {
+            throw new ContainerBuildException(BuildErrorCodes.BaseNotFound, $"ContainerBaseImage '{baseImage}#{name}': {e.Message}; after '#' name an image the archive holds (imagefmt archive ls {baseImage}).", e);
+        }
     }
 
     private static List<ImageToWrite> FindInStore(ImageStore store, string reference, string baseImage)
