@@ -70,7 +70,7 @@ public sealed partial class RegistryClient
             Digest actual = Digest.Compute(bytes, w.Algorithm);
             if (actual != w)
             {
-                throw new DigestMismatchException(ErrorCodes.DigestMismatch, subject, w.Value, actual.Value);
+                throw new DigestMismatchException(subject, w, actual);
             }
         }
 
@@ -80,7 +80,7 @@ public sealed partial class RegistryClient
             Digest actual = Digest.Compute(bytes, announced.Algorithm);
             if (actual != announced)
             {
-                throw new DigestMismatchException(ErrorCodes.DigestMismatch, subject + " (Docker-Content-Digest)", announced.Value, actual.Value);
+                throw new DigestMismatchException(subject + " (Docker-Content-Digest)", announced, actual);
             }
         }
 

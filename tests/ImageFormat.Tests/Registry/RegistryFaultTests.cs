@@ -57,7 +57,7 @@ public class RegistryFaultTests(PlainRegistryFixture fixture) : IClassFixture<Pl
 
         DigestMismatchException e = (await download.Should().ThrowAsync<DigestMismatchException>()).Which;
         e.Code.Should().Be(ErrorCodes.DigestMismatch);
-        e.Expected.Should().Be(layer.Digest.Value);
+        e.Expected.Should().Be(layer.Digest);
         e.Subject.Should().Be($"{proxy.Host}/fault/tamper@{layer.Digest}");
         proxy.Flips.Should().Be(1);
         Directory.GetFileSystemEntries(dir.Path).Should().BeEmpty("neither the final file nor a temporary one is left");
