@@ -372,14 +372,14 @@ public static class ContainerImageBuilder
             var blobHash = new HashingWriteStream(output, DigestAlgorithm.Sha256, leaveOpen: true);
             Stream compressor = Compressor.Open(blobHash, CompressionFormat.Gzip, Compressor.DefaultGzipLevel, leaveOpen: true);
             var tarHash = new HashingWriteStream(compressor, DigestAlgorithm.Sha256, leaveOpen: true);
-            using (var writer = new TarWriter(tarHash, leaveOpen: true))
+            using (var writer = new TarEntryWriter(tarHash, leaveOpen: true))
             {
                 foreach ((string name, ContainerFile? file) in all)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     if (file is null)
                     {
-                        writer.WriteEntry(new TarEntryHeader { Name = name + "/", Type = TarEntryType.Directory, Mode = DirectoryMode, ModificationTime = time }, null);
+                        writer.WriteEntry(new TarEntryHeader { Name = name + "/", Type = TarEntryKind.Directory, Mode = DirectoryMode, ModificationTime = time }, null);
                         continue;
                     }
 
@@ -400,7 +400,7 @@ public static class ContainerImageBuilder
         }
     }
 
-    private static void WriteFile(TarWriter writer, string name, ContainerFile file, DateTimeOffset time)
+    private static void WriteFile(TarEntryWriter writer, string name, ContainerFile file, DateTimeOffset time)
     {
         FileStream content;
         try
@@ -416,7 +416,7 @@ public static class ContainerImageBuilder
         {
             int mode = file.Mode ?? ModeOf(content);
             content.Position = 0;
-            writer.WriteEntry(new TarEntryHeader { Name = name, Type = TarEntryType.RegularFile, Mode = mode, Size = content.Length, ModificationTime = time }, content);
+            writer.WriteEntry(new TarEntryHeader { Name = name, Type = TarEntryKind.RegularFile, Mode = mode, Size = content.Length, ModificationTime = time }, content);
         }
     }
 

@@ -50,7 +50,7 @@ public sealed class ContainerImageBuilderTests : IDisposable
     {
         var entries = new List<(TarEntryHeader, string)>();
         using Stream stream = layer.OpenUncompressed();
-        using var reader = new TarReader(stream);
+        using var reader = new TarEntryReader(stream);
         while (reader.GetNextEntry() is { } header)
         {
             using var content = new StreamReader(reader.OpenEntryData(), Encoding.UTF8);
@@ -79,12 +79,12 @@ public sealed class ContainerImageBuilderTests : IDisposable
 
         var entries = Entries(image.Layers[^1]);
         entries.Select(e => (e.Header.Name, e.Header.Type, Convert.ToString(e.Header.Mode, 8), e.Content)).Should().Equal(
-            ("app/", TarEntryType.Directory, "755", ""),
-            ("app/app", TarEntryType.RegularFile, "755", Encoding.Latin1.GetString(Elf)),
-            ("app/app.dll", TarEntryType.RegularFile, "644", "managed"),
-            ("app/run.sh", TarEntryType.RegularFile, "755", "#!/bin/sh\necho hi\n"),
-            ("app/wwwroot/", TarEntryType.Directory, "755", ""),
-            ("app/wwwroot/index.html", TarEntryType.RegularFile, "644", "<p>hi</p>"));
+            ("app/", TarEntryKind.Directory, "755", ""),
+            ("app/app", TarEntryKind.RegularFile, "755", Encoding.Latin1.GetString(Elf)),
+            ("app/app.dll", TarEntryKind.RegularFile, "644", "managed"),
+            ("app/run.sh", TarEntryKind.RegularFile, "755", "#!/bin/sh\necho hi\n"),
+            ("app/wwwroot/", TarEntryKind.Directory, "755", ""),
+            ("app/wwwroot/index.html", TarEntryKind.RegularFile, "644", "<p>hi</p>"));
         entries.Should().OnlyContain(e => e.Header.Uid == 0 && e.Header.Gid == 0 && e.Header.UserName == "" && e.Header.GroupName == "" && e.Header.ModificationTime == DateTimeOffset.UnixEpoch);
         result.LayerEntries.Should().Be(6);
     }
