@@ -15,6 +15,7 @@ namespace ImageFormat.Tests.Build;
 /// restored from the feed, <c>dotnet publish -p:ContainerBaseImage=…</c>. Docker 20.10 loads and runs the result.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[Collection("dotnet pack")]
 public sealed class BuildTaskEndToEndTests : IClassFixture<BuildTaskEndToEndTests.PackagesAndBase>
 {
     private readonly PackagesAndBase _shared;
@@ -283,7 +284,7 @@ public sealed class BuildTaskEndToEndTests : IClassFixture<BuildTaskEndToEndTest
             }
         }
 
-        private static DotnetResult Dotnet(string workingDirectory, Dictionary<string, string?>? env, params string[] args)
+        internal static DotnetResult Dotnet(string workingDirectory, Dictionary<string, string?>? env, params string[] args)
         {
             var info = new ProcessStartInfo("dotnet")
             {
