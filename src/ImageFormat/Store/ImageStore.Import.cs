@@ -1,6 +1,7 @@
 using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Moby;
 using ImageFormat.Progress;
 
 namespace ImageFormat.Store;
