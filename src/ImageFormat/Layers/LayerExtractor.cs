@@ -1,5 +1,6 @@
 using ImageFormat.Archives;
 using ImageFormat.Errors;
+using ImageFormat.Images;
 using ImageFormat.Tar;
 
 namespace ImageFormat.Layers;
@@ -28,7 +29,7 @@ namespace ImageFormat.Layers;
 public static class LayerExtractor
 {
     /// <summary>Extracts every layer of <paramref name="image"/>, base first, onto <paramref name="root"/> (created if missing).</summary>
-    /// <param name="image">The image.</param>
+    /// <param name="image">The image, from any source (an archive, an OCI layout, the store, a builder).</param>
     /// <param name="root">The destination directory.</param>
     /// <param name="options">Options; <see cref="LayerExtractOptions.Default"/> when <see langword="null"/>.</param>
     /// <returns>What was applied and what was not.</returns>
@@ -41,16 +42,17 @@ public static class LayerExtractor
     /// <exception cref="DigestMismatchException">A layer does not match its stored digest, size or diffID (unless
     /// <see cref="LayerExtractOptions.VerifyDigests"/> is off); the layers before it, and that layer, are applied.</exception>
     /// <exception cref="IOException">The file system refused an operation.</exception>
-    public static LayerExtractResult ExtractImage(ArchiveImage image, string root, LayerExtractOptions? options = null)
+    public static LayerExtractResult ExtractImage(IContainerImage image, string root, LayerExtractOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         string fullRoot = PrepareRoot(root);
         options ??= LayerExtractOptions.Default;
         var result = new LayerExtractResult();
-        foreach (ArchiveLayer layer in image.Layers)
+        IReadOnlyList<IImageLayer> layers = image.Layers;
+        for (int i = 0; i < layers.Count; i++)
         {
-            using Stream tar = layer.OpenUncompressed(options.VerifyDigests);
-            Apply(tar, fullRoot, LayerLabel(layer), options, result);
+            using Stream tar = layers[i].OpenUncompressed(options.VerifyDigests);
+            Apply(tar, fullRoot, LayerLabel(i, layers[i]), options, result);
             if (options.VerifyDigests)
             {
                 // The tar reader stops at the end-of-archive blocks: read the rest so the digests are checked.
@@ -82,8 +84,8 @@ public static class LayerExtractor
         return result;
     }
 
-    internal static string LayerLabel(ArchiveLayer layer) =>
-        layer.DiffId.IsEmpty ? layer.Index.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{layer.Index} ({layer.DiffId})";
+    internal static string LayerLabel(int index, IImageLayer layer) =>
+        layer.DiffId.IsEmpty ? index.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{index} ({layer.DiffId})";
 
     private static string PrepareRoot(string root)
     {

@@ -2,6 +2,7 @@ using ImageFormat.Archives;
 using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Images;
 using ImageFormat.Model;
 using ImageFormat.References;
 using ImageFormat.Tar;
@@ -32,6 +33,30 @@ public sealed partial class ImageStore
             throw new NotAnImageException(first.Digest.Value, first.Kind, first.ArtifactType);
         }
 
+        return Load(archive.Images);
+    }
+
+    /// <summary>
+    /// <c>docker load</c> of images from any source (an archive, an OCI layout, another store, a builder): copies
+    /// each into the store as <see cref="Load(ImageArchive)"/> does, verifying each layer's DiffID while copying.
+    /// Tags and parents come from archive images (<see cref="ArchiveImage.RepoTags"/>, <see cref="ArchiveImage.Parent"/>)
+    /// and from <see cref="Archives.Writers.ImageToWrite"/> (<see cref="Archives.Writers.ImageToWrite.Tags"/>, <see cref="Archives.Writers.ImageToWrite.Parent"/>); other
+    /// images are loaded untagged. All or nothing: a failure leaves the store as it was.
+    /// </summary>
+    /// <param name="images">The images, in order.</param>
+    /// <returns>Docker's output lines and the loaded image IDs.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="images"/> or an image is <see langword="null"/>.</exception>
+    /// <exception cref="ImageFormatException">A layer is missing or does not hash to its DiffID, or an image is invalid.</exception>
+    /// <exception cref="IOException">The store cannot be written.</exception>
+    public LoadResult Load(IEnumerable<IContainerImage> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        List<IContainerImage> sources = [.. images];
+        foreach (IContainerImage source in sources)
+        {
+            ArgumentNullException.ThrowIfNull(source, nameof(images));
+        }
+
         return Change(state =>
         {
             var lines = new List<string>();
@@ -40,12 +65,13 @@ public sealed partial class ImageStore
             string imageIdLines = string.Empty;
             int referenceCount = 0;
             int written = 0;
-            foreach (ArchiveImage image in archive.Images)
+            foreach (IContainerImage image in sources)
             {
+                string configEntry = LoadSources.ConfigEntry(image);
                 IReadOnlyList<Digest> diffIds = image.Config.Value.RootFs.DiffIds;
                 if (image.Layers.Count != diffIds.Count)
                 {
-                    throw new InvalidArchiveException(image.ConfigEntry, $"invalid manifest, layers length mismatch: expected {image.Layers.Count}, got {diffIds.Count}");
+                    throw new InvalidArchiveException(configEntry, $"invalid manifest, layers length mismatch: expected {image.Layers.Count}, got {diffIds.Count}");
                 }
 
                 Digest chain = default;
@@ -55,19 +81,21 @@ public sealed partial class ImageStore
                     chain = ChainId.Next(chain, diffIds[i]);
                     if (!state.Layers.ContainsKey(chain))
                     {
-                        ArchiveLayer layer = image.Layers[i];
-                        if (!layer.IsPresent)
+                        IImageLayer layer = image.Layers[i];
+                        if (layer is ArchiveLayer { IsPresent: false } missing)
                         {
-                            throw new InvalidArchiveException(layer.Entry, $"layer {i} is missing from the archive");
+                            throw new InvalidArchiveException(missing.Entry, $"layer {i} is missing from the archive");
                         }
 
+                        string entry = LoadSources.Entry(layer);
+
                         // Not OpenUncompressed(): WriteBlob hashes the tar against its diffID while copying it, once.
-                        written += StoreLayerBlobs(state, () => layer.OpenUncompressed(verify: false), layer.Entry, diffIds[i], i, chain, parentChain) ? 1 : 0;
+                        written += StoreLayerBlobs(state, () => layer.OpenUncompressed(verify: false), entry, diffIds[i], i, chain, parentChain) ? 1 : 0;
                         if (layer.Compression != CompressionFormat.None)
                         {
-                            using Stream stored = layer.OpenStored();
-                            (Digest compressed, _) = _backing.WriteBlob(stored, layer.DeclaredDigest, layer.Entry);
-                            state.Layers[chain] = state.Layers[chain] with { CompressedDigest = compressed, CompressedMediaType = layer.MediaType };
+                            using Stream stored = layer.OpenBlob(verify: false);
+                            (Digest compressed, _) = _backing.WriteBlob(stored, LoadSources.DeclaredDigest(layer), entry);
+                            state.Layers[chain] = state.Layers[chain] with { CompressedDigest = compressed, CompressedMediaType = LoadSources.DeclaredMediaType(layer) };
                         }
                     }
                 }
@@ -76,7 +104,7 @@ public sealed partial class ImageStore
                 if (!_backing.HasBlob(imageId))
                 {
                     using var config = new MemoryStream(image.Config.Bytes.ToArray(), writable: false);
-                    _backing.WriteBlob(config, imageId, image.ConfigEntry);
+                    _backing.WriteBlob(config, imageId, configEntry);
                 }
 
                 StoreImage? existing = state.Images.GetValueOrDefault(imageId);
@@ -94,12 +122,12 @@ public sealed partial class ImageStore
 
                 // Docker counts tags per image and prints the ID lines only when the last image had none.
                 referenceCount = 0;
-                foreach (string tag in image.RepoTags)
+                foreach (string tag in LoadSources.Tags(image))
                 {
                     ImageReference reference = ImageReference.Parse(tag);
                     if (reference.Tag is null)
                     {
-                        throw new InvalidArchiveException(image.ConfigEntry, $"invalid tag \"{tag}\"");
+                        throw new InvalidArchiveException(configEntry, $"invalid tag \"{tag}\"");
                     }
 
                     if (state.References.TryGetValue(reference.ToString(), out Digest previous) && previous != imageId)
@@ -112,7 +140,7 @@ public sealed partial class ImageStore
                     referenceCount++;
                 }
 
-                parentLinks.Add((imageId, image.Parent));
+                parentLinks.Add((imageId, LoadSources.Parent(image)));
             }
 
             foreach ((Digest id, Digest? parent) in parentLinks)

@@ -50,7 +50,7 @@ public static class ArchiveWriter
     /// <exception cref="ArgumentException">No images are given, a tag names two images or is a digest reference, the output is not writable, the format is <see cref="ArchiveFormat.OciLayout"/>, or the options conflict.</exception>
     /// <param name="artifacts">Artifacts to carry verbatim beside the images (attestations, signatures...); none unless given.</param>
     /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID, or cannot be decompressed; the output is then incomplete. Code <see cref="ErrorCodes.ArtifactsNotWritable"/>: artifacts were given for the legacy format.</exception>
-    public static void Write(IEnumerable<ImageToWrite> images, Stream output, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
+    public static void Write(IEnumerable<Images.IContainerImage> images, Stream output, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         options ??= ArchiveWriterOptions.Default;
@@ -86,11 +86,11 @@ public static class ArchiveWriter
     /// <param name="path">The archive file to create or replace.</param>
     /// <param name="options">The format and layer handling; <see cref="ArchiveWriterOptions.Default"/> unless given.</param>
     /// <exception cref="ArgumentNullException"><paramref name="images"/>, an image or <paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">As for <see cref="Write(IEnumerable{ImageToWrite}, Stream, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>, or <paramref name="path"/> is empty.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="Write(IEnumerable{Images.IContainerImage}, Stream, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>, or <paramref name="path"/> is empty.</exception>
     /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID; nothing is left at <paramref name="path"/>.</exception>
     /// <param name="artifacts">Artifacts to carry verbatim beside the images; none unless given.</param>
     /// <exception cref="IOException">The file cannot be written.</exception>
-    public static void WriteFile(IEnumerable<ImageToWrite> images, string path, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
+    public static void WriteFile(IEnumerable<Images.IContainerImage> images, string path, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
@@ -126,7 +126,7 @@ public static class ArchiveWriter
     /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID.</exception>
     /// <param name="artifacts">Artifacts to carry verbatim beside the images; none unless given.</param>
     /// <exception cref="IOException">The directory cannot be written.</exception>
-    public static void WriteLayout(IEnumerable<ImageToWrite> images, string directory, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
+    public static void WriteLayout(IEnumerable<Images.IContainerImage> images, string directory, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         options = (options ?? ArchiveWriterOptions.Default) with { Format = ArchiveFormat.OciLayout };
@@ -194,15 +194,16 @@ public static class ArchiveWriter
     }
 
     /// <summary>Folds repeated images into one (tags of both, first position) and checks that each tag names one image.</summary>
-    private static List<ImageToWrite> Merge(IEnumerable<ImageToWrite> images, bool hasArtifacts)
+    private static List<ImageToWrite> Merge(IEnumerable<Images.IContainerImage> images, bool hasArtifacts)
     {
         ArgumentNullException.ThrowIfNull(images);
         var order = new List<Digest>();
         var byId = new Dictionary<Digest, (ImageToWrite Image, List<ImageReference> Tags)>();
         var tagOwner = new Dictionary<ImageReference, Digest>();
-        foreach (ImageToWrite image in images)
+        foreach (Images.IContainerImage source in images)
         {
-            ArgumentNullException.ThrowIfNull(image, nameof(images));
+            ArgumentNullException.ThrowIfNull(source, nameof(images));
+            ImageToWrite image = ImageToWrite.From(source);
             if (!byId.TryGetValue(image.Id, out var slot))
             {
                 slot = (image, []);
