@@ -30,7 +30,7 @@ public static class ArchiveSeeds
         byte[] manifest = Encoding.UTF8.GetBytes(
             "[{\"Config\":\"" + configName + "\",\"RepoTags\":[\"fuzz:latest\"],\"Layers\":[" + string.Join(",", layerNames.Select(n => "\"" + n + "\"")) + "]}]");
         using var output = new MemoryStream();
-        using (var writer = new TarWriter(output, leaveOpen: true))
+        using (var writer = new TarEntryWriter(output, leaveOpen: true))
         {
             Write(writer, configName, config);
             for (int i = 0; i < layers.Count; i++)
@@ -45,7 +45,7 @@ public static class ArchiveSeeds
         return output.ToArray();
     }
 
-    private static void Write(TarWriter writer, string name, byte[] data) =>
+    private static void Write(TarEntryWriter writer, string name, byte[] data) =>
         writer.WriteEntry(new TarEntryHeader { Name = name, Size = data.Length, Mode = 0x1A4, ModificationTime = s_time }, new MemoryStream(data));
 
     /// <summary><c>samples/hello.tar</c> rewritten in every output dialect, with and without layer compression, and wrapped whole.</summary>

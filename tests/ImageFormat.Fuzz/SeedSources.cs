@@ -58,7 +58,7 @@ public sealed record SeedSources(string RepositoryRoot)
         yield return ("whiteouts", Tar(t => t.Dir("d/").File("d/f", "x").Whiteout("d/.wh.f").Whiteout("d/.wh..wh..opq").Whiteout(".wh...").Whiteout("../.wh.canary")));
         yield return ("opaque-through-link", Tar(t => t.Symlink("l", "../canary").Whiteout("l/.wh..wh..opq")));
         yield return ("root-replaced", Tar(t => t.Symlink(".", "/tmp").File("./", "x")));
-        yield return ("device-through-link", Tar(t => t.Symlink("dev", "../canary").Add(new TarEntryHeader { Name = "dev/null2", Type = TarEntryType.CharacterDevice, DevMajor = 1, DevMinor = 3, Mode = 0x1B6, ModificationTime = s_time }, null)));
+        yield return ("device-through-link", Tar(t => t.Symlink("dev", "../canary").Add(new TarEntryHeader { Name = "dev/null2", Type = TarEntryKind.CharacterDevice, DevMajor = 1, DevMinor = 3, Mode = 0x1B6, ModificationTime = s_time }, null)));
         yield return ("deep", Tar(t => t.File(string.Join('/', Enumerable.Repeat("d", 60)) + "/f", "deep")));
         yield return ("pax-nul", Raw(Pax("path", "a\0b"), Header("pax", '0', 1), Block("A"u8)));
         yield return ("pax-sparse-claim", Raw(Pax("GNU.sparse.size", "1099511627776") + Pax("GNU.sparse.map", "1099511627000,1") + Pax("GNU.sparse.name", "big"), Header("big", '0', 1), Block("B"u8)));
@@ -153,7 +153,7 @@ public sealed record SeedSources(string RepositoryRoot)
         private readonly List<(TarEntryHeader Header, byte[]? Data)> _entries = [];
 
         /// <summary>Adds a directory.</summary>
-        public TarBuild Dir(string name, int mode = 0x1ED) => Add(new TarEntryHeader { Name = name, Type = TarEntryType.Directory, Mode = mode, ModificationTime = s_time }, null);
+        public TarBuild Dir(string name, int mode = 0x1ED) => Add(new TarEntryHeader { Name = name, Type = TarEntryKind.Directory, Mode = mode, ModificationTime = s_time }, null);
 
         /// <summary>Adds a regular file.</summary>
         public TarBuild File(string name, string content, int mode = 0x1A4, long uid = 0, long gid = 0)
@@ -163,10 +163,10 @@ public sealed record SeedSources(string RepositoryRoot)
         }
 
         /// <summary>Adds a symbolic link.</summary>
-        public TarBuild Symlink(string name, string target) => Add(new TarEntryHeader { Name = name, Type = TarEntryType.SymbolicLink, LinkName = target, Mode = 0x1FF, ModificationTime = s_time }, null);
+        public TarBuild Symlink(string name, string target) => Add(new TarEntryHeader { Name = name, Type = TarEntryKind.SymbolicLink, LinkName = target, Mode = 0x1FF, ModificationTime = s_time }, null);
 
         /// <summary>Adds a hard link.</summary>
-        public TarBuild HardLink(string name, string target) => Add(new TarEntryHeader { Name = name, Type = TarEntryType.HardLink, LinkName = target, Mode = 0x1A4, ModificationTime = s_time }, null);
+        public TarBuild HardLink(string name, string target) => Add(new TarEntryHeader { Name = name, Type = TarEntryKind.HardLink, LinkName = target, Mode = 0x1A4, ModificationTime = s_time }, null);
 
         /// <summary>Adds an empty file (a whiteout when its name says so).</summary>
         public TarBuild Whiteout(string name) => File(name, string.Empty);
@@ -182,7 +182,7 @@ public sealed record SeedSources(string RepositoryRoot)
         public byte[] ToBytes()
         {
             using var output = new MemoryStream();
-            using (var writer = new TarWriter(output, leaveOpen: true))
+            using (var writer = new TarEntryWriter(output, leaveOpen: true))
             {
                 foreach ((TarEntryHeader header, byte[]? data) in _entries)
                 {

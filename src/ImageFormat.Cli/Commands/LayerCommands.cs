@@ -77,11 +77,11 @@ internal static class LayerCommands
             foreach (MergedEntry entry in tree.Enumerate())
             {
                 string path = "/" + entry.Path;
-                if (entry.Type == TarEntryType.SymbolicLink)
+                if (entry.Type == TarEntryKind.SymbolicLink)
                 {
                     path += " -> " + entry.Header.LinkName;
                 }
-                else if (entry.Type == TarEntryType.HardLink)
+                else if (entry.Type == TarEntryKind.HardLink)
                 {
                     path += " link to /" + entry.Header.LinkName.TrimStart('.', '/');
                 }
@@ -230,11 +230,11 @@ internal static class LayerCommands
     {
         char type = entry.Type switch
         {
-            TarEntryType.Directory => 'd',
-            TarEntryType.SymbolicLink => 'l',
-            TarEntryType.CharacterDevice => 'c',
-            TarEntryType.BlockDevice => 'b',
-            TarEntryType.Fifo => 'p',
+            TarEntryKind.Directory => 'd',
+            TarEntryKind.SymbolicLink => 'l',
+            TarEntryKind.CharacterDevice => 'c',
+            TarEntryKind.BlockDevice => 'b',
+            TarEntryKind.Fifo => 'p',
             _ => '-',
         };
         int mode = entry.Header.Mode;

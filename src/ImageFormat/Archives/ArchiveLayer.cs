@@ -125,7 +125,7 @@ public sealed class ArchiveLayer : IImageLayer
     /// <summary>
     /// Opens the layer's uncompressed tar and checks it while it is read: the stored bytes against the declared
     /// digest and size (when a document declares them) and the uncompressed bytes against the config's diffID.
-    /// A mismatch throws <see cref="Errors.DigestMismatchException"/> from the read that reaches the end, so a
+    /// A mismatch throws <see cref="Errors.ContentMismatchException"/> (<see cref="Errors.DigestMismatchException"/> or <see cref="Errors.SizeMismatchException"/>) from the read that reaches the end, so a
     /// caller that reads to the end never acts on unverified content without being told.
     /// </summary>
     /// <returns>A new stream; dispose it.</returns>
@@ -256,10 +256,10 @@ public sealed class ArchiveLayer : IImageLayer
             {
                 long total = 0;
                 using Stream tar = OpenUncompressed(verify: false);
-                using var reader = new Tar.TarReader(tar, leaveOpen: false, _limits);
+                using var reader = new Tar.TarEntryReader(tar, leaveOpen: false, _limits);
                 while (reader.GetNextEntry() is { } entry)
                 {
-                    if (entry.Type is Tar.TarEntryType.RegularFile or Tar.TarEntryType.ContiguousFile)
+                    if (entry.Type is Tar.TarEntryKind.RegularFile or Tar.TarEntryKind.ContiguousFile)
                     {
                         total += entry.Size;
                     }

@@ -162,7 +162,7 @@ public sealed class ImageArchive : IDisposable
     /// <param name="name">What to look for.</param>
     /// <returns>The image.</returns>
     /// <exception cref="NotFoundException">Nothing matches; the message lists what the archive holds.</exception>
-    /// <exception cref="AmbiguousMatchException">More than one image matches, or none was named and the archive holds several.</exception>
+    /// <exception cref="AmbiguousNameException">More than one image matches, or none was named and the archive holds several.</exception>
     /// <exception cref="NotAnImageException">The name matches an artifact (a signature, attestation, Helm chart...), not an image.</exception>
     public ArchiveImage FindImage(string? name)
     {
@@ -174,7 +174,7 @@ public sealed class ImageArchive : IDisposable
                 0 when _artifacts.Count == 1 => throw NotAnImage(_artifacts[0]),
                 0 when _artifacts.Count > 1 => throw new NotFoundException(string.Empty, $"{Source}: the archive holds no image, only {_artifacts.Count} artifacts ({string.Join("; ", _artifacts)})"),
                 0 => throw new NotFoundException(string.Empty, $"{Source}: the archive holds no image"),
-                _ => throw new AmbiguousMatchException("(no image named)", Describe(_images)),
+                _ => throw new AmbiguousNameException("(no image named)", Describe(_images)),
             };
         }
 
@@ -188,7 +188,7 @@ public sealed class ImageArchive : IDisposable
         {
             1 => matches[0],
             0 => throw new NotFoundException(name, $"No such image: {name} (the archive holds {string.Join("; ", Describe(_images))})"),
-            _ => throw new AmbiguousMatchException(name, Describe(matches)),
+            _ => throw new AmbiguousNameException(name, Describe(matches)),
         };
     }
 

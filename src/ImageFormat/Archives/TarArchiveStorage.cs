@@ -136,7 +136,7 @@ internal sealed class TarArchiveStorage : IArchiveStorage
     {
         var entries = new Dictionary<string, IndexedEntry>(StringComparer.Ordinal);
         var order = new List<string>();
-        using var reader = new TarReader(tar, leaveOpen: true, limits);
+        using var reader = new TarEntryReader(tar, leaveOpen: true, limits);
         TarEntryHeader? header;
         while ((header = reader.GetNextEntry()) is not null)
         {
@@ -199,11 +199,11 @@ internal sealed class TarArchiveStorage : IArchiveStorage
 
             switch (entry.Type)
             {
-                case TarEntryType.RegularFile or TarEntryType.ContiguousFile when !entry.IsSparse:
+                case TarEntryKind.RegularFile or TarEntryKind.ContiguousFile when !entry.IsSparse:
                     file = new ArchiveFile(current, entry.Size, entry.Offset);
                     problem = null;
                     return true;
-                case TarEntryType.HardLink:
+                case TarEntryKind.HardLink:
                     // A hard link's target is named from the archive root, not from the link's directory.
                     if (++hardLinks > _limits.MaxLinkHops)
                     {
@@ -220,7 +220,7 @@ internal sealed class TarArchiveStorage : IArchiveStorage
                     via = current;
                     parts = entry.LinkName.Split('/');
                     break;
-                case TarEntryType.Directory:
+                case TarEntryKind.Directory:
                     problem = "is a directory, not a file";
                     return false;
                 default:
@@ -235,7 +235,7 @@ internal sealed class TarArchiveStorage : IArchiveStorage
         : target.StartsWith('/') ? $"\"{link}\" links to the absolute path \"{target}\", outside the archive"
         : $"\"{link}\" links to \"{target}\", outside the archive";
 
-    private bool FindEntry(string name, out TarEntryType type, out string linkName)
+    private bool FindEntry(string name, out TarEntryKind type, out string linkName)
     {
         if (_entries.TryGetValue(name, out IndexedEntry entry))
         {
@@ -251,7 +251,7 @@ internal sealed class TarArchiveStorage : IArchiveStorage
 
     public void Dispose() => _owner?.Dispose();
 
-    private readonly record struct IndexedEntry(TarEntryType Type, long Offset, long Size, long StoredSize, string LinkName, bool IsSparse);
+    private readonly record struct IndexedEntry(TarEntryKind Type, long Offset, long Size, long StoredSize, string LinkName, bool IsSparse);
 
     /// <summary>Counts what passes through, to prove how little of an archive indexing reads.</summary>
     private sealed class CountingReadStream(Stream inner) : Stream

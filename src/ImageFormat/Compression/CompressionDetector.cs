@@ -58,8 +58,8 @@ public static class CompressionDetector
     /// position back where it was.
     /// </summary>
     /// <param name="stream">A readable, seekable stream. For a stream that cannot seek (standard input, a
-    /// pipe), wrap it in a <see cref="PeekableStream"/> and pass <see cref="PeekableStream.Peek(int)"/>'s bytes
-    /// to <see cref="Detect(ReadOnlySpan{byte})"/>, or use <see cref="Decompression.OpenDetected"/>.</param>
+    /// pipe), use <see cref="Decompression.OpenDetected"/>, which keeps the bytes it looked at, or read the first
+    /// bytes yourself and pass them to <see cref="Detect(ReadOnlySpan{byte})"/>.</param>
     /// <returns>The compression, or <see cref="CompressionFormat.None"/> when no magic matches.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="stream"/> cannot read or cannot seek.</exception>
@@ -69,7 +69,7 @@ public static class CompressionDetector
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanRead || !stream.CanSeek)
         {
-            throw new ArgumentException("The stream must be readable and seekable; wrap it in a PeekableStream otherwise.", nameof(stream));
+            throw new ArgumentException("The stream must be readable and seekable; use Decompression.OpenDetected otherwise.", nameof(stream));
         }
 
         long position = stream.Position;

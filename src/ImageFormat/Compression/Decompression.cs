@@ -95,8 +95,8 @@ public static class Decompression
 
     /// <summary>
     /// Detects the compression of <paramref name="compressed"/> by its magic bytes and opens a stream that
-    /// decompresses it. A stream that cannot seek (standard input, a pipe) is wrapped in a
-    /// <see cref="PeekableStream"/> so that the bytes looked at are not lost.
+    /// decompresses it. A stream that cannot seek (standard input, a pipe) works too: the bytes looked at are
+    /// kept and returned first, so nothing is lost.
     /// </summary>
     /// <param name="compressed">The input, positioned at its first byte.</param>
     /// <param name="limits">The limits, as for <see cref="Open"/>.</param>

@@ -6,7 +6,7 @@ namespace ImageFormat.Compression;
 /// streams that cannot seek (standard input, pipes, network bodies) whose compression must be detected from
 /// their magic bytes before they are decoded.
 /// </summary>
-public sealed class PeekableStream : Stream
+internal sealed class PeekableStream : Stream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;

@@ -22,9 +22,9 @@ internal sealed class MergedTreeAdapter : IFileSystemAdapter<MergedTree.Node>
         node = child;
         switch (child.Entry?.Type)
         {
-            case null or TarEntryType.Directory:
+            case null or TarEntryKind.Directory:
                 return NodeKind.Directory;
-            case TarEntryType.SymbolicLink:
+            case TarEntryKind.SymbolicLink:
                 linkTarget = child.Entry.Header.LinkName;
                 return NodeKind.Symlink;
             default:

@@ -11,24 +11,24 @@ namespace ImageFormat.Containment;
 internal sealed class TarIndexAdapter(TarIndexAdapter.Find lookup) : IFileSystemAdapter<string>
 {
     /// <summary>Finds an entry by its clean name.</summary>
-    public delegate bool Find(string name, out TarEntryType type, out string linkName);
+    public delegate bool Find(string name, out TarEntryKind type, out string linkName);
 
     /// <inheritdoc/>
     public NodeKind Lookup(string directory, string name, out string node, out string? linkTarget)
     {
         node = directory.Length == 0 ? name : directory + "/" + name;
         linkTarget = null;
-        if (!lookup(node, out TarEntryType type, out string linkName))
+        if (!lookup(node, out TarEntryKind type, out string linkName))
         {
             return NodeKind.Directory;
         }
 
         switch (type)
         {
-            case TarEntryType.SymbolicLink:
+            case TarEntryKind.SymbolicLink:
                 linkTarget = linkName;
                 return NodeKind.Symlink;
-            case TarEntryType.Directory:
+            case TarEntryKind.Directory:
                 return NodeKind.Directory;
             default:
                 return NodeKind.Other;

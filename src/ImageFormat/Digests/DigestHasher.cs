@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 
 namespace ImageFormat.Digests;
@@ -6,17 +8,44 @@ namespace ImageFormat.Digests;
 /// Hashes content that arrives in pieces and counts its bytes, producing a <see cref="Digest"/>.
 /// </summary>
 /// <remarks>
-/// Not thread-safe. After <see cref="GetDigest"/> the hasher starts over, as after <see cref="Reset"/>.
+/// <para>Not thread-safe. After <see cref="GetDigest"/> the hasher starts over, as after <see cref="Reset"/>.</para>
+/// <para>Long content is hashed on a second core. The first <see cref="InlineBytes"/> bytes are hashed on the
+/// caller's thread; past them, on a machine with more than one processor, appended bytes are copied into pooled
+/// chunks that one background thread hashes in order, so the caller pays a memory copy instead of the hash
+/// (SHA-256 runs at roughly 1.7 GB/s on one core, a copy at several times that). At most
+/// <see cref="MaxChunksInFlight"/> chunks wait at any time: when the hash falls behind, the caller waits for it
+/// instead of buffering more, so memory stays bounded whatever the size. The digest is the same either way.</para>
 /// </remarks>
 public sealed class DigestHasher : IDisposable
 {
+    /// <summary>How many bytes are hashed on the caller's thread before the work moves to a second core.</summary>
+    internal const int InlineBytes = 1 << 20;
+
+    /// <summary>The size of one chunk handed to the background thread.</summary>
+    internal const int ChunkBytes = 1 << 19;
+
+    /// <summary>How many chunks may wait for the background thread before the caller waits.</summary>
+    internal const int MaxChunksInFlight = 4;
+
+    private static readonly bool s_canOffload = Environment.ProcessorCount > 1;
+
     private readonly IncrementalHash _hash;
+    private readonly bool _offloadAllowed;
+    private BackgroundHash? _background;
+    private byte[]? _chunk;
+    private int _chunkCount;
     private bool _disposed;
 
     /// <summary>Creates a hasher.</summary>
     /// <param name="algorithm">The algorithm; SHA-256 unless given.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="algorithm"/> is not a defined algorithm.</exception>
     public DigestHasher(DigestAlgorithm algorithm = DigestAlgorithm.Sha256)
+        : this(algorithm, s_canOffload)
+    {
+    }
+
+    /// <summary>Creates a hasher that may or may not hash long content on a second core (tests compare both).</summary>
+    internal DigestHasher(DigestAlgorithm algorithm, bool offload)
     {
         HashAlgorithmName name = algorithm switch
         {
@@ -26,6 +55,7 @@ public sealed class DigestHasher : IDisposable
         };
         Algorithm = algorithm;
         _hash = IncrementalHash.CreateHash(name);
+        _offloadAllowed = offload;
     }
 
     /// <summary>The algorithm.</summary>
@@ -34,14 +64,42 @@ public sealed class DigestHasher : IDisposable
     /// <summary>How many bytes were appended since the hasher was created, reset or last finished.</summary>
     public long BytesHashed { get; private set; }
 
+    /// <summary>Whether the content so far went to a background thread (for tests).</summary>
+    internal bool IsOffloaded => _background is not null;
+
     /// <summary>Adds bytes to the content.</summary>
     /// <param name="data">The next bytes.</param>
     /// <exception cref="ObjectDisposedException">The hasher is disposed.</exception>
     public void Append(ReadOnlySpan<byte> data)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _hash.AppendData(data);
+        if (_background is null)
+        {
+            if (!_offloadAllowed || BytesHashed + data.Length <= InlineBytes)
+            {
+                _hash.AppendData(data);
+                BytesHashed += data.Length;
+                return;
+            }
+
+            _background = new BackgroundHash(_hash);
+        }
+
         BytesHashed += data.Length;
+        while (!data.IsEmpty)
+        {
+            _chunk ??= ArrayPool<byte>.Shared.Rent(ChunkBytes);
+            int n = Math.Min(data.Length, ChunkBytes - _chunkCount);
+            data[..n].CopyTo(_chunk.AsSpan(_chunkCount));
+            _chunkCount += n;
+            data = data[n..];
+            if (_chunkCount == ChunkBytes)
+            {
+                _background.Enqueue(_chunk, _chunkCount);
+                _chunk = null;
+                _chunkCount = 0;
+            }
+        }
     }
 
     /// <summary>Finishes the hash and returns the digest of everything appended; the hasher then starts over.</summary>
@@ -50,6 +108,7 @@ public sealed class DigestHasher : IDisposable
     public Digest GetDigest()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        CatchUp();
         Span<byte> hash = stackalloc byte[64];
         int written = _hash.GetHashAndReset(hash);
         BytesHashed = 0;
@@ -62,6 +121,7 @@ public sealed class DigestHasher : IDisposable
     public Digest PeekDigest()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        CatchUp();
         Span<byte> hash = stackalloc byte[64];
         int written = _hash.GetCurrentHash(hash);
         return Digest.FromHash(Algorithm, hash[..written]);
@@ -72,6 +132,7 @@ public sealed class DigestHasher : IDisposable
     public void Reset()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        CatchUp();
         Span<byte> discard = stackalloc byte[64];
         _hash.GetHashAndReset(discard);
         BytesHashed = 0;
@@ -83,7 +144,129 @@ public sealed class DigestHasher : IDisposable
         if (!_disposed)
         {
             _disposed = true;
+            _background?.Finish();
+            _background = null;
+            ReturnChunk();
             _hash.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Hands the partly filled chunk over and waits until the background thread has hashed everything, then ends
+    /// it: afterwards the hash state belongs to the caller's thread again (joining the thread orders its writes
+    /// before ours). Content appended later starts on the caller's thread and moves again once it is long.
+    /// </summary>
+    private void CatchUp()
+    {
+        if (_background is null)
+        {
+            return;
+        }
+
+        if (_chunk is not null && _chunkCount > 0)
+        {
+            _background.Enqueue(_chunk, _chunkCount);
+            _chunk = null;
+            _chunkCount = 0;
+        }
+
+        _background.Finish();
+        _background = null;
+        ReturnChunk();
+    }
+
+    private void ReturnChunk()
+    {
+        if (_chunk is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_chunk);
+            _chunk = null;
+            _chunkCount = 0;
+        }
+    }
+
+    /// <summary>One background thread that hashes queued chunks in order and returns them to the pool.</summary>
+    private sealed class BackgroundHash
+    {
+        private readonly IncrementalHash _hash;
+        private readonly Queue<(byte[] Chunk, int Count)> _queue = new(MaxChunksInFlight);
+        private readonly object _lock = new();
+        private readonly Thread _thread;
+        private bool _finishing;
+        private ExceptionDispatchInfo? _failure;
+
+        public BackgroundHash(IncrementalHash hash)
+        {
+            _hash = hash;
+            _thread = new Thread(Run) { IsBackground = true, Name = "ImageFormat digest" };
+            _thread.Start();
+        }
+
+        /// <summary>Queues a chunk (now owned by the background thread), waiting while too many are queued.</summary>
+        public void Enqueue(byte[] chunk, int count)
+        {
+            lock (_lock)
+            {
+                while (_queue.Count >= MaxChunksInFlight)
+                {
+                    Monitor.Wait(_lock);
+                }
+
+                _queue.Enqueue((chunk, count));
+                Monitor.PulseAll(_lock);
+            }
+        }
+
+        /// <summary>Lets the thread hash what is queued, then waits for it to end.</summary>
+        public void Finish()
+        {
+            lock (_lock)
+            {
+                _finishing = true;
+                Monitor.PulseAll(_lock);
+            }
+
+            _thread.Join();
+            _failure?.Throw();
+        }
+
+        private void Run()
+        {
+            while (true)
+            {
+                (byte[] Chunk, int Count) next;
+                lock (_lock)
+                {
+                    while (_queue.Count == 0 && !_finishing)
+                    {
+                        Monitor.Wait(_lock);
+                    }
+
+                    if (_queue.Count == 0)
+                    {
+                        return;
+                    }
+
+                    next = _queue.Dequeue();
+                    Monitor.PulseAll(_lock);
+                }
+
+                try
+                {
+                    if (_failure is null)
+                    {
+                        _hash.AppendData(next.Chunk, 0, next.Count);
+                    }
+                }
+#pragma warning disable CA1031 // Any failure of the hash is carried to the caller's thread by Finish.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    _failure = ExceptionDispatchInfo.Capture(e);
+                }
+
+                ArrayPool<byte>.Shared.Return(next.Chunk);
+            }
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.ExceptionServices;
 using ImageFormat.Errors;
 
@@ -12,11 +11,11 @@ namespace ImageFormat.Digests;
 /// <para>When the checks happen:</para>
 /// <list type="bullet">
 /// <item>The inner stream ends before the expected size: the read that meets the end throws
-/// <see cref="DigestMismatchException"/> with <see cref="ErrorCodes.SizeMismatch"/> and the count found.</item>
+/// <see cref="SizeMismatchException"/> with the count found.</item>
 /// <item>All expected bytes were returned: the next read (or <see cref="VerifyToEnd"/>) asks the inner stream for
-/// one more byte. If there is one it throws <see cref="ErrorCodes.SizeMismatch"/> with the actual size
-/// "more than N"; otherwise it compares digests and throws <see cref="ErrorCodes.DigestMismatch"/> when they
-/// differ, or returns 0.</item>
+/// one more byte. If there is one it throws <see cref="SizeMismatchException"/> with no actual size (the content
+/// is longer than expected and is not read further); otherwise it compares digests and throws
+/// <see cref="DigestMismatchException"/> when they differ, or returns 0.</item>
 /// <item>Unknown size (<c>-1</c>): the read that meets the end of the inner stream compares digests.</item>
 /// </list>
 /// <para>A caller that reads exactly the expected number of bytes and stops has not been told the content is
@@ -107,7 +106,8 @@ public sealed class VerifyingReadStream : Stream
     }
 
     /// <summary>Reads and discards what is left of the content, then checks size and digest.</summary>
-    /// <exception cref="DigestMismatchException">The content is shorter or longer than expected (<see cref="ErrorCodes.SizeMismatch"/>) or has another digest (<see cref="ErrorCodes.DigestMismatch"/>).</exception>
+    /// <exception cref="SizeMismatchException">The content is shorter or longer than expected.</exception>
+    /// <exception cref="DigestMismatchException">The content has another digest.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public void VerifyToEnd()
     {
@@ -120,7 +120,8 @@ public sealed class VerifyingReadStream : Stream
     /// <summary>Reads and discards what is left of the content, then checks size and digest.</summary>
     /// <param name="cancellationToken">Cancels the reads.</param>
     /// <returns>The check.</returns>
-    /// <exception cref="DigestMismatchException">The content is shorter or longer than expected (<see cref="ErrorCodes.SizeMismatch"/>) or has another digest (<see cref="ErrorCodes.DigestMismatch"/>).</exception>
+    /// <exception cref="SizeMismatchException">The content is shorter or longer than expected.</exception>
+    /// <exception cref="DigestMismatchException">The content has another digest.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task VerifyToEndAsync(CancellationToken cancellationToken = default)
@@ -141,7 +142,8 @@ public sealed class VerifyingReadStream : Stream
     /// <summary>Reads content; see the remarks on <see cref="VerifyingReadStream"/> for when it throws.</summary>
     /// <param name="buffer">Where to put the bytes.</param>
     /// <returns>The number of bytes read; 0 at the verified end.</returns>
-    /// <exception cref="DigestMismatchException">A size or digest check failed.</exception>
+    /// <exception cref="SizeMismatchException">The content is shorter or longer than expected.</exception>
+    /// <exception cref="DigestMismatchException">The content has another digest.</exception>
     public override int Read(Span<byte> buffer)
     {
         if (!TryLimit(buffer.Length, out int limit))
@@ -177,7 +179,8 @@ public sealed class VerifyingReadStream : Stream
     /// <param name="buffer">Where to put the bytes.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The number of bytes read; 0 at the verified end.</returns>
-    /// <exception cref="DigestMismatchException">A size or digest check failed.</exception>
+    /// <exception cref="SizeMismatchException">The content is shorter or longer than expected.</exception>
+    /// <exception cref="DigestMismatchException">The content has another digest.</exception>
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         if (!TryLimit(buffer.Length, out int limit))
@@ -274,7 +277,7 @@ public sealed class VerifyingReadStream : Stream
         {
             if (ExpectedSize >= 0)
             {
-                Fail(new DigestMismatchException(ErrorCodes.SizeMismatch, Subject, Format(ExpectedSize), Format(_bytesRead)));
+                Fail(new SizeMismatchException(Subject, ExpectedSize, _bytesRead));
             }
 
             CheckDigest();
@@ -290,7 +293,7 @@ public sealed class VerifyingReadStream : Stream
     {
         if (extra > 0)
         {
-            Fail(new DigestMismatchException(ErrorCodes.SizeMismatch, Subject, Format(ExpectedSize), $"more than {Format(ExpectedSize)}"));
+            Fail(new SizeMismatchException(Subject, ExpectedSize, null));
         }
 
         CheckDigest();
@@ -302,17 +305,15 @@ public sealed class VerifyingReadStream : Stream
         Digest actual = _hasher.GetDigest();
         if (!actual.FixedTimeEquals(Expected))
         {
-            Fail(new DigestMismatchException(ErrorCodes.DigestMismatch, Subject, Expected.Value, actual.Value));
+            Fail(new DigestMismatchException(Subject, Expected, actual));
         }
 
         _verified = true;
     }
 
-    private void Fail(DigestMismatchException failure)
+    private void Fail(ContentMismatchException failure)
     {
         _failure = ExceptionDispatchInfo.Capture(failure);
         throw failure;
     }
-
-    private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

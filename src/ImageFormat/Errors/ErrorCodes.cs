@@ -107,4 +107,31 @@ public static class ErrorCodes
 
     /// <summary>A <c>--format</c> Go template cannot be parsed or names a placeholder or function the listing does not have.</summary>
     public const string StoreInvalidTemplate = "IMGFMT0182";
+
+    /// <summary>A registry answered a request with an error (its status, and the distribution error code and message it sent).</summary>
+    public const string RegistryError = "IMGFMT0300";
+
+    /// <summary>A registry refused the credentials given, or asked for credentials when none were available.</summary>
+    public const string RegistryUnauthorized = "IMGFMT0301";
+
+    /// <summary>A registry could not be reached, or kept failing (connection refused or dropped, 429, 5xx) after every retry.</summary>
+    public const string RegistryUnavailable = "IMGFMT0302";
+
+    /// <summary>A registry's TLS certificate is not trusted (name a CA, or turn verification off for that registry).</summary>
+    public const string RegistryTlsFailure = "IMGFMT0303";
+
+    /// <summary>A registry's response breaks the OCI Distribution Specification (a missing <c>Location</c>, malformed JSON, a digest header that disagrees with the content).</summary>
+    public const string RegistryProtocolError = "IMGFMT0304";
+
+    /// <summary>A <c>docker-credential-*</c> helper failed or answered something that is not the helper protocol.</summary>
+    public const string CredentialHelperFailed = "IMGFMT0305";
+
+    /// <summary>An index has no manifest for the platform asked for.</summary>
+    public const string PlatformNotFound = "IMGFMT0306";
+
+    /// <summary>The Docker client configuration file (<c>~/.docker/config.json</c>) is malformed.</summary>
+    public const string DockerConfigInvalid = "IMGFMT0307";
+
+    /// <summary>A registry has no such manifest, blob or repository (404 with <c>MANIFEST_UNKNOWN</c>, <c>BLOB_UNKNOWN</c>, <c>NAME_UNKNOWN</c>).</summary>
+    public const string RegistryNotFound = "IMGFMT0308";
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ImageFormat.Errors;
 
 /// <summary>
@@ -49,34 +51,70 @@ public sealed class InvalidDigestException : ImageFormatException
 }
 
 /// <summary>
-/// Content does not match the digest or the size that names it. Code <see cref="ErrorCodes.DigestMismatch"/>
-/// or <see cref="ErrorCodes.SizeMismatch"/>.
+/// Content does not match the digest or the size that names it: the base of <see cref="DigestMismatchException"/>
+/// (code <see cref="ErrorCodes.DigestMismatch"/>) and <see cref="SizeMismatchException"/> (code
+/// <see cref="ErrorCodes.SizeMismatch"/>). Catch this type to handle any damaged content.
 /// </summary>
-public sealed class DigestMismatchException : ImageFormatException
+public abstract class ContentMismatchException : ImageFormatException
 {
     /// <summary>Creates the exception.</summary>
-    /// <param name="code"><see cref="ErrorCodes.DigestMismatch"/> or <see cref="ErrorCodes.SizeMismatch"/>.</param>
+    /// <param name="code">The code of the concrete type.</param>
     /// <param name="subject">Where the content came from (an entry name, a blob path, a layer index).</param>
-    /// <param name="expected">What was expected (a digest string or a size).</param>
-    /// <param name="actual">What was found.</param>
-    public DigestMismatchException(string code, string subject, string expected, string actual)
-        : base(code, code == ErrorCodes.SizeMismatch
-            ? $"{subject}: size mismatch: expected {expected} bytes, found {actual}"
-            : $"{subject}: digest mismatch: expected {expected}, found {actual}")
+    /// <param name="message">The message.</param>
+    private protected ContentMismatchException(string code, string subject, string message)
+        : base(code, message)
     {
         Subject = subject;
-        Expected = expected;
-        Actual = actual;
     }
 
     /// <summary>Where the content came from.</summary>
     public string Subject { get; }
+}
 
-    /// <summary>The expected digest or size.</summary>
-    public string Expected { get; }
+/// <summary>Content does not hash to the digest that names it. Code <see cref="ErrorCodes.DigestMismatch"/>.</summary>
+public sealed class DigestMismatchException : ContentMismatchException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="subject">Where the content came from (an entry name, a blob path, a layer index).</param>
+    /// <param name="expected">The digest the content should have.</param>
+    /// <param name="actual">The digest of the content read.</param>
+    public DigestMismatchException(string subject, Digests.Digest expected, Digests.Digest actual)
+        : base(ErrorCodes.DigestMismatch, subject, $"{subject}: digest mismatch: expected {expected}, found {actual}")
+    {
+        Expected = expected;
+        Actual = actual;
+    }
 
-    /// <summary>The digest or size actually found.</summary>
-    public string Actual { get; }
+    /// <summary>The digest the content should have.</summary>
+    public Digests.Digest Expected { get; }
+
+    /// <summary>The digest of the content read.</summary>
+    public Digests.Digest Actual { get; }
+}
+
+/// <summary>Content is shorter or longer than the size that describes it. Code <see cref="ErrorCodes.SizeMismatch"/>.</summary>
+public sealed class SizeMismatchException : ContentMismatchException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="subject">Where the content came from (an entry name, a blob path, a layer index).</param>
+    /// <param name="expected">The size in bytes the content should have.</param>
+    /// <param name="actual">The size in bytes read, or <see langword="null"/> when the content went on past
+    /// <paramref name="expected"/> and was not read to its end.</param>
+    public SizeMismatchException(string subject, long expected, long? actual)
+        : base(ErrorCodes.SizeMismatch, subject, actual is { } found
+            ? string.Create(CultureInfo.InvariantCulture, $"{subject}: size mismatch: expected {expected} bytes, found {found}")
+            : string.Create(CultureInfo.InvariantCulture, $"{subject}: size mismatch: expected {expected} bytes, found more than {expected}"))
+    {
+        Expected = expected;
+        Actual = actual;
+    }
+
+    /// <summary>The size in bytes the content should have.</summary>
+    public long Expected { get; }
+
+    /// <summary>The size in bytes read; <see langword="null"/> when the content is longer than
+    /// <see cref="Expected"/> and was not read to its end.</summary>
+    public long? Actual { get; }
 }
 
 /// <summary>A string is not a valid image reference. Code <see cref="ErrorCodes.InvalidReference"/>.</summary>
@@ -234,12 +272,12 @@ public sealed class NotFoundException : ImageFormatException
 }
 
 /// <summary>A name or short ID matches more than one object. Code <see cref="ErrorCodes.Ambiguous"/>.</summary>
-public sealed class AmbiguousMatchException : ImageFormatException
+public sealed class AmbiguousNameException : ImageFormatException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="name">The ambiguous name.</param>
     /// <param name="candidates">What it matches.</param>
-    public AmbiguousMatchException(string name, IReadOnlyList<string> candidates)
+    public AmbiguousNameException(string name, IReadOnlyList<string> candidates)
         : base(ErrorCodes.Ambiguous, $"\"{name}\" is ambiguous: it matches {string.Join(", ", candidates)}")
     {
         Name = name;

@@ -67,7 +67,7 @@ internal sealed class BoundedReadStream(Stream inner, long size) : Stream
 /// layer stream as <paramref name="verifiedLayer"/>, the read that ends the entry also reads the layer to its end,
 /// so that a verifying layer stream checks its digests before the caller is told the content is complete.
 /// </summary>
-internal sealed class OwningStream(Stream inner, TarReader reader, Stream? verifiedLayer = null) : Stream
+internal sealed class OwningStream(Stream inner, TarEntryReader reader, Stream? verifiedLayer = null) : Stream
 {
     private bool _tailRead;
 

@@ -42,7 +42,7 @@ internal sealed class LayerApplier : IDisposable
     /// <summary>Component lookups made so far (for tests proving the cost is linear in depth).</summary>
     public long Lookups => _resolver.Lookups + _linkResolver.Lookups;
 
-    public void Apply(TarEntryHeader entry, TarReader reader)
+    public void Apply(TarEntryHeader entry, TarEntryReader reader)
     {
         List<string> parts = LayerPath.Split(entry.Name, _layer, entry.Name);
         WhiteoutKind kind = LayerPath.Classify(parts, _layer, entry.Name, out string? target);
@@ -60,7 +60,7 @@ internal sealed class LayerApplier : IDisposable
 
         if (parts.Count == 0)
         {
-            if (entry.Type != TarEntryType.Directory)
+            if (entry.Type != TarEntryKind.Directory)
             {
                 throw Unsafe(entry.Name, "only a directory may stand for the root");
             }
@@ -84,13 +84,13 @@ internal sealed class LayerApplier : IDisposable
         string relative = _resolver.Join(frames.Count);
 
         (int Fd, string? Name, NodeKind Kind) linkSource = default;
-        if (entry.Type == TarEntryType.HardLink)
+        if (entry.Type == TarEntryKind.HardLink)
         {
             linkSource = ResolveHardLinkTarget(entry, relative);
         }
 
         bool exists = final.Kind != NodeKind.Missing;
-        if (exists && !(final.Kind == NodeKind.Directory && entry.Type == TarEntryType.Directory))
+        if (exists && !(final.Kind == NodeKind.Directory && entry.Type == TarEntryKind.Directory))
         {
             Remove(parentFd, name, final.Node.Status);
             exists = false;
@@ -98,11 +98,11 @@ internal sealed class LayerApplier : IDisposable
 
         switch (entry.Type)
         {
-            case TarEntryType.RegularFile or TarEntryType.ContiguousFile:
+            case TarEntryKind.RegularFile or TarEntryKind.ContiguousFile:
                 WriteFile(parentFd, name, relative, entry, reader);
                 MarkUnpacked(relative);
                 return;
-            case TarEntryType.Directory:
+            case TarEntryKind.Directory:
                 if (!exists)
                 {
                     int rc = NativeAt.MkdirAt(parentFd, name, 0x1C0);
@@ -113,7 +113,7 @@ internal sealed class LayerApplier : IDisposable
                 }
 
                 break;
-            case TarEntryType.SymbolicLink:
+            case TarEntryKind.SymbolicLink:
                 if (entry.LinkName.Length == 0)
                 {
                     throw Invalid(entry.Name, "symbolic link with an empty target");
@@ -121,7 +121,7 @@ internal sealed class LayerApplier : IDisposable
 
                 NativeAt.SymlinkAt(entry.LinkName, parentFd, name);
                 break;
-            case TarEntryType.HardLink:
+            case TarEntryKind.HardLink:
                 NativeAt.LinkAt(linkSource.Fd, linkSource.Name!, parentFd, name);
                 if (linkSource.Kind == NodeKind.Symlink)
                 {
@@ -131,17 +131,17 @@ internal sealed class LayerApplier : IDisposable
                 }
 
                 break;
-            case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
+            case TarEntryKind.CharacterDevice or TarEntryKind.BlockDevice or TarEntryKind.Fifo:
                 int type = entry.Type switch
                 {
-                    TarEntryType.CharacterDevice => Native.S_IFCHR,
-                    TarEntryType.BlockDevice => Native.S_IFBLK,
+                    TarEntryKind.CharacterDevice => Native.S_IFCHR,
+                    TarEntryKind.BlockDevice => Native.S_IFBLK,
                     _ => Native.S_IFIFO,
                 };
                 int errno = NativeAt.MknodAt(parentFd, name, type | (entry.Mode & 0xFFF), entry.DevMajor, entry.DevMinor);
                 if (errno is NativeAt.EPERM or NativeAt.EACCES)
                 {
-                    char letter = entry.Type switch { TarEntryType.CharacterDevice => 'c', TarEntryType.BlockDevice => 'b', _ => 'p' };
+                    char letter = entry.Type switch { TarEntryKind.CharacterDevice => 'c', TarEntryKind.BlockDevice => 'b', _ => 'p' };
                     _result.DevicesList.Add($"{relative} ({letter} {entry.DevMajor}:{entry.DevMinor})");
                     MarkUnpacked(relative);
                     return;
@@ -162,18 +162,18 @@ internal sealed class LayerApplier : IDisposable
         try
         {
             FileStatus status = NativeAt.StatAt(fd, string.Empty)!.Value;
-            bool symlink = entry.Type == TarEntryType.SymbolicLink;
-            if (status.IsSymlink != symlink || status.IsDirectory != (entry.Type == TarEntryType.Directory))
+            bool symlink = entry.Type == TarEntryKind.SymbolicLink;
+            if (status.IsSymlink != symlink || status.IsDirectory != (entry.Type == TarEntryKind.Directory))
             {
                 throw NativeAt.Error("openat", relative + " (changed while extracting)", NativeAt.EINVAL);
             }
 
-            if (entry.Type == TarEntryType.Directory)
+            if (entry.Type == TarEntryKind.Directory)
             {
                 _directories.Add((relative, status.Inode, entry));
             }
 
-            ApplyAttributes(fd, pathOnly: true, symlink, relative, entry, setTimes: entry.Type != TarEntryType.Directory);
+            ApplyAttributes(fd, pathOnly: true, symlink, relative, entry, setTimes: entry.Type != TarEntryKind.Directory);
         }
         finally
         {
@@ -247,7 +247,7 @@ internal sealed class LayerApplier : IDisposable
         }
     }
 
-    private void WriteFile(int parentFd, string name, string relative, TarEntryHeader entry, TarReader reader)
+    private void WriteFile(int parentFd, string name, string relative, TarEntryHeader entry, TarEntryReader reader)
     {
         int fd = NativeAt.OpenAt(parentFd, name, NativeAt.O_CREAT | NativeAt.O_EXCL | NativeAt.O_NOFOLLOW | NativeAt.O_WRONLY, 0x180);
         if (fd < 0)

@@ -133,14 +133,14 @@ public static partial class LayerBuilder
         });
     }
 
-    private static LayerBuildResult WriteLayer(Stream output, LayerBuildOptions options, Func<TarWriter, LayerBuildOptions, Dictionary<(uint, uint, ulong), string>, int> writeEntries)
+    private static LayerBuildResult WriteLayer(Stream output, LayerBuildOptions options, Func<TarEntryWriter, LayerBuildOptions, Dictionary<(uint, uint, ulong), string>, int> writeEntries)
     {
         var blobHash = new HashingWriteStream(output, DigestAlgorithm.Sha256, leaveOpen: true);
         Stream compressor = Compressor.Open(blobHash, options.Compression, options.CompressionLevel, leaveOpen: true);
         var tarHash = new HashingWriteStream(compressor, DigestAlgorithm.Sha256, leaveOpen: true);
         var seenInodes = new Dictionary<(uint, uint, ulong), string>();
         int entries;
-        using (var writer = new TarWriter(tarHash, leaveOpen: true))
+        using (var writer = new TarEntryWriter(tarHash, leaveOpen: true))
         {
             entries = writeEntries(writer, options, seenInodes);
             writer.Finish();
@@ -178,7 +178,7 @@ public static partial class LayerBuilder
         return LayerPath.Join(parts);
     }
 
-    private static bool WriteFromDisk(TarWriter writer, TreeEntry entry, string name, LayerBuildOptions options, Dictionary<(uint, uint, ulong), string> seenInodes)
+    private static bool WriteFromDisk(TarEntryWriter writer, TreeEntry entry, string name, LayerBuildOptions options, Dictionary<(uint, uint, ulong), string> seenInodes)
     {
         FileStatus status = entry.Status;
         DateTimeOffset mtime = status.ModificationTime;
@@ -200,16 +200,16 @@ public static partial class LayerBuilder
         switch (status.Type)
         {
             case Native.S_IFDIR:
-                writer.WriteEntry(CopyWith(header, TarEntryType.Directory), null);
+                writer.WriteEntry(CopyWith(header, TarEntryKind.Directory), null);
                 return true;
             case Native.S_IFLNK:
-                writer.WriteEntry(CopyWith(header, TarEntryType.SymbolicLink, linkName: entry.ReadLink()), null);
+                writer.WriteEntry(CopyWith(header, TarEntryKind.SymbolicLink, linkName: entry.ReadLink()), null);
                 return true;
             case Native.S_IFCHR or Native.S_IFBLK:
-                writer.WriteEntry(CopyWith(header, status.Type == Native.S_IFCHR ? TarEntryType.CharacterDevice : TarEntryType.BlockDevice, major: (int)status.RdevMajor, minor: (int)status.RdevMinor), null);
+                writer.WriteEntry(CopyWith(header, status.Type == Native.S_IFCHR ? TarEntryKind.CharacterDevice : TarEntryKind.BlockDevice, major: (int)status.RdevMajor, minor: (int)status.RdevMinor), null);
                 return true;
             case Native.S_IFIFO:
-                writer.WriteEntry(CopyWith(header, TarEntryType.Fifo), null);
+                writer.WriteEntry(CopyWith(header, TarEntryKind.Fifo), null);
                 return true;
             case Native.S_IFREG:
                 if (status.Nlink > 1)
@@ -217,7 +217,7 @@ public static partial class LayerBuilder
                     var key = (status.DevMajor, status.DevMinor, status.Inode);
                     if (seenInodes.TryGetValue(key, out string? first))
                     {
-                        writer.WriteEntry(CopyWith(header, TarEntryType.HardLink, linkName: first), null);
+                        writer.WriteEntry(CopyWith(header, TarEntryKind.HardLink, linkName: first), null);
                         return true;
                     }
 
@@ -226,7 +226,7 @@ public static partial class LayerBuilder
 
                 using (FileStream data = entry.OpenRead())
                 {
-                    writer.WriteEntry(CopyWith(header, TarEntryType.RegularFile, size: data.Length), data);
+                    writer.WriteEntry(CopyWith(header, TarEntryKind.RegularFile, size: data.Length), data);
                 }
 
                 return true;
@@ -236,7 +236,7 @@ public static partial class LayerBuilder
         }
     }
 
-    private static TarEntryHeader CopyWith(TarEntryHeader h, TarEntryType type, string linkName = "", long size = 0, int major = 0, int minor = 0) => new()
+    private static TarEntryHeader CopyWith(TarEntryHeader h, TarEntryKind type, string linkName = "", long size = 0, int major = 0, int minor = 0) => new()
     {
         Name = h.Name,
         Type = type,

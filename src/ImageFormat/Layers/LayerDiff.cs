@@ -275,14 +275,14 @@ public static class LayerDiff
             TarEntryHeader header = entry.Header;
             int type = header.Type switch
             {
-                TarEntryType.Directory => Native.S_IFDIR,
-                TarEntryType.SymbolicLink => Native.S_IFLNK,
-                TarEntryType.CharacterDevice => Native.S_IFCHR,
-                TarEntryType.BlockDevice => Native.S_IFBLK,
-                TarEntryType.Fifo => Native.S_IFIFO,
+                TarEntryKind.Directory => Native.S_IFDIR,
+                TarEntryKind.SymbolicLink => Native.S_IFLNK,
+                TarEntryKind.CharacterDevice => Native.S_IFCHR,
+                TarEntryKind.BlockDevice => Native.S_IFBLK,
+                TarEntryKind.Fifo => Native.S_IFIFO,
                 _ => Native.S_IFREG,
             };
-            TarEntryHeader times = entry.Type == TarEntryType.HardLink && entry.ContentHeader is { } content ? content : header;
+            TarEntryHeader times = entry.Type == TarEntryKind.HardLink && entry.ContentHeader is { } content ? content : header;
             long ticks = times.ModificationTime.UtcTicks - DateTime.UnixEpoch.Ticks;
             long seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out long remainder);
             if (remainder < 0)
@@ -291,7 +291,7 @@ public static class LayerDiff
                 remainder += TimeSpan.TicksPerSecond;
             }
 
-            bool device = header.Type is TarEntryType.CharacterDevice or TarEntryType.BlockDevice;
+            bool device = header.Type is TarEntryKind.CharacterDevice or TarEntryKind.BlockDevice;
             return new FsNode
             {
                 Mode = type | header.Mode,
@@ -301,7 +301,7 @@ public static class LayerDiff
                 Size = entry.Size,
                 MtimeSeconds = seconds,
                 MtimeNanoseconds = remainder * 100,
-                LinkTarget = header.Type == TarEntryType.SymbolicLink ? header.LinkName : null,
+                LinkTarget = header.Type == TarEntryKind.SymbolicLink ? header.LinkName : null,
                 Capability = header.Xattrs.GetValueOrDefault(CapabilityXattr),
                 Children = type == Native.S_IFDIR ? children : null,
             };

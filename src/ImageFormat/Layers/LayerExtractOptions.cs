@@ -21,7 +21,7 @@ public sealed record LayerExtractOptions
     /// <summary>
     /// Whether <see cref="LayerExtractor.ExtractImage"/> checks each layer's stored digest and size and its diffID
     /// while it reads it (<see langword="true"/>, the default). A mismatch ends the extraction with
-    /// <see cref="Errors.DigestMismatchException"/> once the layer's last byte is read, so the layer that failed is
+    /// <see cref="Errors.ContentMismatchException"/> once the layer's last byte is read, so the layer that failed is
     /// already applied (see the README on what an interrupted extraction leaves). Set <see langword="false"/> only
     /// for layers the caller already verified or otherwise trusts. <see cref="LayerExtractor.ApplyLayer"/> takes a
     /// bare stream and verifies nothing.

@@ -39,7 +39,7 @@ public static class LayerExtractor
     /// <exception cref="InvalidLayerException">An entry is unsafe (<see cref="ErrorCodes.UnsafePath"/>) or invalid
     /// (<see cref="ErrorCodes.InvalidLayer"/>), and <see cref="LayerExtractOptions.SkipInvalidEntries"/> is not set.</exception>
     /// <exception cref="ImageFormatException">A layer is missing, corrupt or exceeds a limit.</exception>
-    /// <exception cref="DigestMismatchException">A layer does not match its stored digest, size or diffID (unless
+    /// <exception cref="ContentMismatchException">A layer does not match its stored digest, size or diffID (unless
     /// <see cref="LayerExtractOptions.VerifyDigests"/> is off); the layers before it, and that layer, are applied.</exception>
     /// <exception cref="IOException">The file system refused an operation.</exception>
     public static LayerExtractResult ExtractImage(IContainerImage image, string root, LayerExtractOptions? options = null)
@@ -122,7 +122,7 @@ public static class LayerExtractor
     {
         ImageFormatLimits limits = options.Limits ?? ImageFormatLimits.Default;
         using var applier = new LayerApplier(root, layer, options, limits, result);
-        using var reader = new TarReader(tar, leaveOpen: true, limits);
+        using var reader = new TarEntryReader(tar, leaveOpen: true, limits);
         while (reader.GetNextEntry() is { } entry)
         {
             try

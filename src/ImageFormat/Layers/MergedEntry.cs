@@ -24,7 +24,7 @@ public sealed class MergedEntry
     public int LayerIndex { get; }
 
     /// <summary>The entry type.</summary>
-    public TarEntryType Type => Header.Type;
+    public TarEntryKind Type => Header.Type;
 
     /// <summary>
     /// The size of the content: the file's own size, or for a hard link the size of the file it links to.

@@ -58,7 +58,7 @@ public sealed class MergedTree
     /// <returns>The tree.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="image"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidLayerException">An entry name is unsafe, or a whiteout invalid.</exception>
-    /// <exception cref="DigestMismatchException">A layer does not match its digest, size or diffID.</exception>
+    /// <exception cref="ContentMismatchException">A layer does not match its digest, size or diffID (<see cref="DigestMismatchException"/> or <see cref="SizeMismatchException"/>).</exception>
     /// <exception cref="ImageFormatException">A layer is missing, corrupt or exceeds a limit.</exception>
     public static MergedTree Build(IContainerImage image, ImageFormatLimits? limits = null, bool verifyDigests = true)
     {
@@ -173,7 +173,7 @@ public sealed class MergedTree
     /// Opens the content of the file at <paramref name="path"/> (links followed inside the tree). On an
     /// uncompressed layer the stream reads the bytes in place (verified by <see cref="Build"/>); a compressed layer is
     /// decompressed up to the file and, once the file's last byte is read, to the layer's end, so that the read that
-    /// ends the stream throws <see cref="DigestMismatchException"/> if the layer does not match its digests.
+    /// ends the stream throws <see cref="ContentMismatchException"/> if the layer does not match its digests or size.
     /// </summary>
     /// <param name="path">A path relative to the root.</param>
     /// <returns>A read-only stream of the file's content; dispose it.</returns>
@@ -209,7 +209,7 @@ public sealed class MergedTree
         }
 
         Stream tar = layer.OpenUncompressed(_verify);
-        var reader = new TarReader(tar, leaveOpen: false, _limits);
+        var reader = new TarEntryReader(tar, leaveOpen: false, _limits);
         try
         {
             while (reader.GetNextEntry() is { } candidate)
@@ -257,7 +257,7 @@ public sealed class MergedTree
         _currentLabel = label;
         var summary = new MergedLayerSummary(_currentLayer);
         _summaries.Add(summary);
-        using var reader = new TarReader(tar, leaveOpen: true, _limits);
+        using var reader = new TarEntryReader(tar, leaveOpen: true, _limits);
         while (reader.GetNextEntry() is { } entry)
         {
             AddEntry(entry, summary);
@@ -299,7 +299,7 @@ public sealed class MergedTree
 
         if (parts.Count == 0)
         {
-            if (entry.Type != TarEntryType.Directory)
+            if (entry.Type != TarEntryKind.Directory)
             {
                 throw new InvalidLayerException(ErrorCodes.UnsafePath, _currentLabel, entry.Name, "only a directory may stand for the root");
             }
@@ -308,18 +308,18 @@ public sealed class MergedTree
             return;
         }
 
-        if (entry.Type is TarEntryType.RegularFile or TarEntryType.ContiguousFile)
+        if (entry.Type is TarEntryKind.RegularFile or TarEntryKind.ContiguousFile)
         {
             summary.ContentBytes += entry.Size;
         }
 
-        TarEntryHeader? content = entry.Type is TarEntryType.RegularFile or TarEntryType.ContiguousFile ? entry : null;
+        TarEntryHeader? content = entry.Type is TarEntryKind.RegularFile or TarEntryKind.ContiguousFile ? entry : null;
         int contentLayer = _currentLayer;
-        if (entry.Type == TarEntryType.HardLink)
+        if (entry.Type == TarEntryKind.HardLink)
         {
             List<string> linkParts = ResolveParts(LayerPath.Split(entry.LinkName, _currentLabel, entry.Name), followFinal: false, _currentLabel, entry.Name);
             MergedEntry? linked = Lookup(linkParts)?.Entry;
-            if (linked is null or { Type: TarEntryType.Directory })
+            if (linked is null or { Type: TarEntryKind.Directory })
             {
                 throw new InvalidLayerException(ErrorCodes.InvalidLayer, _currentLabel, entry.Name, linked is null
                     ? $"hard link target \"{entry.LinkName}\" does not exist"
@@ -339,7 +339,7 @@ public sealed class MergedTree
                 next = new Node(parts[i]);
                 parent.Children.Add(parts[i], next);
             }
-            else if (next.Entry is { } existing && existing.Type != TarEntryType.Directory)
+            else if (next.Entry is { } existing && existing.Type != TarEntryKind.Directory)
             {
                 throw new InvalidLayerException(ErrorCodes.InvalidLayer, _currentLabel, entry.Name, $"parent \"{LayerPath.Join(parts[..(i + 1)])}\" is not a directory");
             }
@@ -349,7 +349,7 @@ public sealed class MergedTree
 
         parent.Children ??= new Dictionary<string, Node>(StringComparer.Ordinal);
         string name = parts[^1];
-        bool isDirectory = entry.Type == TarEntryType.Directory;
+        bool isDirectory = entry.Type == TarEntryKind.Directory;
         if (parent.Children.TryGetValue(name, out Node? node))
         {
             bool existed = node.Entry is not null || node.Children is { Count: > 0 };
@@ -440,7 +440,7 @@ public sealed class MergedTree
 
     private void WasteFile(Node node)
     {
-        if (node.Entry is { Type: TarEntryType.RegularFile or TarEntryType.ContiguousFile } old)
+        if (node.Entry is { Type: TarEntryKind.RegularFile or TarEntryKind.ContiguousFile } old)
         {
             _summaries[old.LayerIndex].WastedBytes += old.Header.Size;
         }

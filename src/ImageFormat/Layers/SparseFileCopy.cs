@@ -20,7 +20,7 @@ internal static class SparseFileCopy
     /// <param name="reader">The reader positioned on <paramref name="entry"/>.</param>
     /// <param name="entry">The current entry.</param>
     /// <param name="file">The destination, opened for writing.</param>
-    public static void Copy(TarReader reader, TarEntryHeader entry, SafeFileHandle file)
+    public static void Copy(TarEntryReader reader, TarEntryHeader entry, SafeFileHandle file)
     {
         if (entry.Size == 0)
         {

@@ -12,8 +12,7 @@ namespace ImageFormat.References;
 /// <remarks>
 /// Docker resolves a specifier that is a reference in two steps: first the reference (with <c>latest</c> added
 /// when it has no tag or digest) in the reference store; if that finds nothing, <see cref="Text"/> as typed is
-/// tried as a short ID (a prefix of an image ID's hex, optionally with its <c>sha256:</c> prefix) with
-/// <see cref="ShortIdIndex"/>. So <c>39d9</c> and <c>sha256:39d9</c> name an image when no repository
+/// tried as a short ID (a prefix of an image ID's hex, optionally with its <c>sha256:</c> prefix). So <c>39d9</c> and <c>sha256:39d9</c> name an image when no repository
 /// <c>39d9</c> has a tag <c>latest</c>. A short ID has no minimum length: Docker 20.10 resolves even one character.
 /// </remarks>
 public sealed class ImageSpecifier

@@ -4,7 +4,7 @@ using ImageFormat.Errors;
 namespace ImageFormat.References;
 
 /// <summary>The outcome of a <see cref="ShortIdIndex"/> lookup.</summary>
-public enum ShortIdMatch
+internal enum ShortIdMatch
 {
     /// <summary>Exactly one digest matches (or one matches exactly).</summary>
     Found = 0,
@@ -29,7 +29,7 @@ public enum ShortIdMatch
 /// Docker's own image lookup reports an ambiguous short ID as <c>No such image</c>; callers that want that
 /// exact behaviour use <see cref="TryLookup"/> and map <see cref="ShortIdMatch.Ambiguous"/> to not found.
 /// </remarks>
-public sealed class ShortIdIndex
+internal sealed class ShortIdIndex
 {
     // Sorted by hex, then algorithm name, both ordinal: the order of digestset's entries.
     private readonly List<Digest> _entries = [];
@@ -104,7 +104,7 @@ public sealed class ShortIdIndex
     /// <returns>The one digest it names.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="shortId"/> is <see langword="null"/>.</exception>
     /// <exception cref="NotFoundException">Nothing matches.</exception>
-    /// <exception cref="AmbiguousMatchException">More than one digest matches; the candidates are listed in order.</exception>
+    /// <exception cref="AmbiguousNameException">More than one digest matches; the candidates are listed in order.</exception>
     public Digest Lookup(string shortId, string? notFoundMessage = null)
     {
         ArgumentNullException.ThrowIfNull(shortId);
@@ -115,7 +115,7 @@ public sealed class ShortIdIndex
             case ShortIdMatch.NotFound:
                 throw new NotFoundException(shortId, notFoundMessage ?? "No such image: " + shortId);
             default:
-                throw new AmbiguousMatchException(shortId, [.. FindMatches(shortId).Select(d => d.Value)]);
+                throw new AmbiguousNameException(shortId, [.. FindMatches(shortId).Select(d => d.Value)]);
         }
     }
 

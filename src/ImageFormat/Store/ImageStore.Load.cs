@@ -300,7 +300,7 @@ public sealed partial class ImageStore
             }
             catch (DigestMismatchException e)
             {
-                throw new DigestMismatchException(ErrorCodes.DigestMismatch, $"layer {index} ({subject}): invalid diffID", diffId.Value, e.Actual);
+                throw new DigestMismatchException($"layer {index} ({subject}): invalid diffID", diffId, e.Actual);
             }
 
             copied = true;
@@ -327,10 +327,10 @@ public sealed partial class ImageStore
     {
         long total = 0;
         using Stream blob = _backing.OpenBlob(diffId);
-        using var reader = new TarReader(blob, leaveOpen: false, _options.Limits);
+        using var reader = new TarEntryReader(blob, leaveOpen: false, _options.Limits);
         while (reader.GetNextEntry() is { } entry)
         {
-            if (entry.Type is TarEntryType.RegularFile or TarEntryType.ContiguousFile)
+            if (entry.Type is TarEntryKind.RegularFile or TarEntryKind.ContiguousFile)
             {
                 total += entry.Size;
             }

@@ -138,7 +138,7 @@ public sealed partial class ImageStore : IDisposable
 
     /// <summary>
     /// Opens a stored layer's uncompressed tar, checked against its DiffID and size while it is read: the read that
-    /// reaches the end throws <see cref="DigestMismatchException"/> if the blob was damaged on disk.
+    /// reaches the end throws <see cref="ContentMismatchException"/> if the blob was damaged on disk.
     /// </summary>
     /// <param name="diffId">The layer's DiffID.</param>
     /// <returns>A stream; dispose it.</returns>

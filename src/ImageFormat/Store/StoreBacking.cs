@@ -85,7 +85,7 @@ internal sealed class MemoryStoreBacking : IStoreBacking
         Digest actual = Digest.Compute(bytes, expected?.Algorithm ?? DigestAlgorithm.Sha256);
         if (expected is { } e && !e.FixedTimeEquals(actual))
         {
-            throw new DigestMismatchException(ErrorCodes.DigestMismatch, subject, e.Value, actual.Value);
+            throw new DigestMismatchException(subject, e, actual);
         }
 
         _blobs[actual] = bytes;
@@ -244,7 +244,7 @@ internal sealed class DirectoryStoreBacking : IStoreBacking
 
             if (expected is { } e && !e.FixedTimeEquals(actual))
             {
-                throw new DigestMismatchException(ErrorCodes.DigestMismatch, subject, e.Value, actual.Value);
+                throw new DigestMismatchException(subject, e, actual);
             }
 
             string target = BlobPath(actual);

@@ -2,7 +2,7 @@ namespace ImageFormat.Tar;
 
 /// <summary>
 /// Slash-separated path operations with the semantics of Go's <c>path</c> package (Clean, Dir, Base, Join), so
-/// that names derived by <see cref="TarWriter"/> match what Go's archive/tar derives.
+/// that names derived by <see cref="TarEntryWriter"/> match what Go's archive/tar derives.
 /// </summary>
 internal static class GoPath
 {

@@ -1,12 +1,12 @@
 namespace ImageFormat.Tar;
 
 /// <summary>
-/// The content of one tar entry, read through its <see cref="TarReader"/>: the stored bytes, or for a sparse
+/// The content of one tar entry, read through its <see cref="TarEntryReader"/>: the stored bytes, or for a sparse
 /// file the expanded content with zeros in the holes. Forward-only and valid until the reader moves on.
 /// </summary>
 internal sealed class TarEntryDataStream : Stream
 {
-    private readonly TarReader _reader;
+    private readonly TarEntryReader _reader;
     private readonly int _generation;
     private readonly string _name;
     private readonly long _length;
@@ -15,7 +15,7 @@ internal sealed class TarEntryDataStream : Stream
     private int _segment;
     private bool _disposed;
 
-    public TarEntryDataStream(TarReader reader, int generation, TarEntryHeader entry)
+    public TarEntryDataStream(TarEntryReader reader, int generation, TarEntryHeader entry)
     {
         _reader = reader;
         _generation = generation;

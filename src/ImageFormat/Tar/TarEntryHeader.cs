@@ -2,8 +2,8 @@ namespace ImageFormat.Tar;
 
 /// <summary>
 /// Everything the headers of one tar entry say, with every extension (PAX records, GNU long names, sparse maps)
-/// already applied. <see cref="TarReader"/> produces immutable instances; build one with an object initialiser to
-/// give to <see cref="TarWriter"/>.
+/// already applied. <see cref="TarEntryReader"/> produces immutable instances; build one with an object initialiser to
+/// give to <see cref="TarEntryWriter"/>.
 /// </summary>
 public sealed class TarEntryHeader
 {
@@ -16,11 +16,11 @@ public sealed class TarEntryHeader
     public string LinkName { get; init; } = string.Empty;
 
     /// <summary>The entry's type.</summary>
-    public TarEntryType Type { get; init; } = TarEntryType.RegularFile;
+    public TarEntryKind Type { get; init; } = TarEntryKind.RegularFile;
 
     /// <summary>
     /// The dialect of the headers read: <see cref="TarFormat.Pax"/> when any PAX record (local or global) applied,
-    /// otherwise what the magic says. <see cref="TarWriter"/> ignores it and chooses the format itself.
+    /// otherwise what the magic says. <see cref="TarEntryWriter"/> ignores it and chooses the format itself.
     /// </summary>
     public TarFormat Format { get; init; } = TarFormat.Ustar;
 

@@ -46,7 +46,7 @@ public sealed class MergedTreeHarness : Harness
                     // Documented: too many links.
                 }
 
-                if (entry.Type == TarEntryType.RegularFile)
+                if (entry.Type == TarEntryKind.RegularFile)
                 {
                     using Stream content = tree.OpenFile(entry.Path);
                     (long read, bool ended) = FuzzLimits.Drain(content);

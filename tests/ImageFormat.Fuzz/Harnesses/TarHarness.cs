@@ -10,7 +10,7 @@ public sealed class TarHarness : Harness
     public override string Name => "tar";
 
     /// <inheritdoc/>
-    public override string Checks => "TarReader reads every header and every entry's data; only ImageFormatException may escape, and an entry's data stream gives exactly Size bytes.";
+    public override string Checks => "TarEntryReader reads every header and every entry's data; only ImageFormatException may escape, and an entry's data stream gives exactly Size bytes.";
 
     /// <inheritdoc/>
     public override void Run(byte[] data)
@@ -18,7 +18,7 @@ public sealed class TarHarness : Harness
         ArgumentNullException.ThrowIfNull(data);
         try
         {
-            using var reader = new TarReader(new MemoryStream(data, writable: false), leaveOpen: false, FuzzLimits.Value);
+            using var reader = new TarEntryReader(new MemoryStream(data, writable: false), leaveOpen: false, FuzzLimits.Value);
             while (reader.GetNextEntry() is { } header)
             {
                 using Stream content = reader.OpenEntryData();

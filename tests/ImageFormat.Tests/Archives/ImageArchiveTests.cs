@@ -94,7 +94,7 @@ public class ImageArchiveTests
         using ImageArchive archive = ImageArchive.OpenFile(HelloTar);
 
         Action find = () => archive.FindImage(null);
-        find.Should().Throw<AmbiguousMatchException>().Which.Candidates.Should().Equal("b09c12e7651a hello:latest", "5571c1f38672 hello:base");
+        find.Should().Throw<AmbiguousNameException>().Which.Candidates.Should().Equal("b09c12e7651a hello:latest", "5571c1f38672 hello:base");
     }
 
     [Fact]

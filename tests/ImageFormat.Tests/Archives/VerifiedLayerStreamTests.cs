@@ -45,7 +45,8 @@ public class VerifiedLayerStreamTests
         DigestMismatchException e = read.Should().Throw<DigestMismatchException>().Which;
         e.Code.Should().Be(ErrorCodes.DigestMismatch);
         e.Subject.Should().Be("d5382533fef5dad712d809b085daf3f1748784d92f217510ced3888a2ab8d4f8/layer.tar (uncompressed)");
-        e.Expected.Should().Be(layer.DiffId.Value);
-        e.Actual.Should().NotBe(layer.DiffId.Value).And.StartWith("sha256:");
+        e.Expected.Should().Be(layer.DiffId);
+        e.Actual.Should().NotBe(layer.DiffId);
+        e.Actual.Algorithm.Should().Be(DigestAlgorithm.Sha256);
     }
 }

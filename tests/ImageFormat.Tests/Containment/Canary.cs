@@ -59,15 +59,15 @@ internal sealed class Canary
     public static List<string> TarEntries(byte[] tar)
     {
         var result = new List<string>();
-        using var reader = new TarReader(new MemoryStream(tar));
+        using var reader = new TarEntryReader(new MemoryStream(tar));
         while (reader.GetNextEntry() is { } entry)
         {
             string line = $"{entry.Type} {entry.Name}";
-            if (entry.Type is TarEntryType.SymbolicLink or TarEntryType.HardLink)
+            if (entry.Type is TarEntryKind.SymbolicLink or TarEntryKind.HardLink)
             {
                 line += " -> " + entry.LinkName;
             }
-            else if (entry.Type == TarEntryType.RegularFile)
+            else if (entry.Type == TarEntryKind.RegularFile)
             {
                 using var content = new StreamReader(reader.OpenEntryData());
                 line += " = " + content.ReadToEnd();

@@ -107,7 +107,7 @@ internal sealed class ContainmentScene : IDisposable
     {
         var diffIds = new List<string>();
         using var archive = new MemoryStream();
-        using (var writer = new ImageFormat.Tar.TarWriter(archive, leaveOpen: true))
+        using (var writer = new ImageFormat.Tar.TarEntryWriter(archive, leaveOpen: true))
         {
             var names = new List<string>();
             for (int i = 0; i < layers.Length; i++)

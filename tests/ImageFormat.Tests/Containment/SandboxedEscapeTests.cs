@@ -46,8 +46,8 @@ public sealed class SandboxedEscapeTests
             new LayerTar().Symlink("y", scene.Canary),
             new LayerTar().Symlink("x", "missing/../y"),
             new LayerTar().File("before", "b", uid: 1234, gid: 1234)
-                .Add(new ImageFormat.Tar.TarEntryHeader { Name = "h", Type = ImageFormat.Tar.TarEntryType.HardLink, LinkName = "x/secret", Mode = 0xDED, Uid = 1234, Gid = 1234 }, null)
-                .Add(new ImageFormat.Tar.TarEntryHeader { Name = "h2", Type = ImageFormat.Tar.TarEntryType.HardLink, LinkName = "x/sub/f", Mode = 0xDED, Uid = 1234, Gid = 1234 }, null));
+                .Add(new ImageFormat.Tar.TarEntryHeader { Name = "h", Type = ImageFormat.Tar.TarEntryKind.HardLink, LinkName = "x/secret", Mode = 0xDED, Uid = 1234, Gid = 1234 }, null)
+                .Add(new ImageFormat.Tar.TarEntryHeader { Name = "h2", Type = ImageFormat.Tar.TarEntryKind.HardLink, LinkName = "x/sub/f", Mode = 0xDED, Uid = 1234, Gid = 1234 }, null));
 
         ProcessResult result = InSandbox(scene.Temp, "archive", "extract", "--skip-invalid", archive, scene.Root);
 
@@ -73,7 +73,7 @@ public sealed class SandboxedEscapeTests
             "evil.tar",
             new LayerTar().Symlink("y", scene.Canary).Symlink("x", "missing/../y"),
             new LayerTar().Whiteout("x/.wh.secret").Whiteout("x/sub/.wh..wh..opq")
-                .Add(new ImageFormat.Tar.TarEntryHeader { Name = "x/sub/dev", Type = ImageFormat.Tar.TarEntryType.CharacterDevice, DevMajor = 1, DevMinor = 3, Mode = 0xDB6, Uid = 1234 }, null)
+                .Add(new ImageFormat.Tar.TarEntryHeader { Name = "x/sub/dev", Type = ImageFormat.Tar.TarEntryKind.CharacterDevice, DevMajor = 1, DevMinor = 3, Mode = 0xDB6, Uid = 1234 }, null)
                 .File("x/sub/f", "pwned", mode: 0xDED, uid: 1234, gid: 1234)
                 .Dir("p/").Dir("p/sub/").Symlink("p", scene.Canary));
 

@@ -95,4 +95,73 @@ public class DigestHasherTests
         hasher.BytesHashed.Should().Be(100_000);
         hasher.GetDigest().Should().Be(Digest.Compute(data));
     }
+
+    // Long content moves to a background thread past DigestHasher.InlineBytes; these compare it with the BCL's
+    // one-shot SHA-256 of the same bytes (Digest.Compute), so a lost, repeated or reordered chunk changes the digest.
+    [Theory]
+    [InlineData(DigestHasher.InlineBytes, 4096)]
+    [InlineData(DigestHasher.InlineBytes + 1, 4096)]
+    [InlineData(3 * DigestHasher.InlineBytes + 12_345, 1)]
+    [InlineData(3 * DigestHasher.InlineBytes + 12_345, 65_536)]
+    [InlineData(9 * DigestHasher.ChunkBytes + 7, 3 * DigestHasher.ChunkBytes + 1)]
+    public void Long_content_hashed_on_a_second_core_gives_the_one_shot_digest(int length, int piece)
+    {
+        byte[] data = RandomBytes(length, seed: length ^ piece);
+        using var offloaded = new DigestHasher(DigestAlgorithm.Sha256, offload: true);
+        using var inline = new DigestHasher(DigestAlgorithm.Sha256, offload: false);
+        for (int i = 0; i < data.Length; i += piece)
+        {
+            ReadOnlySpan<byte> next = data.AsSpan(i, Math.Min(piece, data.Length - i));
+            offloaded.Append(next);
+            inline.Append(next);
+        }
+
+        offloaded.IsOffloaded.Should().Be(length > DigestHasher.InlineBytes);
+        inline.IsOffloaded.Should().BeFalse();
+        offloaded.BytesHashed.Should().Be(length);
+        Digest expected = Digest.Compute(data);
+        offloaded.GetDigest().Should().Be(expected);
+        inline.GetDigest().Should().Be(expected);
+    }
+
+    [Fact]
+    public void Peek_reset_and_reuse_of_an_offloaded_hasher_see_every_byte()
+    {
+        byte[] data = RandomBytes(2 * DigestHasher.InlineBytes + 99, seed: 5);
+        byte[] first = data.AsSpan(0, DigestHasher.InlineBytes + DigestHasher.ChunkBytes + 3).ToArray();
+        using var hasher = new DigestHasher(DigestAlgorithm.Sha256, offload: true);
+        hasher.Append(first);
+        hasher.IsOffloaded.Should().BeTrue();
+        hasher.PeekDigest().Should().Be(Digest.Compute(first));
+        hasher.Append(data.AsSpan(first.Length));
+        hasher.GetDigest().Should().Be(Digest.Compute(data));
+
+        hasher.Append(data);
+        hasher.Reset();
+        hasher.IsOffloaded.Should().BeFalse();
+        hasher.Append("abc"u8);
+        hasher.GetDigest().Value.Should().Be(AbcSha256);
+
+        hasher.Append(data);
+        hasher.GetDigest().Should().Be(Digest.Compute(data));
+    }
+
+    [Fact]
+    public void Disposing_an_offloaded_hasher_mid_content_ends_its_thread()
+    {
+        var hasher = new DigestHasher(DigestAlgorithm.Sha256, offload: true);
+        hasher.Append(RandomBytes(3 * DigestHasher.InlineBytes, seed: 9));
+        hasher.IsOffloaded.Should().BeTrue();
+        hasher.Dispose();
+        hasher.IsOffloaded.Should().BeFalse();
+        Action append = () => hasher.Append("a"u8);
+        append.Should().Throw<ObjectDisposedException>();
+    }
+
+    private static byte[] RandomBytes(int length, int seed)
+    {
+        byte[] data = new byte[length];
+        new Random(seed).NextBytes(data);
+        return data;
+    }
 }

@@ -28,31 +28,48 @@ public class ErrorCodeTests
     }
 
     [Fact]
-    public void Every_exception_type_is_an_ImageFormatException_and_sealed()
+    public void Every_exception_type_is_an_ImageFormatException_and_sealed_or_an_abstract_family()
     {
         Type[] types = typeof(ImageFormatException).Assembly.GetExportedTypes()
             .Where(t => typeof(Exception).IsAssignableFrom(t))
             .ToArray();
         types.Should().Contain(typeof(ImageFormatException));
-        types.Where(t => t != typeof(ImageFormatException)).Should().OnlyContain(t => t.IsSealed && t.IsSubclassOf(typeof(ImageFormatException)));
+        types.Where(t => t != typeof(ImageFormatException)).Should().OnlyContain(t => (t.IsSealed || t.IsAbstract) && t.IsSubclassOf(typeof(ImageFormatException)));
+        types.Where(t => t.IsAbstract).Should().Equal(typeof(ContentMismatchException));
     }
 
     [Fact]
     public void Digest_mismatch_message_names_the_subject_the_expected_and_the_actual_digest()
     {
-        var e = new DigestMismatchException(ErrorCodes.DigestMismatch, "blobs/sha256/abc", Digest.Compute([1]).Value, Digest.Compute([2]).Value);
+        var e = new DigestMismatchException("blobs/sha256/abc", Digest.Compute([1]), Digest.Compute([2]));
 
+        e.Code.Should().Be(ErrorCodes.DigestMismatch);
+        e.Expected.Should().Be(Digest.Compute([1]));
+        e.Actual.Should().Be(Digest.Compute([2]));
+        e.Should().BeAssignableTo<ContentMismatchException>().Which.Subject.Should().Be("blobs/sha256/abc");
         e.Message.Should().Be($"blobs/sha256/abc: digest mismatch: expected {Digest.Compute([1])}, found {Digest.Compute([2])}");
         e.ToString().Should().StartWith("IMGFMT0002: ImageFormat.Errors.DigestMismatchException: blobs/sha256/abc: digest mismatch");
     }
 
     [Fact]
-    public void Size_mismatch_message_says_expected_and_found_bytes()
+    public void Size_mismatch_is_its_own_type_with_expected_and_found_bytes()
     {
-        var e = new DigestMismatchException(ErrorCodes.SizeMismatch, "layer.tar", "10", "9");
+        var e = new SizeMismatchException("layer.tar", 10, 9);
 
         e.Message.Should().Be("layer.tar: size mismatch: expected 10 bytes, found 9");
         e.Code.Should().Be("IMGFMT0003");
+        e.Expected.Should().Be(10);
+        e.Actual.Should().Be(9);
+        e.Should().BeAssignableTo<ContentMismatchException>().Which.Subject.Should().Be("layer.tar");
+    }
+
+    [Fact]
+    public void Size_mismatch_past_the_expected_end_has_no_actual_size()
+    {
+        var e = new SizeMismatchException("layer.tar", 10, null);
+
+        e.Message.Should().Be("layer.tar: size mismatch: expected 10 bytes, found more than 10");
+        e.Actual.Should().BeNull();
     }
 
     [Fact]

@@ -74,7 +74,7 @@ public class MutationFuzzTests
             MergedTree tree = MergedTree.Build(image);
             foreach (MergedEntry entry in tree.Enumerate().Take(50))
             {
-                if (entry.Type == ImageFormat.Tar.TarEntryType.RegularFile)
+                if (entry.Type == ImageFormat.Tar.TarEntryKind.RegularFile)
                 {
                     using Stream content = tree.OpenFile(entry.Path);
                     content.CopyTo(Stream.Null);

@@ -47,7 +47,7 @@ public class ReadAheadStreamTests
 
         Action read = () => ahead.CopyTo(copy);
 
-        read.Should().Throw<DigestMismatchException>().Which.Expected.Should().Be(wrong.Value);
+        read.Should().Throw<DigestMismatchException>().Which.Expected.Should().Be(wrong);
         copy.ToArray().Should().Equal(data);
     }
 

@@ -195,7 +195,7 @@ public sealed class HostileLayerTests
     public void Device_node_through_a_symlinked_parent_lands_inside()
     {
         using var scene = new Scene();
-        scene.ApplyAll(new LayerTar().Symlink("dev", scene.Canary), new LayerTar().Add(new ImageFormat.Tar.TarEntryHeader { Name = "dev/secret", Type = ImageFormat.Tar.TarEntryType.CharacterDevice, DevMajor = 1, DevMinor = 3, Mode = 0x1B6 }, null));
+        scene.ApplyAll(new LayerTar().Symlink("dev", scene.Canary), new LayerTar().Add(new ImageFormat.Tar.TarEntryHeader { Name = "dev/secret", Type = ImageFormat.Tar.TarEntryKind.CharacterDevice, DevMajor = 1, DevMinor = 3, Mode = 0x1B6 }, null));
         scene.AssertCanaryIntact();
     }
 

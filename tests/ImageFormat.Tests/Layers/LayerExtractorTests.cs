@@ -57,11 +57,11 @@ public sealed class LayerExtractorTests
         var mtime = new DateTimeOffset(2020, 5, 6, 7, 8, 9, TimeSpan.Zero).AddTicks(1234567);
         var layer = new LayerTar()
             .Add(new TarEntryHeader { Name = "suid", Size = 1, Mode = 0xDED /* 06755 */, Uid = 1234, Gid = 5678, ModificationTime = mtime, Xattrs = new Dictionary<string, byte[]> { ["user.test"] = [1, 2, 0, 3] } }, [0x41])
-            .Add(new TarEntryHeader { Name = "tmp/", Type = TarEntryType.Directory, Mode = 0x3FF /* 01777 */, ModificationTime = mtime }, null)
-            .Add(new TarEntryHeader { Name = "abs", Type = TarEntryType.SymbolicLink, LinkName = "/usr/lib64", Mode = 0x1FF, Uid = 7, Gid = 8, ModificationTime = mtime }, null)
-            .Add(new TarEntryHeader { Name = "fifo", Type = TarEntryType.Fifo, Mode = 0x180, ModificationTime = mtime }, null)
-            .Add(new TarEntryHeader { Name = "null", Type = TarEntryType.CharacterDevice, Mode = 0x1B6, DevMajor = 1, DevMinor = 3, ModificationTime = mtime }, null)
-            .Add(new TarEntryHeader { Name = "hard", Type = TarEntryType.HardLink, LinkName = "suid", Mode = 0xDED, Uid = 1234, Gid = 5678, ModificationTime = mtime }, null);
+            .Add(new TarEntryHeader { Name = "tmp/", Type = TarEntryKind.Directory, Mode = 0x3FF /* 01777 */, ModificationTime = mtime }, null)
+            .Add(new TarEntryHeader { Name = "abs", Type = TarEntryKind.SymbolicLink, LinkName = "/usr/lib64", Mode = 0x1FF, Uid = 7, Gid = 8, ModificationTime = mtime }, null)
+            .Add(new TarEntryHeader { Name = "fifo", Type = TarEntryKind.Fifo, Mode = 0x180, ModificationTime = mtime }, null)
+            .Add(new TarEntryHeader { Name = "null", Type = TarEntryKind.CharacterDevice, Mode = 0x1B6, DevMajor = 1, DevMinor = 3, ModificationTime = mtime }, null)
+            .Add(new TarEntryHeader { Name = "hard", Type = TarEntryKind.HardLink, LinkName = "suid", Mode = 0xDED, Uid = 1234, Gid = 5678, ModificationTime = mtime }, null);
         LayerExtractResult result = Apply(root, layer);
 
         FileStatus suid = Native.LStat(Path.Combine(root, "suid"))!.Value;

@@ -192,7 +192,7 @@ public sealed class LayerInteropTests
         string configName = ImageFormat.Digests.Digest.Compute(configBytes).Encoded + ".json";
         var layerNames = new JsonArray();
         using FileStream file = File.Create(output);
-        using var writer = new TarWriter(file);
+        using var writer = new TarEntryWriter(file);
         writer.WriteEntry(new TarEntryHeader { Name = configName, Size = configBytes.Length, Mode = 0x1A4 }, new MemoryStream(configBytes));
         foreach (ArchiveLayer layer in image.Layers)
         {

@@ -9,7 +9,7 @@ internal sealed class LayerTar
     private static readonly DateTimeOffset s_time = new(2024, 1, 2, 3, 4, 5, TimeSpan.Zero);
     private readonly List<(TarEntryHeader Header, byte[]? Data)> _entries = [];
 
-    public LayerTar Dir(string name, int mode = 0x1ED) => Add(new TarEntryHeader { Name = name, Type = TarEntryType.Directory, Mode = mode, ModificationTime = s_time }, null);
+    public LayerTar Dir(string name, int mode = 0x1ED) => Add(new TarEntryHeader { Name = name, Type = TarEntryKind.Directory, Mode = mode, ModificationTime = s_time }, null);
 
     public LayerTar File(string name, string content, int mode = 0x1A4, long uid = 0, long gid = 0)
     {
@@ -17,9 +17,9 @@ internal sealed class LayerTar
         return Add(new TarEntryHeader { Name = name, Size = data.Length, Mode = mode, Uid = uid, Gid = gid, ModificationTime = s_time }, data);
     }
 
-    public LayerTar Symlink(string name, string target) => Add(new TarEntryHeader { Name = name, Type = TarEntryType.SymbolicLink, LinkName = target, Mode = 0x1FF, ModificationTime = s_time }, null);
+    public LayerTar Symlink(string name, string target) => Add(new TarEntryHeader { Name = name, Type = TarEntryKind.SymbolicLink, LinkName = target, Mode = 0x1FF, ModificationTime = s_time }, null);
 
-    public LayerTar HardLink(string name, string target, int mode = 0x1A4) => Add(new TarEntryHeader { Name = name, Type = TarEntryType.HardLink, LinkName = target, Mode = mode, ModificationTime = s_time }, null);
+    public LayerTar HardLink(string name, string target, int mode = 0x1A4) => Add(new TarEntryHeader { Name = name, Type = TarEntryKind.HardLink, LinkName = target, Mode = mode, ModificationTime = s_time }, null);
 
     public LayerTar Whiteout(string name) => File(name, string.Empty);
 
@@ -32,7 +32,7 @@ internal sealed class LayerTar
     public byte[] ToBytes()
     {
         using var output = new MemoryStream();
-        using (var writer = new TarWriter(output, leaveOpen: true))
+        using (var writer = new TarEntryWriter(output, leaveOpen: true))
         {
             foreach ((TarEntryHeader header, byte[]? data) in _entries)
             {

@@ -107,7 +107,7 @@ public sealed class MergedTreeAndDiffTests
         result.DiffId.Should().Be(Digest.Compute(plain.ToArray()));
         plain.Position = 0;
         var names = new List<string>();
-        using (var reader = new TarReader(plain, leaveOpen: true))
+        using (var reader = new TarEntryReader(plain, leaveOpen: true))
         {
             while (reader.GetNextEntry() is { } e)
             {

@@ -42,7 +42,7 @@ public class MergedTreeConsistencyTests
             .Select(f => Path.GetRelativePath(root, f))
             .Order(StringComparer.Ordinal)
             .ToArray();
-        string[] inTree = tree.Enumerate().Where(e => e.Type == TarEntryType.RegularFile).Select(e => e.Path.TrimStart('/')).Order(StringComparer.Ordinal).ToArray();
+        string[] inTree = tree.Enumerate().Where(e => e.Type == TarEntryKind.RegularFile).Select(e => e.Path.TrimStart('/')).Order(StringComparer.Ordinal).ToArray();
         onDisk.Should().Equal("escaped", "etc/group", "etc/hosts", "etc/passwd", "etc/shadow");
         inTree.Should().Equal(onDisk);
     }

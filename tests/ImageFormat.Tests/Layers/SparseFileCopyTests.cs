@@ -33,7 +33,7 @@ public class SparseFileCopyTests
     {
         // 100 MiB real size (within the default expansion allowance), one data byte 'A' at offset 0 (map "0,1").
         byte[] layer = HostileImages.SparseBombLayer(100L << 20);
-        using var reader = new TarReader(new MemoryStream(layer));
+        using var reader = new TarEntryReader(new MemoryStream(layer));
         TarEntryHeader entry = reader.GetNextEntry()!;
         using var dir = new TempDirectory();
         string path = dir.Combine("lastlog");
@@ -50,7 +50,7 @@ public class SparseFileCopyTests
     public void Regular_entry_is_copied_byte_for_byte()
     {
         byte[] layer = new LayerTar().File("f", "hello").ToBytes();
-        using var reader = new TarReader(new MemoryStream(layer));
+        using var reader = new TarEntryReader(new MemoryStream(layer));
         TarEntryHeader entry = reader.GetNextEntry()!;
         using var dir = new TempDirectory();
         string path = dir.Combine("f");

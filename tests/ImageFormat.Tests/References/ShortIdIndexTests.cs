@@ -47,7 +47,7 @@ public class ShortIdIndexTests
     {
         ShortIdIndex index = new([Sibling2, Busybox, Sibling1, HelloBase]);
         Action lookup = () => index.Lookup("39d9");
-        AmbiguousMatchException e = lookup.Should().Throw<AmbiguousMatchException>().Which;
+        AmbiguousNameException e = lookup.Should().Throw<AmbiguousNameException>().Which;
         e.Code.Should().Be(ErrorCodes.Ambiguous);
         e.Name.Should().Be("39d9");
         e.Candidates.Should().Equal(Busybox.Value, Sibling1.Value, Sibling2.Value);

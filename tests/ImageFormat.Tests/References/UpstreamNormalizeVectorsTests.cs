@@ -187,17 +187,17 @@ public class UpstreamNormalizeVectorsTests
     [Theory]
     // TestParseAnyReference, the digest-set cases, looked up the way Docker 20.10's image store does
     // (no minimum length, unlike ParseAnyReferenceWithSet's six characters).
-    [InlineData("dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9", ShortIdMatch.Found)]
-    [InlineData("dbcc1c", ShortIdMatch.Found)]
-    [InlineData("dbcc1", ShortIdMatch.Found)]
-    public void Upstream_short_ids_resolve_in_a_digest_set(string input, ShortIdMatch expected)
+    [InlineData("dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9")]
+    [InlineData("dbcc1c")]
+    [InlineData("dbcc1")]
+    public void Upstream_short_ids_resolve_in_a_digest_set(string input)
     {
         var index = new ShortIdIndex(
         [
             Digest.Parse("sha256:dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9c"),
             Digest.Parse("sha256:abcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9c"),
         ]);
-        index.TryLookup(input, out Digest found).Should().Be(expected);
+        index.TryLookup(input, out Digest found).Should().Be(ShortIdMatch.Found);
         found.Value.Should().Be("sha256:dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9c");
     }
 

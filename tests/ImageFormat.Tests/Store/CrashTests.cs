@@ -26,6 +26,7 @@ public class CrashTests
         string root = temp.Combine("store");
         string sample = RepoPaths.Sample("hello.tar");
         var random = new Random(7);
+        var clock = new CliClock(cli);
         int killed = 0;
         int finished = 0;
         for (int trial = 0; trial < Trials; trial++)
@@ -39,7 +40,7 @@ public class CrashTests
                 _ => ["rmi", before.Count > 0 ? before.Keys.ElementAt(random.Next(before.Count)) : "hello:latest"],
             };
 
-            (bool exited, int exitCode) = RunKillingAtRandom(cli, root, args, random.Next(40, 400));
+            (bool exited, int exitCode) = RunKillingAtRandom(cli, root, args, clock.Scale(random.Next(40, 400), trial));
             if (exited)
             {
                 finished++;
@@ -86,6 +87,7 @@ public class CrashTests
         }
 
         var random = new Random(11);
+        var clock = new CliClock(cli);
         int killed = 0;
         int finished = 0;
         for (int trial = 0; trial < 40; trial++)
@@ -109,7 +111,7 @@ public class CrashTests
                 }
             }
 
-            (bool exited, int exitCode) = RunKillingAtRandom(cli, root, args, random.Next(40, 600));
+            (bool exited, int exitCode) = RunKillingAtRandom(cli, root, args, clock.Scale(random.Next(40, 600), trial));
             if (exited)
             {
                 finished++;
@@ -170,6 +172,31 @@ public class CrashTests
         }
 
         return (exited, process.ExitCode);
+    }
+
+    /// <summary>
+    /// Scales the kill delays to how long the CLI takes to start on this machine right now. The delays were chosen
+    /// for an idle machine, where a short command takes about <see cref="IdleMilliseconds"/>; on a loaded machine
+    /// the CLI may need several times that just to start, and every kill would then land before the command does
+    /// anything. A short command (<c>images</c> on an empty store) is timed again every ten trials.
+    /// </summary>
+    private sealed class CliClock(string cli)
+    {
+        private const int IdleMilliseconds = 200;
+        private double _factor = 1;
+
+        public int Scale(int idleDelay, int trial)
+        {
+            if (trial % 10 == 0)
+            {
+                using var temp = new TempDirectory();
+                var watch = Stopwatch.StartNew();
+                RunKillingAtRandom(cli, temp.Combine("store"), ["images"], 60_000);
+                _factor = Math.Max(1, watch.Elapsed.TotalMilliseconds / IdleMilliseconds);
+            }
+
+            return (int)(idleDelay * _factor);
+        }
     }
 
     private static Dictionary<string, string> Snapshot(string root)

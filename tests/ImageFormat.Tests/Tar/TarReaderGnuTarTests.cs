@@ -80,7 +80,7 @@ public class TarReaderGnuTarTests
         }
 
         (TarEntryHeader f, string fSha) = byName["./f.txt"];
-        f.Type.Should().Be(TarEntryType.RegularFile);
+        f.Type.Should().Be(TarEntryKind.RegularFile);
         f.Size.Should().Be(6);
         f.StoredSize.Should().Be(6);
         f.Mode.Should().Be(0x1a4); // 0644
@@ -88,11 +88,11 @@ public class TarReaderGnuTarTests
 
         byName["./suid"].Header.Mode.Should().Be(0x9ed); // 04755
         byName["./sgid"].Header.Mode.Should().Be(0x5c9); // 02711
-        byName["./sticky"].Header.Type.Should().Be(TarEntryType.Directory);
+        byName["./sticky"].Header.Type.Should().Be(TarEntryKind.Directory);
         byName["./sticky"].Header.Mode.Should().Be(0x3ff); // 01777
-        byName["./sym"].Header.Type.Should().Be(TarEntryType.SymbolicLink);
+        byName["./sym"].Header.Type.Should().Be(TarEntryKind.SymbolicLink);
         byName["./sym"].Header.LinkName.Should().Be("f.txt");
-        byName["./hard"].Header.Type.Should().Be(TarEntryType.HardLink);
+        byName["./hard"].Header.Type.Should().Be(TarEntryKind.HardLink);
         byName["./hard"].Header.LinkName.Should().Be("./f.txt");
         byName["./hard"].Header.Size.Should().Be(0);
         if (!isV7)
@@ -110,9 +110,9 @@ public class TarReaderGnuTarTests
 
         if (!isV7)
         {
-            byName["./chr"].Header.Should().BeEquivalentTo(new { Type = TarEntryType.CharacterDevice, DevMajor = 1, DevMinor = 3, Size = 0L });
-            byName["./blk"].Header.Should().BeEquivalentTo(new { Type = TarEntryType.BlockDevice, DevMajor = 7, DevMinor = 0 });
-            byName["./fifo"].Header.Type.Should().Be(TarEntryType.Fifo);
+            byName["./chr"].Header.Should().BeEquivalentTo(new { Type = TarEntryKind.CharacterDevice, DevMajor = 1, DevMinor = 3, Size = 0L });
+            byName["./blk"].Header.Should().BeEquivalentTo(new { Type = TarEntryKind.BlockDevice, DevMajor = 7, DevMinor = 0 });
+            byName["./fifo"].Header.Type.Should().Be(TarEntryKind.Fifo);
         }
 
         // The offsets point at the bytes themselves.
@@ -194,10 +194,10 @@ public class TarReaderGnuTarTests
 
         using FileStream file = File.OpenRead(box.PathOf("a.tar"));
         // 10 GiB of holes from a few KB of tar is beyond the default expansion ratio (a bomb's shape): allow it here.
-        using var reader = new TarReader(file, leaveOpen: false, ImageFormatLimits.Default with { MaxExpansionRatio = 0 });
+        using var reader = new TarEntryReader(file, leaveOpen: false, ImageFormatLimits.Default with { MaxExpansionRatio = 0 });
         TarEntryHeader big = reader.GetNextEntry()!;
         big.Name.Should().Be("big");
-        big.Type.Should().Be(TarEntryType.RegularFile);
+        big.Type.Should().Be(TarEntryKind.RegularFile);
         big.IsSparse.Should().BeTrue();
         big.Size.Should().Be(10L << 30);
         big.StoredSize.Should().Be(big.SparseMap!.Sum(s => s.Length));

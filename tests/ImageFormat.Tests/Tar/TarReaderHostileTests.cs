@@ -12,7 +12,7 @@ public class TarReaderHostileTests
     private static byte[] OneFile(string name, byte[] content)
     {
         var output = new MemoryStream();
-        using (var writer = new TarWriter(output, leaveOpen: true))
+        using (var writer = new TarEntryWriter(output, leaveOpen: true))
         {
             writer.WriteEntry(new TarEntryHeader { Name = name, Size = content.Length, Mode = 0x1a4 }, new MemoryStream(content));
         }
@@ -96,7 +96,7 @@ public class TarReaderHostileTests
             .Where(e => e.Code == ErrorCodes.InvalidTar && e.Entry == "f").WithMessage("f: truncated archive: the archive ends inside the entry's data (900 bytes missing)");
 
         Stream s = seekable ? new MemoryStream(archive) : new NonSeekableStream(new MemoryStream(archive));
-        using var reader = new TarReader(s);
+        using var reader = new TarEntryReader(s);
         reader.GetNextEntry()!.Size.Should().Be(1000);
         reader.Invoking(r => r.GetNextEntry()).Should().Throw<InvalidArchiveException>().Where(e => e.Entry == "f");
     }
@@ -195,7 +195,7 @@ public class TarReaderHostileTests
     {
         byte[] records = Recs(("GNU.sparse.size", "16"), ("GNU.sparse.map", "2,2,10,3"));
         byte[] archive = [.. RawEntry('x', "p", records), .. RawEntry('0', "s", "ABxyz"u8.ToArray()), .. new byte[1024]];
-        using var reader = new TarReader(new MemoryStream(archive));
+        using var reader = new TarEntryReader(new MemoryStream(archive));
         TarEntryHeader h = reader.GetNextEntry()!;
         h.SparseMap.Should().Equal(new TarSparseSegment(2, 2), new TarSparseSegment(10, 3));
         using var content = new MemoryStream();

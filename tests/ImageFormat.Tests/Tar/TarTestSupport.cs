@@ -94,7 +94,7 @@ internal static class TarTestRead
     public static List<(TarEntryHeader Header, string Sha256)> ReadAll(Stream stream, ImageFormatLimits? limits = null)
     {
         var result = new List<(TarEntryHeader, string)>();
-        using var reader = new TarReader(stream, leaveOpen: true, limits);
+        using var reader = new TarEntryReader(stream, leaveOpen: true, limits);
         while (reader.GetNextEntry() is { } entry)
         {
             using Stream data = reader.OpenEntryData();

@@ -14,7 +14,7 @@ public class TarWriterTests
     private static byte[] Write(params (TarEntryHeader Header, byte[]? Data)[] entries)
     {
         var output = new MemoryStream();
-        using (var writer = new TarWriter(output, leaveOpen: true))
+        using (var writer = new TarEntryWriter(output, leaveOpen: true))
         {
             foreach ((TarEntryHeader h, byte[]? d) in entries)
             {
@@ -115,7 +115,7 @@ public class TarWriterTests
     {
         TarEntryHeader[] headers =
         [
-            new() { Name = "a/", Type = TarEntryType.Directory, Mode = 0x1ed, ModificationTime = T0 },
+            new() { Name = "a/", Type = TarEntryKind.Directory, Mode = 0x1ed, ModificationTime = T0 },
             new() { Name = "a/é.txt", Size = 3, ModificationTime = T0.AddTicks(1), Uid = 3_000_000, Xattrs = new Dictionary<string, byte[]> { ["user.b"] = [1], ["user.a"] = [2] } },
         ];
         byte[] first = Write((headers[0], null), (headers[1], [1, 2, 3]));
@@ -127,7 +127,7 @@ public class TarWriterTests
     [Fact]
     public void Data_shorter_than_the_size_is_refused()
     {
-        using var writer = new TarWriter(new MemoryStream());
+        using var writer = new TarEntryWriter(new MemoryStream());
         Action act = () => writer.WriteEntry(new TarEntryHeader { Name = "f", Size = 10 }, new MemoryStream(new byte[9]));
         act.Should().Throw<InvalidArchiveException>().Where(e => e.Code == ErrorCodes.InvalidTar && e.Entry == "f")
             .WithMessage("f: the data stream ended after 9 of 10 bytes");
@@ -137,7 +137,7 @@ public class TarWriterTests
     [Fact]
     public void Data_longer_than_the_size_is_refused()
     {
-        using var writer = new TarWriter(new MemoryStream());
+        using var writer = new TarEntryWriter(new MemoryStream());
         Action act = () => writer.WriteEntry(new TarEntryHeader { Name = "f", Size = 10 }, new MemoryStream(new byte[11]));
         act.Should().Throw<InvalidArchiveException>().WithMessage("f: the data stream is longer than the entry's size of 10 bytes");
     }
@@ -145,8 +145,8 @@ public class TarWriterTests
     [Fact]
     public void Headers_that_cannot_be_written_are_argument_errors()
     {
-        using var writer = new TarWriter(new MemoryStream());
-        writer.Invoking(w => w.WriteEntry(new TarEntryHeader { Name = "d", Type = TarEntryType.Directory, Size = 1 }, new MemoryStream([1])))
+        using var writer = new TarEntryWriter(new MemoryStream());
+        writer.Invoking(w => w.WriteEntry(new TarEntryHeader { Name = "d", Type = TarEntryKind.Directory, Size = 1 }, new MemoryStream([1])))
             .Should().Throw<ArgumentException>();
         writer.Invoking(w => w.WriteEntry(new TarEntryHeader { Name = "f/" }, null)).Should().Throw<ArgumentException>();
         writer.Invoking(w => w.WriteEntry(new TarEntryHeader { Name = "f\0" }, null)).Should().Throw<ArgumentException>();
@@ -163,14 +163,14 @@ public class TarWriterTests
         string longTarget = "/" + new string('t', 150);
         TarEntryHeader[] headers =
         [
-            new() { Name = "dir/", Type = TarEntryType.Directory, Mode = 0x3ff, ModificationTime = T0, UserName = "root", GroupName = "root" },
+            new() { Name = "dir/", Type = TarEntryKind.Directory, Mode = 0x3ff, ModificationTime = T0, UserName = "root", GroupName = "root" },
             new() { Name = "dir/file", Size = 6, Mode = 0x9ed, Uid = 3_000_000, Gid = 42, UserName = "alice", GroupName = "staff", ModificationTime = T0.AddTicks(1_234_567) },
-            new() { Name = "dir/hard", Type = TarEntryType.HardLink, LinkName = "dir/file", ModificationTime = T0 },
-            new() { Name = "dir/sym", Type = TarEntryType.SymbolicLink, LinkName = "file", Mode = 0x1ff, ModificationTime = T0 },
+            new() { Name = "dir/hard", Type = TarEntryKind.HardLink, LinkName = "dir/file", ModificationTime = T0 },
+            new() { Name = "dir/sym", Type = TarEntryKind.SymbolicLink, LinkName = "file", Mode = 0x1ff, ModificationTime = T0 },
             new() { Name = longName, Size = 5, Mode = 0x1a4, ModificationTime = T0 },
-            new() { Name = "longlink", Type = TarEntryType.SymbolicLink, LinkName = longTarget, Mode = 0x1ff, ModificationTime = T0 },
+            new() { Name = "longlink", Type = TarEntryKind.SymbolicLink, LinkName = longTarget, Mode = 0x1ff, ModificationTime = T0 },
             new() { Name = "café", Size = 1, Mode = 0x1a4, ModificationTime = T0, Xattrs = new Dictionary<string, byte[]> { ["user.k"] = [(byte)'v', 0, 0xff] } },
-            new() { Name = "chr", Type = TarEntryType.CharacterDevice, DevMajor = 1, DevMinor = 3, Mode = 0x1b6, ModificationTime = T0 },
+            new() { Name = "chr", Type = TarEntryKind.CharacterDevice, DevMajor = 1, DevMinor = 3, Mode = 0x1b6, ModificationTime = T0 },
         ];
         byte[][] data = [[], "hello\n"u8.ToArray(), [], [], "long\n"u8.ToArray(), [], "c"u8.ToArray(), []];
         File.WriteAllBytes(box.PathOf("w.tar"), Write(headers.Zip(data, (h, d) => (h, (byte[]?)d)).ToArray()));

@@ -498,7 +498,7 @@ public static class ArchiveWriter
             }
         }
 
-        using var tar = new TarWriter(output, leaveOpen: true);
+        using var tar = new TarEntryWriter(output, leaveOpen: true);
         foreach (PlannedEntry entry in all.Values.Order(WalkOrder.Instance))
         {
             var header = new TarEntryHeader
@@ -507,10 +507,10 @@ public static class ArchiveWriter
                 Type = entry.Type,
                 LinkName = entry.LinkName ?? string.Empty,
                 Size = entry.Size,
-                Mode = entry.Type switch { TarEntryType.Directory => 0x1ED, TarEntryType.SymbolicLink => 0x1FF, _ => 0x1A4 },
+                Mode = entry.Type switch { TarEntryKind.Directory => 0x1ED, TarEntryKind.SymbolicLink => 0x1FF, _ => 0x1A4 },
                 ModificationTime = entry.ModificationTime,
             };
-            if (entry.Type == TarEntryType.RegularFile && entry.Size > 0)
+            if (entry.Type == TarEntryKind.RegularFile && entry.Size > 0)
             {
                 // Large blobs are read (and verified) ahead on another core while this one writes.
                 using Stream data = entry.Size >= ReadAheadThreshold ? new IO.ReadAheadStream(entry.Open!()) : entry.Open!();
@@ -558,7 +558,7 @@ public static class ArchiveWriter
                     data.CopyTo(file, 1 << 20);
                     if (file.Length != entry.Size)
                     {
-                        throw new DigestMismatchException(ErrorCodes.SizeMismatch, entry.Path, entry.Size.ToString(System.Globalization.CultureInfo.InvariantCulture), file.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                        throw new SizeMismatchException(entry.Path, entry.Size, file.Length);
                     }
                 }
 

@@ -5,7 +5,7 @@ namespace ImageFormat.Archives.Writers;
 /// <summary>One file, directory or symlink the writer will emit, with everything its tar header needs.</summary>
 internal sealed class PlannedEntry
 {
-    private PlannedEntry(string path, TarEntryType type, long size, DateTimeOffset modificationTime, Func<Stream>? open, string? linkName)
+    private PlannedEntry(string path, TarEntryKind type, long size, DateTimeOffset modificationTime, Func<Stream>? open, string? linkName)
     {
         Path = path;
         Type = type;
@@ -17,7 +17,7 @@ internal sealed class PlannedEntry
 
     public string Path { get; }
 
-    public TarEntryType Type { get; }
+    public TarEntryKind Type { get; }
 
     public long Size { get; }
 
@@ -28,14 +28,14 @@ internal sealed class PlannedEntry
     public string? LinkName { get; }
 
     public static PlannedEntry File(string path, long size, DateTimeOffset time, Func<Stream> open) =>
-        new(path, TarEntryType.RegularFile, size, time, open, null);
+        new(path, TarEntryKind.RegularFile, size, time, open, null);
 
     public static PlannedEntry Bytes(string path, ReadOnlyMemory<byte> bytes, DateTimeOffset time) =>
-        new(path, TarEntryType.RegularFile, bytes.Length, time, () => new MemoryStream(bytes.ToArray(), writable: false), null);
+        new(path, TarEntryKind.RegularFile, bytes.Length, time, () => new MemoryStream(bytes.ToArray(), writable: false), null);
 
     public static PlannedEntry Directory(string path, DateTimeOffset time) =>
-        new(path, TarEntryType.Directory, 0, time, null, null);
+        new(path, TarEntryKind.Directory, 0, time, null, null);
 
     public static PlannedEntry Symlink(string path, string target, DateTimeOffset time) =>
-        new(path, TarEntryType.SymbolicLink, 0, time, null, target);
+        new(path, TarEntryKind.SymbolicLink, 0, time, null, target);
 }

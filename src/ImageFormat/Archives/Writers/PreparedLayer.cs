@@ -80,7 +80,7 @@ internal sealed class PreparedLayer : IDisposable
 
             if (diffId != layer.DiffId)
             {
-                throw new DigestMismatchException(ErrorCodes.DigestMismatch, $"uncompressed {subject}", layer.DiffId.Value, diffId.Value);
+                throw new DigestMismatchException($"uncompressed {subject}", layer.DiffId, diffId);
             }
 
             staged.Flush();

@@ -67,7 +67,7 @@ internal static class WriterTestSupport
 
     public static byte[] ReadEntry(string tarPath, string name)
     {
-        using var reader = new ImageFormat.Tar.TarReader(File.OpenRead(tarPath), leaveOpen: false);
+        using var reader = new ImageFormat.Tar.TarEntryReader(File.OpenRead(tarPath), leaveOpen: false);
         while (reader.GetNextEntry() is { } entry)
         {
             if (entry.Name == name)

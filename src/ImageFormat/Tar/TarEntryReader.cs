@@ -17,7 +17,7 @@ namespace ImageFormat.Tar;
 /// <para>Offsets (<see cref="Position"/>, <see cref="TarEntryHeader.HeaderOffset"/>, <see cref="TarEntryHeader.DataOffset"/>)
 /// count bytes from where the stream was when the reader was created.</para>
 /// </remarks>
-public sealed class TarReader : IDisposable
+public sealed class TarEntryReader : IDisposable
 {
     private const int BlockSize = TarFields.BlockSize;
     private const string MaxTarHeaderBytesName = nameof(ImageFormatLimits.MaxTarHeaderBytes);
@@ -47,7 +47,7 @@ public sealed class TarReader : IDisposable
     /// <param name="limits">Safety limits; <see cref="ImageFormatLimits.Default"/> when <see langword="null"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="stream"/> cannot be read.</exception>
-    public TarReader(Stream stream, bool leaveOpen = false, ImageFormatLimits? limits = null)
+    public TarEntryReader(Stream stream, bool leaveOpen = false, ImageFormatLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanRead)
@@ -312,17 +312,17 @@ public sealed class TarReader : IDisposable
         byte typeFlag = b[TarFields.TypeOffset];
         if (typeFlag == 0)
         {
-            typeFlag = name.EndsWith('/') ? (byte)TarEntryType.Directory : (byte)TarEntryType.RegularFile;
+            typeFlag = name.EndsWith('/') ? (byte)TarEntryKind.Directory : (byte)TarEntryKind.RegularFile;
         }
 
         // Old GNU sparse headers: read the map now, while _block still holds the header.
         List<TarSparseSegment>? sparse = null;
         long realSize = -1;
-        if (typeFlag == (byte)TarEntryType.SparseFile)
+        if (typeFlag == (byte)TarEntryKind.SparseFile)
         {
             realSize = Numeric(b, TarFields.GnuRealSizeOffset, TarFields.GnuRealSizeLength, name, "realsize");
             sparse = ReadOldGnuSparseMap(name);
-            typeFlag = (byte)TarEntryType.RegularFile;
+            typeFlag = (byte)TarEntryKind.RegularFile;
         }
 
         // PAX records: global ones first, then the entry's own; the last occurrence of a key wins.
@@ -438,7 +438,7 @@ public sealed class TarReader : IDisposable
             throw Invalid(name, $"device number out of range (major {devMajor}, minor {devMinor})");
         }
 
-        var type = (TarEntryType)typeFlag;
+        var type = (TarEntryKind)typeFlag;
         long storedSize = IsHeaderOnly(type) ? 0 : size;
         long logicalSize = storedSize;
 
@@ -446,7 +446,7 @@ public sealed class TarReader : IDisposable
         bool paxSparse1 = sparseMajor is not null && IsAscii(sparseMajor, "1") && sparseMinor is not null && IsAscii(sparseMinor, "0");
         if (sparse is null && (paxSparse1 || sparseMap is not null || sparseOffsets is not null))
         {
-            if (type != TarEntryType.RegularFile)
+            if (type != TarEntryKind.RegularFile)
             {
                 throw Invalid(name, $"GNU sparse records on an entry of type '{(char)typeFlag}'");
             }
@@ -576,8 +576,8 @@ public sealed class TarReader : IDisposable
         }
     }
 
-    private static bool IsHeaderOnly(TarEntryType type) => type is TarEntryType.HardLink or TarEntryType.SymbolicLink
-        or TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Directory or TarEntryType.Fifo;
+    private static bool IsHeaderOnly(TarEntryKind type) => type is TarEntryKind.HardLink or TarEntryKind.SymbolicLink
+        or TarEntryKind.CharacterDevice or TarEntryKind.BlockDevice or TarEntryKind.Directory or TarEntryKind.Fifo;
 
     private static long Padding(long size) => (BlockSize - (size % BlockSize)) % BlockSize;
 

@@ -18,7 +18,7 @@ namespace ImageFormat.Tar;
 /// <see cref="TarEntryHeader.StoredSize"/>, the offsets and the sparse members are not used; sparse files cannot be written.</para>
 /// <para><see cref="Finish"/> writes the two zero blocks that end the archive and nothing after them, as Go does.</para>
 /// </remarks>
-public sealed class TarWriter : IDisposable
+public sealed class TarEntryWriter : IDisposable
 {
     private const int BlockSize = TarFields.BlockSize;
     private const int MaxPaxHeaderBytes = 1024 * 1024;
@@ -41,7 +41,7 @@ public sealed class TarWriter : IDisposable
     /// <param name="leaveOpen">Whether <see cref="Dispose"/> leaves <paramref name="stream"/> open.</param>
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="stream"/> cannot be written.</exception>
-    public TarWriter(Stream stream, bool leaveOpen = false)
+    public TarEntryWriter(Stream stream, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanWrite)
@@ -278,18 +278,18 @@ public sealed class TarWriter : IDisposable
             throw new ArgumentException($"Entry \"{h.Name}\": mode {Convert.ToString(h.Mode, 8)} is outside 07777.", nameof(h));
         }
 
-        if (h.IsSparse || h.Type is TarEntryType.SparseFile || (byte)h.Type is (byte)'x' or (byte)'g' or (byte)'X' or (byte)'L' or (byte)'K' or 0)
+        if (h.IsSparse || h.Type is TarEntryKind.SparseFile || (byte)h.Type is (byte)'x' or (byte)'g' or (byte)'X' or (byte)'L' or (byte)'K' or 0)
         {
             throw new ArgumentException($"Entry \"{h.Name}\": type '{(char)h.Type}' cannot be written (sparse files and metadata headers are not supported).", nameof(h));
         }
 
-        if (h.Type is TarEntryType.HardLink or TarEntryType.SymbolicLink or TarEntryType.CharacterDevice
-            or TarEntryType.BlockDevice or TarEntryType.Directory or TarEntryType.Fifo && h.Size != 0)
+        if (h.Type is TarEntryKind.HardLink or TarEntryKind.SymbolicLink or TarEntryKind.CharacterDevice
+            or TarEntryKind.BlockDevice or TarEntryKind.Directory or TarEntryKind.Fifo && h.Size != 0)
         {
             throw new ArgumentException($"Entry \"{h.Name}\": a {h.Type} entry has no data, but its size is {h.Size}.", nameof(h));
         }
 
-        if (h.Type is TarEntryType.RegularFile or TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo
+        if (h.Type is TarEntryKind.RegularFile or TarEntryKind.CharacterDevice or TarEntryKind.BlockDevice or TarEntryKind.Fifo
             && h.Name.EndsWith('/'))
         {
             throw new ArgumentException($"Entry \"{h.Name}\": a {h.Type} name may not end with '/'.", nameof(h));

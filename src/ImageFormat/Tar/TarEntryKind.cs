@@ -5,7 +5,7 @@ namespace ImageFormat.Tar;
 /// (GNU's <c>D</c>, <c>V</c>, <c>M</c>, vendor extensions) are reported as their raw byte cast to this type, so a
 /// caller can recognise and skip them.
 /// </summary>
-public enum TarEntryType : byte
+public enum TarEntryKind : byte
 {
     /// <summary>A regular file (<c>'0'</c>; the V7 <c>NUL</c> flag is reported as this, or as <see cref="Directory"/> when the name ends with <c>/</c>).</summary>
     RegularFile = (byte)'0',
@@ -32,9 +32,9 @@ public enum TarEntryType : byte
     ContiguousFile = (byte)'7',
 
     /// <summary>
-    /// An old GNU sparse file (<c>'S'</c>). <see cref="TarReader"/> never reports this value: it normalises such
+    /// An old GNU sparse file (<c>'S'</c>). <see cref="TarEntryReader"/> never reports this value: it normalises such
     /// entries to <see cref="RegularFile"/> with <see cref="TarEntryHeader.IsSparse"/> set, as it does for the PAX
-    /// sparse formats, so that every sparse file looks the same to a caller. <see cref="TarWriter"/> refuses it.
+    /// sparse formats, so that every sparse file looks the same to a caller. <see cref="TarEntryWriter"/> refuses it.
     /// </summary>
     SparseFile = (byte)'S',
 }
