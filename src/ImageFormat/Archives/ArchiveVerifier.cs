@@ -54,10 +54,22 @@ public static partial class ArchiveVerifier
         }
 
         var results = new ConcurrentDictionary<string, BlobResult>(StringComparer.Ordinal);
-        Parallel.ForEach(
-            files.OrderByDescending(f => f.Value.Size),
-            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
-            pair => results[pair.Key] = HashBlob(pair.Value, archive.Options.Limits, cancellationToken));
+        if (files.Count <= 1 || Environment.ProcessorCount == 1)
+        {
+            // Nothing to share between cores: handing one blob to the thread pool only adds a wait for it.
+            foreach ((string name, ArchiveLayer layer) in files)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                results[name] = HashBlob(layer, archive.Options.Limits, cancellationToken);
+            }
+        }
+        else
+        {
+            Parallel.ForEach(
+                files.OrderByDescending(f => f.Value.Size),
+                new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+                pair => results[pair.Key] = HashBlob(pair.Value, archive.Options.Limits, cancellationToken));
+        }
 
         var reported = new HashSet<string>(StringComparer.Ordinal);
         foreach (ArchiveImage image in archive.Images)

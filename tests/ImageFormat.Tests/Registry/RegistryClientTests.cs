@@ -136,7 +136,10 @@ public class RegistryClientTests(PlainRegistryFixture fixture) : IClassFixture<P
             repositories.Add(name);
         }
 
-        tags.Should().Equal("t1", "t2", "t3", "t4", "t5");
+        // Distribution 2.8 lists a repository's tags in its storage's directory order, not always lexical, so the
+        // test checks that every tag came exactly once over the pages, not their order.
+        tags.Should().BeEquivalentTo(["t1", "t2", "t3", "t4", "t5"]);
+        tags.Should().OnlyHaveUniqueItems();
         registry.Requests().Count(r => r.Target.StartsWith("/v2/paged/app/tags/list", StringComparison.Ordinal)).Should().Be(3);
         repositories.Should().Contain("paged/app");
     }

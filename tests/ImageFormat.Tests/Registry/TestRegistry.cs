@@ -232,7 +232,9 @@ public static class TestCertificates
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1));
+        // The CA outlives what it signs by a day: a certificate may not end after its issuer, and the two are made
+        // at different moments.
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-2), DateTimeOffset.UtcNow.AddDays(2));
     }
 
     /// <summary>A CA, and a server certificate for 127.0.0.1/localhost it signed (PEM certificate and PKCS#8 key).</summary>
