@@ -4,6 +4,7 @@ using ImageFormat.Archives.Writers;
 using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Images;
 using ImageFormat.Layers;
 using ImageFormat.Model;
 using ImageFormat.References;
@@ -132,7 +133,8 @@ public sealed partial class ImageStore
             }
 
             w.Byte((byte)'}');
-            return AddImage(w.ToArray(), OpenLayer, found.ImageId, tag);
+            ImageBuilder committed = ImageBuilder.From(OpenImage(found.ImageId.Value));
+            return AddImage((empty ? committed : committed.AppendLayer(StoredTar(diffId))).SetRawConfig(w.ToArray()).Build(), found.ImageId, tag);
         }
         catch
         {
@@ -190,7 +192,7 @@ public sealed partial class ImageStore
             w.Key("rootfs", ref first);
             WriteRootFs(w, [diffId]);
             w.Byte((byte)'}');
-            return AddImage(w.ToArray(), OpenLayer, null, tag);
+            return AddImage(ImageBuilder.FromScratch().AppendLayer(StoredTar(diffId)).SetRawConfig(w.ToArray()).Build(), null, tag);
         }
         catch
         {

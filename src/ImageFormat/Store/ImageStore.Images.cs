@@ -29,6 +29,50 @@ public sealed partial class ImageStore
             : new ImageToWrite(image.Config, image.Layers) { Tags = [reference.WithDefaultTag()] };
     }
 
+    /// <summary>
+    /// Adds an image made with <see cref="ImageBuilder"/> (as <c>commit</c> and <c>import</c> do), under its exact
+    /// config bytes: layers the store lacks are read from the image's layers, as uncompressed tars verified against
+    /// the config's DiffIDs while they are copied.
+    /// </summary>
+    /// <param name="image">The image.</param>
+    /// <param name="parent">The parent image, or <see langword="null"/>.</param>
+    /// <param name="tag">A reference to point at the image, or <see langword="null"/>.</param>
+    /// <returns>The image ID.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="image"/> is <see langword="null"/>.</exception>
+    /// <exception cref="Errors.ImageFormatException">The config is invalid, a layer does not hash to its DiffID, or the parent does not exist.</exception>
+    /// <exception cref="IOException">The store cannot be written.</exception>
+    public Digest AddImage(IContainerImage image, Digest? parent, string? tag)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return AddImage(image.Config.Bytes, diffId => image.FindLayerByDiffId(diffId)!.OpenUncompressed(verify: false), parent, tag);
+    }
+
+    /// <summary>A layer tar the store holds by its DiffID, as an <see cref="IImageLayer"/> for the builder.</summary>
+    private StoredTarLayer StoredTar(Digest diffId) => new(_backing, diffId);
+
+    private sealed class StoredTarLayer(IStoreBacking backing, Digest diffId) : IImageLayer
+    {
+        public Digest Digest => diffId;
+
+        public long Size => backing.BlobSize(diffId);
+
+        public string MediaType => Model.MediaTypes.OciLayer;
+
+        public Digest DiffId => diffId;
+
+        public ImageFormat.Compression.CompressionFormat Compression => ImageFormat.Compression.CompressionFormat.None;
+
+        public Stream OpenBlob(bool verify) =>
+            verify ? new VerifyingReadStream(backing.OpenBlob(diffId), diffId, Size, $"layer {diffId}") : backing.OpenBlob(diffId);
+
+        public ValueTask<Stream> OpenBlobAsync(bool verify, CancellationToken cancellationToken) =>
+            cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<Stream>(cancellationToken) : ValueTask.FromResult(OpenBlob(verify));
+
+        public Stream OpenUncompressed(bool verify) => OpenBlob(verify);
+
+        public ValueTask<Stream> OpenUncompressedAsync(bool verify, CancellationToken cancellationToken) => OpenBlobAsync(verify, cancellationToken);
+    }
+
     /// <summary>What <see cref="Load(IEnumerable{IContainerImage})"/> takes from the kinds of images that carry more than the interface.</summary>
     private static class LoadSources
     {
