@@ -112,13 +112,15 @@ public class RegistryClientTests(PlainRegistryFixture fixture) : IClassFixture<P
     }
 
     [Fact]
-    public async Task Tags_are_listed_across_pages_and_the_catalog_names_the_repository()
+    public async Task Tags_are_listed_whole_and_the_catalog_is_followed_across_pages()
     {
         TestRegistry registry = fixture.Registry;
         using RegistryClient client = NewClient();
         RegistryRepository repo = new(registry.Host, "paged/app");
+        RegistryRepository other = new(registry.Host, "paged/other");
         TestImage image = TestImage.Create(5, "amd64", 100);
         await image.PushAsync(client, repo, "t1");
+        await image.PushAsync(client, other, "x");
         foreach (string tag in new[] { "t2", "t3", "t4", "t5" })
         {
             await client.PutManifestAsync(repo, tag, image.Manifest.Bytes, MediaTypes.OciManifest, Ct);
@@ -130,18 +132,20 @@ public class RegistryClientTests(PlainRegistryFixture fixture) : IClassFixture<P
             tags.Add(tag);
         }
 
+        int catalogRequestsBefore = registry.Requests().Count(r => r.Target.StartsWith("/v2/_catalog", StringComparison.Ordinal));
         List<string> repositories = [];
         await foreach (string name in client.ListCatalogAsync(registry.Host, pageSize: 1, Ct))
         {
             repositories.Add(name);
         }
 
-        // Distribution 2.8 lists a repository's tags in its storage's directory order, not always lexical, so the
-        // test checks that every tag came exactly once over the pages, not their order.
+        // Distribution 2.8 answers a tag list whole, in its storage's directory order, whatever `n` asks; it pages
+        // the catalog, one repository per page here, so the client must follow its Link headers to see both.
         tags.Should().BeEquivalentTo(["t1", "t2", "t3", "t4", "t5"]);
         tags.Should().OnlyHaveUniqueItems();
-        registry.Requests().Count(r => r.Target.StartsWith("/v2/paged/app/tags/list", StringComparison.Ordinal)).Should().Be(3);
-        repositories.Should().Contain("paged/app");
+        repositories.Should().Contain(["paged/app", "paged/other"]).And.OnlyHaveUniqueItems();
+        (registry.Requests().Count(r => r.Target.StartsWith("/v2/_catalog", StringComparison.Ordinal)) - catalogRequestsBefore)
+            .Should().BeGreaterThanOrEqualTo(repositories.Count);
     }
 
     [Fact]
