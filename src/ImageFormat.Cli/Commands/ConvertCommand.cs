@@ -2,6 +2,7 @@ using System.CommandLine;
 using ImageFormat.Archives;
 using ImageFormat.Archives.Writers;
 using ImageFormat.Compression;
+using ImageFormat.Images;
 
 namespace ImageFormat.Cli.Commands;
 
@@ -73,8 +74,7 @@ internal static class ConvertCommand
 
             using ImageArchive archive = ArchiveCommands.Open(parse.GetValue(input)!, parse);
             string[] names = parse.GetValue(images) ?? [];
-            IEnumerable<ArchiveImage> selected = names.Length == 0 ? archive.Images : names.Select(archive.FindImage);
-            List<ImageToWrite> toWrite = [.. selected.Select(ImageToWrite.FromArchive)];
+            List<IContainerImage> toWrite = [.. names.Length == 0 ? archive.Images : names.Select(archive.FindImage)];
 
             // Artifacts (attestations, signatures, charts...) go with a whole-archive conversion; the legacy format
             // cannot hold them, so they are left out there, with a warning naming each.

@@ -1,14 +1,19 @@
 using ImageFormat.Digests;
+using ImageFormat.Images;
 using ImageFormat.Model;
 
 namespace ImageFormat.Archives;
 
 /// <summary>
 /// One image found in an archive: its config (whose digest is the image ID), its manifest when the archive
-/// stores one, its tags and its layers. Everything is a view over the archive's raw bytes.
+/// stores one, its tags and its layers. Everything is a view over the archive's raw bytes. As an
+/// <see cref="IContainerImage"/>, an image without a stored manifest (a legacy <c>docker save</c> archive)
+/// reports the OCI manifest derived once from its config and layers, the one the archive writers write for it.
 /// </summary>
-public sealed class ArchiveImage
+public sealed class ArchiveImage : IContainerImage
 {
+    private RawDocument<ImageManifest>? _derivedManifest;
+
     internal ArchiveImage(RawDocument<ImageConfig> config, string configEntry, IReadOnlyList<ArchiveLayer> layers)
     {
         Config = config;
@@ -62,6 +67,18 @@ public sealed class ArchiveImage
 
     /// <summary>The bytes of the image's distinct layer blobs as stored in the archive.</summary>
     public long StoredSize => Layers.Where(l => l.IsPresent).DistinctBy(l => l.ResolvedEntry).Sum(l => l.Size);
+
+    /// <inheritdoc/>
+    RawDocument<ImageManifest> IContainerImage.Manifest => Manifest ?? (_derivedManifest ??= DerivedManifest.Build(Config, Layers));
+
+    /// <inheritdoc/>
+    string IContainerImage.ManifestMediaType => Manifest is { } stored ? stored.Value.MediaType ?? MediaTypes.OciManifest : MediaTypes.OciManifest;
+
+    /// <inheritdoc/>
+    IReadOnlyList<IImageLayer> IContainerImage.Layers => Layers;
+
+    /// <inheritdoc/>
+    Digest IContainerImage.ManifestDigest => ((IContainerImage)this).Manifest.Digest;
 
     /// <inheritdoc/>
     public override string ToString() => RepoTags.Count > 0 ? $"{ShortId} ({string.Join(", ", RepoTags)})" : ShortId;

@@ -1,18 +1,22 @@
 using ImageFormat.Compression;
 using ImageFormat.Digests;
+using ImageFormat.Images;
+using ImageFormat.Model;
 
 namespace ImageFormat.Archives;
 
 /// <summary>
 /// One layer of an image in an archive: where it is stored, what the documents declare about it, and its
-/// content as stored or uncompressed. Nothing is hashed until a stream is read or the archive is verified.
+/// content as stored or uncompressed. Nothing is hashed until a stream is read or the archive is verified
+/// (or, for a compressed blob no document declares a digest for, until <see cref="Digest"/> is first read).
 /// </summary>
-public sealed class ArchiveLayer
+public sealed class ArchiveLayer : IImageLayer
 {
     private readonly IArchiveStorage _storage;
     private readonly ImageFormatLimits _limits;
     private CompressionFormat? _compression;
     private long? _contentSize;
+    private Digest _digest;
 
     internal ArchiveLayer(IArchiveStorage storage, ImageFormatLimits limits, int index, string entry, ArchiveFile? file, Digest diffId, Digest? declaredDigest, long? declaredSize, string? mediaType)
     {
@@ -109,6 +113,16 @@ public sealed class ArchiveLayer
     public Stream OpenUncompressed(bool verify) => OpenUncompressed(verify, null, CancellationToken.None);
 
     /// <summary>
+    /// Opens any layer's uncompressed tar with <paramref name="cancellationToken"/> observed on every read: an
+    /// archive layer also counts its stored bytes into <paramref name="reporter"/>; another source's layer is
+    /// counted by the caller when it ends (its stored bytes are not visible through the interface).
+    /// </summary>
+    internal static Stream OpenUncompressed(Images.IImageLayer layer, bool verify, Progress.ProgressReporter? reporter, CancellationToken cancellationToken) =>
+        layer is ArchiveLayer archive
+            ? archive.OpenUncompressed(verify, reporter, cancellationToken)
+            : Progress.ProgressStream.Wrap(layer.OpenUncompressed(verify), null, cancellationToken);
+
+    /// <summary>
     /// <see cref="OpenUncompressed(bool)"/> with the stored bytes counted into <paramref name="reporter"/> and
     /// <paramref name="cancellationToken"/> observed on every read of the stored blob.
     /// </summary>
@@ -150,7 +164,7 @@ public sealed class ArchiveLayer
 
         Stream uncompressed = Decompression.Open(checkedStored, format, _limits, leaveOpen: false, Entry);
         Stream result = DiffId.IsEmpty ? uncompressed : new VerifyingReadStream(uncompressed, DiffId, -1, $"{Entry} (uncompressed)", leaveOpen: false);
-        return checkedStored is VerifyingReadStream storedVerifier ? new DrainOnEndStream(result, storedVerifier) : result;
+        return checkedStored is VerifyingReadStream storedVerifier ? new LayerStreams.DrainOnEndStream(result, storedVerifier) : result;
     }
 
     /// <summary>
@@ -174,32 +188,78 @@ public sealed class ArchiveLayer
     }
 
     /// <summary>
-    /// After the uncompressed stream ends, reads the rest of the stored blob (a decompressor may stop before
-    /// its end) so that the stored digest and size are checked too.
+    /// The digest of the stored blob: the one a document declares; when none does, an uncompressed blob's digest
+    /// is its diffID (Docker's rule for <c>docker save</c> archives), and a compressed one is hashed once, here.
     /// </summary>
-    private sealed class DrainOnEndStream(Stream inner, VerifyingReadStream stored) : IO.ForwardReadStream
+    /// <exception cref="Errors.InvalidArchiveException">No document declares a digest and the blob is missing.</exception>
+    /// <exception cref="IOException">The blob has to be hashed and cannot be read.</exception>
+    public Digest Digest
     {
-        public override int Read(Span<byte> buffer)
+        get
         {
-            int n = inner.Read(buffer);
-            if (n == 0 && !buffer.IsEmpty)
+            if (DeclaredDigest is { } declared)
             {
-                stored.VerifyToEnd();
+                return declared;
             }
 
-            return n;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
+            if (_digest.IsEmpty)
             {
-                inner.Dispose();
+                if (Compression == CompressionFormat.None && !DiffId.IsEmpty)
+                {
+                    _digest = DiffId;
+                }
+                else
+                {
+                    using Stream stored = OpenStored();
+                    _digest = Digests.Digest.Compute(stored);
+                }
             }
 
-            base.Dispose(disposing);
+            return _digest;
         }
     }
+
+    /// <summary>The declared media type when it names a layer, else the OCI layer media type of <see cref="Compression"/>.</summary>
+    /// <exception cref="Errors.InvalidArchiveException">The blob is missing, or compressed with bzip2 or xz, which no layer media type names.</exception>
+    string IImageLayer.MediaType
+    {
+        get
+        {
+            if (MediaType is { } declared && MediaTypes.IsLayer(declared))
+            {
+                return declared;
+            }
+
+            CompressionFormat compression = Compression;
+            return compression is CompressionFormat.None or CompressionFormat.Gzip or CompressionFormat.Zstd
+                ? Writers.ArchiveWriter.OciLayerMediaType(compression)
+                : throw new Errors.InvalidArchiveException(Errors.ErrorCodes.UnsupportedFormat, Entry, $"layer is compressed with {Decompression.Name(compression)}, which no layer media type names");
+        }
+    }
+
+    /// <summary>Opens the blob as stored; with <paramref name="verify"/>, checked against <see cref="Digest"/> and <see cref="Size"/>.</summary>
+    /// <param name="verify">Whether reads check the bytes.</param>
+    /// <returns>A new stream; dispose it.</returns>
+    /// <exception cref="Errors.InvalidArchiveException">The blob is missing from the archive.</exception>
+    public Stream OpenBlob(bool verify) => verify ? LayerStreams.VerifyBlob(OpenStored(), Digest, Size, Entry) : OpenStored();
+
+    /// <summary>Opens the blob as stored, as <see cref="OpenBlob(bool)"/> does.</summary>
+    /// <param name="verify">Whether reads check the bytes.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <returns>A new stream; dispose it.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="Errors.InvalidArchiveException">The blob is missing from the archive.</exception>
+    public ValueTask<Stream> OpenBlobAsync(bool verify, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<Stream>(cancellationToken) : ValueTask.FromResult(OpenBlob(verify));
+
+    /// <summary>Opens the layer's uncompressed tar, as <see cref="OpenUncompressed(bool)"/> does.</summary>
+    /// <param name="verify">Whether reads check the stored and the uncompressed bytes.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <returns>A new stream; dispose it.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="Errors.InvalidArchiveException">The blob is missing, or compressed in a format that is not supported.</exception>
+    public ValueTask<Stream> OpenUncompressedAsync(bool verify, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<Stream>(cancellationToken) : ValueTask.FromResult(OpenUncompressed(verify));
 
     /// <summary>
     /// The total size of the regular files in the layer, as Docker reports an image's size; computed once from

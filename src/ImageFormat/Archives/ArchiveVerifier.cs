@@ -26,7 +26,7 @@ public sealed record ArchiveVerification(IReadOnlyList<ArchiveProblem> Problems,
 /// archive's artifacts (signatures, attestations, charts...). Each distinct blob is read once, in one
 /// pass that hashes it as stored and uncompressed; blobs are verified in parallel.
 /// </summary>
-public static class ArchiveVerifier
+public static partial class ArchiveVerifier
 {
     private const int BufferSize = 1 << 20;
 

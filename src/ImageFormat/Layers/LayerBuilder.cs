@@ -48,7 +48,7 @@ public sealed record LayerBuildResult(Digest DiffId, Digest Digest, long Size, l
 /// descriptors opened with <c>O_NOFOLLOW</c>: a path that passes through a symbolic link is not there, and a link is
 /// written as a link, never followed.
 /// </summary>
-public static class LayerBuilder
+public static partial class LayerBuilder
 {
     /// <summary>Reads <c>SOURCE_DATE_EPOCH</c> (decimal seconds since the epoch) from the environment.</summary>
     /// <returns>The time, or <see langword="null"/> when unset or not a number.</returns>

@@ -1,6 +1,7 @@
 using ImageFormat.Archives;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Images;
 using ImageFormat.Progress;
 using ImageFormat.Tar;
 
@@ -30,7 +31,7 @@ namespace ImageFormat.Layers;
 public static class LayerExtractor
 {
     /// <summary>Extracts every layer of <paramref name="image"/>, base first, onto <paramref name="root"/> (created if missing).</summary>
-    /// <param name="image">The image.</param>
+    /// <param name="image">The image, from any source (an archive, an OCI layout, the store, a builder).</param>
     /// <param name="root">The destination directory.</param>
     /// <param name="options">Options; <see cref="LayerExtractOptions.Default"/> when <see langword="null"/>.</param>
     /// <returns>What was applied and what was not.</returns>
@@ -43,7 +44,7 @@ public static class LayerExtractor
     /// <exception cref="ContentMismatchException">A layer does not match its stored digest, size or diffID (unless
     /// <see cref="LayerExtractOptions.VerifyDigests"/> is off); the layers before it, and that layer, are applied.</exception>
     /// <exception cref="IOException">The file system refused an operation.</exception>
-    public static LayerExtractResult ExtractImage(ArchiveImage image, string root, LayerExtractOptions? options = null)
+    public static LayerExtractResult ExtractImage(IContainerImage image, string root, LayerExtractOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(root);
@@ -73,7 +74,7 @@ public static class LayerExtractor
     /// <exception cref="DigestMismatchException">A layer does not match its stored digest, size or diffID.</exception>
     /// <exception cref="IOException">The file system refused an operation.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public static Task<LayerExtractResult> ExtractImageAsync(ArchiveImage image, string root, LayerExtractOptions? options = null, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static Task<LayerExtractResult> ExtractImageAsync(IContainerImage image, string root, LayerExtractOptions? options = null, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(root);
@@ -89,23 +90,33 @@ public static class LayerExtractor
     }
 
     /// <summary>The one core of <see cref="ExtractImage"/> and <see cref="ExtractImageAsync"/>.</summary>
-    private static LayerExtractResult ExtractCore(ArchiveImage image, string fullRoot, bool existed, LayerExtractOptions options, IProgress<ImageProgress>? progress, CancellationToken cancellationToken)
+    private static LayerExtractResult ExtractCore(IContainerImage image, string fullRoot, bool existed, LayerExtractOptions options, IProgress<ImageProgress>? progress, CancellationToken cancellationToken)
     {
         var result = new LayerExtractResult();
-        ProgressReporter? reporter = ProgressReporter.Create(progress, ImageProgressPhase.Extracting, image.Layers.Count, image.Layers.Sum(l => l.Size));
+        IReadOnlyList<IImageLayer> layers = image.Layers;
+        ProgressReporter? reporter = ProgressReporter.Create(progress, ImageProgressPhase.Extracting, layers.Count, layers.Sum(l => l.Size));
         try
         {
-            foreach (ArchiveLayer layer in image.Layers)
+            for (int i = 0; i < layers.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                string item = layer.DeclaredDigest?.Value ?? layer.Entry;
+                IImageLayer layer = layers[i];
+                string item = layer is ArchiveLayer archived ? archived.DeclaredDigest?.Value ?? archived.Entry : layer.Digest.Value;
                 int index = reporter?.StartItem(item) ?? 0;
-                using Stream tar = layer.OpenUncompressed(options.VerifyDigests, reporter, cancellationToken);
-                Apply(tar, fullRoot, LayerLabel(layer), options, result, cancellationToken);
-                if (options.VerifyDigests)
+                using (Stream tar = ArchiveLayer.OpenUncompressed(layer, options.VerifyDigests, reporter, cancellationToken))
                 {
-                    // The tar reader stops at the end-of-archive blocks: read the rest so the digests are checked.
-                    ArchiveLayer.ReadToEnd(tar);
+                    Apply(tar, fullRoot, LayerLabel(i, layer), options, result, cancellationToken);
+                    if (options.VerifyDigests)
+                    {
+                        // The tar reader stops at the end-of-archive blocks: read the rest so the digests are checked.
+                        ArchiveLayer.ReadToEnd(tar);
+                    }
+                }
+
+                if (layer is not ArchiveLayer)
+                {
+                    // Only an archive layer counts its stored bytes while they are read.
+                    reporter?.Add(layer.Size);
                 }
 
                 reporter?.EndItem(item, index);
@@ -144,8 +155,8 @@ public static class LayerExtractor
         return result;
     }
 
-    internal static string LayerLabel(ArchiveLayer layer) =>
-        layer.DiffId.IsEmpty ? layer.Index.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{layer.Index} ({layer.DiffId})";
+    internal static string LayerLabel(int index, IImageLayer layer) =>
+        layer.DiffId.IsEmpty ? index.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{index} ({layer.DiffId})";
 
     private static string PrepareRoot(string root)
     {

@@ -3,6 +3,7 @@ using ImageFormat.Compression;
 using ImageFormat.Containment;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Images;
 using ImageFormat.Tar;
 
 namespace ImageFormat.Layers;
@@ -21,14 +22,14 @@ namespace ImageFormat.Layers;
 public sealed class MergedTree
 {
     private readonly Node _root = new(null);
-    private readonly IReadOnlyList<ArchiveLayer>? _layers;
+    private readonly IReadOnlyList<IImageLayer>? _layers;
     private readonly ImageFormatLimits _limits;
     private readonly List<MergedLayerSummary> _summaries = [];
     private int _currentLayer;
     private bool _verify;
     private string? _currentLabel;
 
-    private MergedTree(IReadOnlyList<ArchiveLayer>? layers, ImageFormatLimits limits)
+    private MergedTree(IReadOnlyList<IImageLayer>? layers, ImageFormatLimits limits)
     {
         _layers = layers;
         _limits = limits;
@@ -51,7 +52,7 @@ public sealed class MergedTree
     /// <paramref name="verifyDigests"/> is <see langword="false"/>, checking its stored digest and size and its
     /// diffID on the way (every layer is then read to its end).
     /// </summary>
-    /// <param name="image">The image.</param>
+    /// <param name="image">The image, from any source (an archive, an OCI layout, the store, a builder).</param>
     /// <param name="limits">Safety limits; <see cref="ImageFormatLimits.Default"/> when <see langword="null"/>.</param>
     /// <param name="verifyDigests">Whether to verify the layers (the default); <see langword="false"/> only for
     /// input the caller trusts. <see cref="OpenFile"/> verifies what it decompresses again on the same terms.</param>
@@ -60,7 +61,7 @@ public sealed class MergedTree
     /// <exception cref="InvalidLayerException">An entry name is unsafe, or a whiteout invalid.</exception>
     /// <exception cref="ContentMismatchException">A layer does not match its digest, size or diffID (<see cref="DigestMismatchException"/> or <see cref="SizeMismatchException"/>).</exception>
     /// <exception cref="ImageFormatException">A layer is missing, corrupt or exceeds a limit.</exception>
-    public static MergedTree Build(ArchiveImage image, ImageFormatLimits? limits = null, bool verifyDigests = true)
+    public static MergedTree Build(IContainerImage image, ImageFormatLimits? limits = null, bool verifyDigests = true)
     {
         ArgumentNullException.ThrowIfNull(image);
         return BuildCore(image, limits, verifyDigests, CancellationToken.None);
@@ -81,20 +82,21 @@ public sealed class MergedTree
     /// <exception cref="DigestMismatchException">A layer does not match its digest, size or diffID.</exception>
     /// <exception cref="ImageFormatException">A layer is missing, corrupt or exceeds a limit.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public static Task<MergedTree> BuildAsync(ArchiveImage image, ImageFormatLimits? limits = null, bool verifyDigests = true, CancellationToken cancellationToken = default)
+    public static Task<MergedTree> BuildAsync(IContainerImage image, ImageFormatLimits? limits = null, bool verifyDigests = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(image);
         return Progress.SyncCore.Offload(() => BuildCore(image, limits, verifyDigests, cancellationToken), cancellationToken);
     }
 
     /// <summary>The one core of <see cref="Build"/> and <see cref="BuildAsync"/>.</summary>
-    private static MergedTree BuildCore(ArchiveImage image, ImageFormatLimits? limits, bool verifyDigests, CancellationToken cancellationToken)
+    private static MergedTree BuildCore(IContainerImage image, ImageFormatLimits? limits, bool verifyDigests, CancellationToken cancellationToken)
     {
-        var tree = new MergedTree(image.Layers, limits ?? ImageFormatLimits.Default) { _verify = verifyDigests };
-        foreach (ArchiveLayer layer in image.Layers)
+        IReadOnlyList<IImageLayer> layers = image.Layers;
+        var tree = new MergedTree(layers, limits ?? ImageFormatLimits.Default) { _verify = verifyDigests };
+        for (int i = 0; i < layers.Count; i++)
         {
-            using Stream tar = layer.OpenUncompressed(verifyDigests, null, cancellationToken);
-            tree.AddLayer(tar, LayerExtractor.LayerLabel(layer));
+            using Stream tar = ArchiveLayer.OpenUncompressed(layers[i], verifyDigests, null, cancellationToken);
+            tree.AddLayer(tar, LayerExtractor.LayerLabel(i, layers[i]));
             if (verifyDigests)
             {
                 ArchiveLayer.ReadToEnd(tar);
@@ -220,13 +222,18 @@ public sealed class MergedTree
             throw new InvalidOperationException("This tree was built from bare layer streams; content cannot be opened.");
         }
 
-        ArchiveLayer layer = _layers[entry.ContentLayer];
+        IImageLayer layer = _layers[entry.ContentLayer];
         if (layer.Compression == CompressionFormat.None && !header.IsSparse)
         {
-            // Read in place from the same file Build read (and, unless told not to, verified) in full.
-            Stream stored = layer.OpenStored();
-            stored.Position = header.DataOffset;
-            return new BoundedReadStream(stored, header.Size);
+            // Read in place from the same blob Build read (and, unless told not to, verified) in full.
+            Stream stored = layer.OpenBlob(verify: false);
+            if (stored.CanSeek)
+            {
+                stored.Position = header.DataOffset;
+                return new BoundedReadStream(stored, header.Size);
+            }
+
+            stored.Dispose();
         }
 
         Stream tar = layer.OpenUncompressed(_verify);
@@ -248,7 +255,7 @@ public sealed class MergedTree
         }
 
         reader.Dispose();
-        throw new InvalidArchiveException(ErrorCodes.InvalidLayer, layer.Entry, $"entry {header.Name} vanished from the layer");
+        throw new InvalidArchiveException(ErrorCodes.InvalidLayer, layer is ArchiveLayer archived ? archived.Entry : layer.ToString(), $"entry {header.Name} vanished from the layer");
     }
 
     private Node? Lookup(List<string> parts)

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Images;
 using ImageFormat.Layers;
 using ImageFormat.Moby;
 using ImageFormat.Model;
@@ -153,7 +154,8 @@ public sealed partial class ImageStore
             }
 
             w.Byte((byte)'}');
-            Digest id = AddImage(w.ToArray(), OpenLayer, found.ImageId, tag);
+            ImageBuilder committed = ImageBuilder.From(OpenImage(found.ImageId.Value));
+            Digest id = AddImage((empty ? committed : committed.AppendLayer(StoredTar(diffId))).SetRawConfig(w.ToArray()).Build(), found.ImageId, tag);
             reporter?.Complete();
             return id;
         }

@@ -1,6 +1,7 @@
 using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Images;
 using ImageFormat.Moby;
 using ImageFormat.Progress;
 
@@ -90,7 +91,7 @@ public sealed partial class ImageStore
             w.Key("rootfs", ref first);
             WriteRootFs(w, [diffId]);
             w.Byte((byte)'}');
-            Digest id = AddImage(w.ToArray(), OpenLayer, null, tag);
+            Digest id = AddImage(ImageBuilder.FromScratch().AppendLayer(StoredTar(diffId)).SetRawConfig(w.ToArray()).Build(), null, tag);
             reporter?.Complete();
             return id;
         }

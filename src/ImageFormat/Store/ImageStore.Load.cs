@@ -2,6 +2,7 @@ using ImageFormat.Archives;
 using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Images;
 using ImageFormat.Model;
 using ImageFormat.Progress;
 using ImageFormat.References;
@@ -25,7 +26,7 @@ public sealed partial class ImageStore
     public LoadResult Load(ImageArchive archive)
     {
         CheckLoadable(archive);
-        return LoadCore(archive, null, CancellationToken.None);
+        return LoadCore([.. archive.Images], null, CancellationToken.None);
     }
 
     /// <summary>
@@ -46,7 +47,7 @@ public sealed partial class ImageStore
     public Task<LoadResult> LoadAsync(ImageArchive archive, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         CheckLoadable(archive);
-        return SyncCore.Offload(() => LoadCore(archive, progress, cancellationToken), cancellationToken);
+        return SyncCore.Offload(() => LoadCore([.. archive.Images], progress, cancellationToken), cancellationToken);
     }
 
     /// <summary>Opens an archive file (or layout directory) and loads it, as <see cref="LoadAsync(ImageArchive, IProgress{ImageProgress}?, CancellationToken)"/> does.</summary>
@@ -66,7 +67,7 @@ public sealed partial class ImageStore
             {
                 using ImageArchive archive = ImageArchive.OpenFile(path, new ImageArchiveOptions { Limits = _options.Limits });
                 CheckLoadable(archive);
-                return LoadCore(archive, progress, cancellationToken);
+                return LoadCore([.. archive.Images], progress, cancellationToken);
             },
             cancellationToken);
     }
@@ -83,10 +84,34 @@ public sealed partial class ImageStore
         }
     }
 
-    /// <summary>The one core of <see cref="Load(ImageArchive)"/> and <see cref="LoadAsync(ImageArchive, IProgress{ImageProgress}?, CancellationToken)"/>.</summary>
-    private LoadResult LoadCore(ImageArchive archive, IProgress<ImageProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>docker load</c> of images from any source (an archive, an OCI layout, another store, a builder): copies
+    /// each into the store as <see cref="Load(ImageArchive)"/> does, verifying each layer's DiffID while copying.
+    /// Tags and parents come from archive images (<see cref="ArchiveImage.RepoTags"/>, <see cref="ArchiveImage.Parent"/>)
+    /// and from <see cref="Archives.Writers.ImageToWrite"/> (<see cref="Archives.Writers.ImageToWrite.Tags"/>, <see cref="Archives.Writers.ImageToWrite.Parent"/>); other
+    /// images are loaded untagged. All or nothing: a failure leaves the store as it was.
+    /// </summary>
+    /// <param name="images">The images, in order.</param>
+    /// <returns>Docker's output lines and the loaded image IDs.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="images"/> or an image is <see langword="null"/>.</exception>
+    /// <exception cref="ImageFormatException">A layer is missing or does not hash to its DiffID, or an image is invalid.</exception>
+    /// <exception cref="IOException">The store cannot be written.</exception>
+    public LoadResult Load(IEnumerable<IContainerImage> images)
     {
-        ProgressReporter? reporter = ProgressReporter.Create(progress, ImageProgressPhase.Loading, archive.Images.Sum(i => i.Layers.Count), archive.Images.Sum(i => i.Layers.Sum(l => l.Size)));
+        ArgumentNullException.ThrowIfNull(images);
+        List<IContainerImage> sources = [.. images];
+        foreach (IContainerImage source in sources)
+        {
+            ArgumentNullException.ThrowIfNull(source, nameof(images));
+        }
+
+        return LoadCore(sources, null, CancellationToken.None);
+    }
+
+    /// <summary>The one core of every load: <see cref="Load(ImageArchive)"/>, <see cref="Load(IEnumerable{IContainerImage})"/> and the async forms.</summary>
+    private LoadResult LoadCore(IReadOnlyList<IContainerImage> sources, IProgress<ImageProgress>? progress, CancellationToken cancellationToken)
+    {
+        ProgressReporter? reporter = ProgressReporter.Create(progress, ImageProgressPhase.Loading, sources.Sum(i => i.Layers.Count), sources.Sum(i => i.Layers.Sum(l => l.Size)));
         LoadResult loaded = Change(state =>
         {
             var lines = new List<string>();
@@ -95,12 +120,13 @@ public sealed partial class ImageStore
             string imageIdLines = string.Empty;
             int referenceCount = 0;
             int written = 0;
-            foreach (ArchiveImage image in archive.Images)
+            foreach (IContainerImage image in sources)
             {
+                string configEntry = LoadSources.ConfigEntry(image);
                 IReadOnlyList<Digest> diffIds = image.Config.Value.RootFs.DiffIds;
                 if (image.Layers.Count != diffIds.Count)
                 {
-                    throw new InvalidArchiveException(image.ConfigEntry, $"invalid manifest, layers length mismatch: expected {image.Layers.Count}, got {diffIds.Count}");
+                    throw new InvalidArchiveException(configEntry, $"invalid manifest, layers length mismatch: expected {image.Layers.Count}, got {diffIds.Count}");
                 }
 
                 Digest chain = default;
@@ -109,28 +135,32 @@ public sealed partial class ImageStore
                     cancellationToken.ThrowIfCancellationRequested();
                     Digest parentChain = chain;
                     chain = ChainId.Next(chain, diffIds[i]);
-                    ArchiveLayer layer = image.Layers[i];
+                    IImageLayer layer = image.Layers[i];
                     int item = reporter?.StartItem(diffIds[i].Value) ?? 0;
                     if (!state.Layers.ContainsKey(chain))
                     {
-                        if (!layer.IsPresent)
+                        if (layer is ArchiveLayer { IsPresent: false } missing)
                         {
-                            throw new InvalidArchiveException(layer.Entry, $"layer {i} is missing from the archive");
+                            throw new InvalidArchiveException(missing.Entry, $"layer {i} is missing from the archive");
                         }
+
+                        string entry = LoadSources.Entry(layer);
 
                         // Not OpenUncompressed(): WriteBlob hashes the tar against its diffID while copying it, once.
                         long before = reporter?.Done ?? 0;
-                        written += StoreLayerBlobs(state, () => layer.OpenUncompressed(verify: false, reporter, cancellationToken), layer.Entry, diffIds[i], i, chain, parentChain) ? 1 : 0;
+                        written += StoreLayerBlobs(state, () => ArchiveLayer.OpenUncompressed(layer, verify: false, reporter, cancellationToken), entry, diffIds[i], i, chain, parentChain) ? 1 : 0;
                         if (reporter is not null)
                         {
-                            // A decompressor may stop before the end of the blob: what it left unread is done too.
+                            // A decompressor may stop before the end of the blob, and a layer of another source
+                            // counts nothing while read: what was not counted is done too.
                             reporter.Add(layer.Size - (reporter.Done - before));
                         }
+
                         if (layer.Compression != CompressionFormat.None)
                         {
-                            using Stream stored = ProgressStream.Wrap(layer.OpenStored(), null, cancellationToken);
-                            (Digest compressed, _) = _backing.WriteBlob(stored, layer.DeclaredDigest, layer.Entry);
-                            state.Layers[chain] = state.Layers[chain] with { CompressedDigest = compressed, CompressedMediaType = layer.MediaType };
+                            using Stream stored = ProgressStream.Wrap(layer.OpenBlob(verify: false), null, cancellationToken);
+                            (Digest compressed, _) = _backing.WriteBlob(stored, LoadSources.DeclaredDigest(layer), entry);
+                            state.Layers[chain] = state.Layers[chain] with { CompressedDigest = compressed, CompressedMediaType = LoadSources.DeclaredMediaType(layer) };
                         }
                     }
                     else
@@ -145,7 +175,7 @@ public sealed partial class ImageStore
                 if (!_backing.HasBlob(imageId))
                 {
                     using var config = new MemoryStream(image.Config.Bytes.ToArray(), writable: false);
-                    _backing.WriteBlob(config, imageId, image.ConfigEntry);
+                    _backing.WriteBlob(config, imageId, configEntry);
                 }
 
                 StoreImage? existing = state.Images.GetValueOrDefault(imageId);
@@ -163,12 +193,12 @@ public sealed partial class ImageStore
 
                 // Docker counts tags per image and prints the ID lines only when the last image had none.
                 referenceCount = 0;
-                foreach (string tag in image.RepoTags)
+                foreach (string tag in LoadSources.Tags(image))
                 {
                     ImageReference reference = ImageReference.Parse(tag);
                     if (reference.Tag is null)
                     {
-                        throw new InvalidArchiveException(image.ConfigEntry, $"invalid tag \"{tag}\"");
+                        throw new InvalidArchiveException(configEntry, $"invalid tag \"{tag}\"");
                     }
 
                     if (state.References.TryGetValue(reference.ToString(), out Digest previous) && previous != imageId)
@@ -181,7 +211,7 @@ public sealed partial class ImageStore
                     referenceCount++;
                 }
 
-                parentLinks.Add((imageId, image.Parent));
+                parentLinks.Add((imageId, LoadSources.Parent(image)));
             }
 
             foreach ((Digest id, Digest? parent) in parentLinks)

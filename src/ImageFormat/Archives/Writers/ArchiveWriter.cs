@@ -53,14 +53,14 @@ public static class ArchiveWriter
     /// <exception cref="ArgumentException">No images are given, a tag names two images or is a digest reference, the output is not writable, the format is <see cref="ArchiveFormat.OciLayout"/>, or the options conflict.</exception>
     /// <param name="artifacts">Artifacts to carry verbatim beside the images (attestations, signatures...); none unless given.</param>
     /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID, or cannot be decompressed; the output is then incomplete. Code <see cref="ErrorCodes.ArtifactsNotWritable"/>: artifacts were given for the legacy format.</exception>
-    public static void Write(IEnumerable<ImageToWrite> images, Stream output, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
+    public static void Write(IEnumerable<Images.IContainerImage> images, Stream output, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
     {
         Request request = CheckTar(images, output, options, artifacts);
         SyncCore.Run(WriteTarCore(request, output, null, async: false, CancellationToken.None));
     }
 
     /// <summary>
-    /// Writes the images as a tar archive to a stream, as <see cref="Write(IEnumerable{ImageToWrite}, Stream, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>
+    /// Writes the images as a tar archive to a stream, as <see cref="Write(IEnumerable{Images.IContainerImage}, Stream, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>
     /// does (the same core, the same bytes), with asynchronous reads of the blobs and writes to <paramref name="output"/>.
     /// Arguments are checked before anything is read. Re-encoding layers (another compression, or the legacy
     /// format) is CPU work, done in parallel before the first write and stopped by the token between reads.
@@ -73,10 +73,10 @@ public static class ArchiveWriter
     /// <param name="cancellationToken">Stops the write; <paramref name="output"/> then holds an incomplete archive.</param>
     /// <returns>A task that completes when the archive is written.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="images"/>, an image or <paramref name="output"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">As for <see cref="Write(IEnumerable{ImageToWrite}, Stream, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="Write(IEnumerable{Images.IContainerImage}, Stream, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>.</exception>
     /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID, or cannot be decompressed; the output is then incomplete. Code <see cref="ErrorCodes.ArtifactsNotWritable"/>: artifacts were given for the legacy format.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public static Task WriteAsync(IEnumerable<ImageToWrite> images, Stream output, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static Task WriteAsync(IEnumerable<Images.IContainerImage> images, Stream output, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Request request = CheckTar(images, output, options, artifacts);
         return cancellationToken.IsCancellationRequested
@@ -92,11 +92,11 @@ public static class ArchiveWriter
     /// <param name="path">The archive file to create or replace.</param>
     /// <param name="options">The format and layer handling; <see cref="ArchiveWriterOptions.Default"/> unless given.</param>
     /// <exception cref="ArgumentNullException"><paramref name="images"/>, an image or <paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">As for <see cref="Write(IEnumerable{ImageToWrite}, Stream, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>, or <paramref name="path"/> is empty.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="Write(IEnumerable{Images.IContainerImage}, Stream, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>, or <paramref name="path"/> is empty.</exception>
     /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID; nothing is left at <paramref name="path"/>.</exception>
     /// <param name="artifacts">Artifacts to carry verbatim beside the images; none unless given.</param>
     /// <exception cref="IOException">The file cannot be written.</exception>
-    public static void WriteFile(IEnumerable<ImageToWrite> images, string path, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
+    public static void WriteFile(IEnumerable<Images.IContainerImage> images, string path, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         Request request = CheckTar(images, Stream.Null, options, artifacts);
@@ -104,7 +104,7 @@ public static class ArchiveWriter
     }
 
     /// <summary>
-    /// Writes the images as a tar archive to a file, as <see cref="WriteFile(IEnumerable{ImageToWrite}, string, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>
+    /// Writes the images as a tar archive to a file, as <see cref="WriteFile(IEnumerable{Images.IContainerImage}, string, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>
     /// does, asynchronously. The archive is written under a temporary name and renamed into place when complete:
     /// when cancelled or failed, nothing is left at <paramref name="path"/> (a file that was there is kept) and
     /// the temporary file is deleted.
@@ -117,11 +117,11 @@ public static class ArchiveWriter
     /// <param name="cancellationToken">Stops the write.</param>
     /// <returns>A task that completes when the archive is in place.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="images"/>, an image or <paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">As for <see cref="Write(IEnumerable{ImageToWrite}, Stream, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>, or <paramref name="path"/> is empty.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="Write(IEnumerable{Images.IContainerImage}, Stream, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>, or <paramref name="path"/> is empty.</exception>
     /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID; nothing is left at <paramref name="path"/>.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public static Task WriteFileAsync(IEnumerable<ImageToWrite> images, string path, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static Task WriteFileAsync(IEnumerable<Images.IContainerImage> images, string path, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         Request request = CheckTar(images, Stream.Null, options, artifacts);
@@ -143,14 +143,14 @@ public static class ArchiveWriter
     /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID.</exception>
     /// <param name="artifacts">Artifacts to carry verbatim beside the images; none unless given.</param>
     /// <exception cref="IOException">The directory cannot be written.</exception>
-    public static void WriteLayout(IEnumerable<ImageToWrite> images, string directory, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
+    public static void WriteLayout(IEnumerable<Images.IContainerImage> images, string directory, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null)
     {
         Request request = CheckLayout(images, directory, options, artifacts);
         SyncCore.Run(WriteLayoutCore(request, directory, null, async: false, CancellationToken.None));
     }
 
     /// <summary>
-    /// Writes the images into an OCI image layout directory, as <see cref="WriteLayout(IEnumerable{ImageToWrite}, string, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>
+    /// Writes the images into an OCI image layout directory, as <see cref="WriteLayout(IEnumerable{Images.IContainerImage}, string, ArchiveWriterOptions?, IEnumerable{ArtifactToWrite}?)"/>
     /// does, asynchronously. A new directory is built under a temporary name beside it and renamed into place when
     /// complete; in an existing layout, blobs are added first and <c>index.json</c> is replaced last. When cancelled
     /// or failed, a new directory is not created, and the blobs this call added to an existing one are removed.
@@ -167,7 +167,7 @@ public static class ArchiveWriter
     /// <exception cref="ImageFormatException">A layer does not match its digest, size or DiffID.</exception>
     /// <exception cref="IOException">The directory cannot be written.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public static Task WriteLayoutAsync(IEnumerable<ImageToWrite> images, string directory, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static Task WriteLayoutAsync(IEnumerable<Images.IContainerImage> images, string directory, ArchiveWriterOptions? options = null, IEnumerable<ArtifactToWrite>? artifacts = null, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Request request = CheckLayout(images, directory, options, artifacts);
         return cancellationToken.IsCancellationRequested
@@ -175,7 +175,7 @@ public static class ArchiveWriter
             : WriteLayoutCore(request, directory, progress, async: true, cancellationToken).AsTask();
     }
 
-    private static Request CheckTar(IEnumerable<ImageToWrite> images, Stream output, ArchiveWriterOptions? options, IEnumerable<ArtifactToWrite>? artifacts)
+    private static Request CheckTar(IEnumerable<Images.IContainerImage> images, Stream output, ArchiveWriterOptions? options, IEnumerable<ArtifactToWrite>? artifacts)
     {
         ArgumentNullException.ThrowIfNull(output);
         options ??= ArchiveWriterOptions.Default;
@@ -201,7 +201,7 @@ public static class ArchiveWriter
         return new Request(merged, extra, options);
     }
 
-    private static Request CheckLayout(IEnumerable<ImageToWrite> images, string directory, ArchiveWriterOptions? options, IEnumerable<ArtifactToWrite>? artifacts)
+    private static Request CheckLayout(IEnumerable<Images.IContainerImage> images, string directory, ArchiveWriterOptions? options, IEnumerable<ArtifactToWrite>? artifacts)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         options = (options ?? ArchiveWriterOptions.Default) with { Format = ArchiveFormat.OciLayout };
@@ -343,15 +343,16 @@ public static class ArchiveWriter
     }
 
     /// <summary>Folds repeated images into one (tags of both, first position) and checks that each tag names one image.</summary>
-    private static List<ImageToWrite> Merge(IEnumerable<ImageToWrite> images, bool hasArtifacts)
+    private static List<ImageToWrite> Merge(IEnumerable<Images.IContainerImage> images, bool hasArtifacts)
     {
         ArgumentNullException.ThrowIfNull(images);
         var order = new List<Digest>();
         var byId = new Dictionary<Digest, (ImageToWrite Image, List<ImageReference> Tags)>();
         var tagOwner = new Dictionary<ImageReference, Digest>();
-        foreach (ImageToWrite image in images)
+        foreach (Images.IContainerImage source in images)
         {
-            ArgumentNullException.ThrowIfNull(image, nameof(images));
+            ArgumentNullException.ThrowIfNull(source, nameof(images));
+            ImageToWrite image = ImageToWrite.From(source);
             if (!byId.TryGetValue(image.Id, out var slot))
             {
                 slot = (image, []);

@@ -1,5 +1,6 @@
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Images;
 using ImageFormat.Model;
 using ImageFormat.References;
 
@@ -8,10 +9,13 @@ namespace ImageFormat.Archives.Writers;
 /// <summary>
 /// One image to write into an archive: its config's exact bytes (whose digest is the image ID), its layers
 /// base first, its tags, its parent and, optionally, a manifest to copy verbatim. Everything the writer emits
-/// is derived from these.
+/// is derived from these. It is itself an <see cref="IContainerImage"/>, in memory over its layers' sources;
+/// <see cref="From"/> describes any image.
 /// </summary>
-public sealed class ImageToWrite
+public sealed class ImageToWrite : IContainerImage
 {
+    private RawDocument<ImageManifest>? _derivedManifest;
+
     /// <summary>Describes an image.</summary>
     /// <param name="config">The config blob, raw and parsed.</param>
     /// <param name="layers">The layers, base first, one per <c>rootfs.diff_ids</c> entry, in the same order.</param>
@@ -61,6 +65,52 @@ public sealed class ImageToWrite
     /// digest). It must name this config and these layers; otherwise, or when it is absent, the writer builds an OCI manifest.
     /// </summary>
     public RawDocument<ImageManifest>? Manifest { get; init; }
+
+    /// <summary>
+    /// The stored <see cref="Manifest"/> when it names this config and these layers, else the OCI manifest derived
+    /// from them: what <see cref="ArchiveWriter"/> writes when the layers are kept as stored.
+    /// </summary>
+    RawDocument<ImageManifest> IContainerImage.Manifest
+    {
+        get
+        {
+            if (Manifest is { } stored && MediaTypes.IsManifest(stored.Value.MediaType ?? MediaTypes.OciManifest)
+                && stored.Value.Config.Digest == Id
+                && stored.Value.Layers.Count == Layers.Count
+                && stored.Value.Layers.Zip(Layers).All(p => p.First.Digest == p.Second.Digest && p.First.Size == p.Second.Size))
+            {
+                return stored;
+            }
+
+            return _derivedManifest ??= DerivedManifest.Build(
+                Config, Layers.Select(l => new Descriptor { MediaType = l.MediaType, Digest = l.Digest, Size = l.Size }), Manifest?.Value.Annotations);
+        }
+    }
+
+    /// <inheritdoc/>
+    string IContainerImage.ManifestMediaType => ((IContainerImage)this).Manifest.Value.MediaType ?? MediaTypes.OciManifest;
+
+    /// <inheritdoc/>
+    IReadOnlyList<IImageLayer> IContainerImage.Layers => Layers;
+
+    /// <summary>
+    /// Describes any image for writing: an <see cref="ImageToWrite"/> as itself, an archive image as
+    /// <see cref="FromArchive"/> does (with its tags and parent), any other with its config, layers and manifest and no tags.
+    /// </summary>
+    /// <param name="image">The image.</param>
+    /// <returns>The image to write.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="image"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ImageFormatException">The image's documents cannot be read, or a layer blob is missing or unusable.</exception>
+    public static ImageToWrite From(IContainerImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return image switch
+        {
+            ImageToWrite same => same,
+            ArchiveImage archived => FromArchive(archived),
+            _ => new ImageToWrite(image.Config, [.. image.Layers.Select(LayerToWrite.From)]) { Manifest = image.Manifest },
+        };
+    }
 
     /// <summary>Describes an image read from an archive: its config, layers, tags, parent and stored manifest.</summary>
     /// <param name="image">The image.</param>

@@ -1,6 +1,7 @@
 using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Images;
 using ImageFormat.Model;
 
 namespace ImageFormat.Archives.Writers;
@@ -8,9 +9,10 @@ namespace ImageFormat.Archives.Writers;
 /// <summary>
 /// One layer blob to write: how to open it as stored, and what is known about it. The writer never trusts
 /// these values blindly: a blob copied verbatim is checked against <see cref="Digest"/> and <see cref="Size"/>
-/// while it is copied, and a transformed one against <see cref="DiffId"/>.
+/// while it is copied, and a transformed one against <see cref="DiffId"/>. As an <see cref="IImageLayer"/>, it
+/// opens its blob and its uncompressed tar verified against these values.
 /// </summary>
-public sealed class LayerToWrite
+public sealed class LayerToWrite : IImageLayer
 {
     private readonly Func<Stream> _openStored;
 
@@ -68,6 +70,66 @@ public sealed class LayerToWrite
     /// <summary>Opens a new stream over the stored bytes.</summary>
     /// <returns>A stream the caller disposes.</returns>
     public Stream OpenStored() => _openStored();
+
+    /// <summary>Opens the stored bytes; with <paramref name="verify"/>, checked against <see cref="Digest"/> and <see cref="Size"/>.</summary>
+    /// <param name="verify">Whether reads check the bytes.</param>
+    /// <returns>A stream the caller disposes.</returns>
+    public Stream OpenBlob(bool verify) => verify ? LayerStreams.VerifyBlob(_openStored(), Digest, Size, ToString()) : _openStored();
+
+    /// <summary>Opens the stored bytes, as <see cref="OpenBlob(bool)"/> does.</summary>
+    /// <param name="verify">Whether reads check the bytes.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <returns>A stream the caller disposes.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ValueTask<Stream> OpenBlobAsync(bool verify, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<Stream>(cancellationToken) : ValueTask.FromResult(OpenBlob(verify));
+
+    /// <summary>Opens the uncompressed tar; with <paramref name="verify"/>, checked against <see cref="Digest"/>, <see cref="Size"/> and <see cref="DiffId"/>.</summary>
+    /// <param name="verify">Whether reads check the stored and the uncompressed bytes.</param>
+    /// <returns>A forward-only stream the caller disposes.</returns>
+    /// <exception cref="ImageFormatException">Reads throw it when the data is corrupt or, with <paramref name="verify"/>, does not match.</exception>
+    public Stream OpenUncompressed(bool verify) =>
+        LayerStreams.Uncompress(_openStored(), Compression, Digest, Size, DiffId, verify, ImageFormatLimits.Default, ToString());
+
+    /// <summary>Opens the uncompressed tar, as <see cref="OpenUncompressed(bool)"/> does.</summary>
+    /// <param name="verify">Whether reads check the stored and the uncompressed bytes.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <returns>A forward-only stream the caller disposes.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ImageFormatException">As for <see cref="OpenUncompressed(bool)"/>.</exception>
+    public ValueTask<Stream> OpenUncompressedAsync(bool verify, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<Stream>(cancellationToken) : ValueTask.FromResult(OpenUncompressed(verify));
+
+    /// <summary>
+    /// Describes any image layer for writing: an archive layer as <see cref="FromArchive"/> does, a
+    /// <see cref="LayerToWrite"/> as itself, any other by its blob (opened unverified: the writer checks it).
+    /// </summary>
+    /// <param name="layer">The layer.</param>
+    /// <returns>The layer to write.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="layer"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ImageFormatException">The blob is missing or compressed with bzip2 or xz.</exception>
+    public static LayerToWrite From(IImageLayer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        return layer switch
+        {
+            LayerToWrite same => same,
+            ArchiveLayer archived => FromArchive(archived),
+            _ => FromOther(layer),
+        };
+    }
+
+    private static LayerToWrite FromOther(IImageLayer layer)
+    {
+        CompressionFormat compression = layer.Compression;
+        if (compression is not (CompressionFormat.None or CompressionFormat.Gzip or CompressionFormat.Zstd))
+        {
+            throw new InvalidArchiveException(ErrorCodes.UnsupportedFormat, layer.ToString(), $"layer is compressed with {Decompression.Name(compression)}; only gzip and zstd layers can be written");
+        }
+
+        string? mediaType = MediaTypes.IsLayer(layer.MediaType) ? layer.MediaType : null;
+        return new LayerToWrite(() => layer.OpenBlob(verify: false), layer.Digest, layer.Size, layer.DiffId, compression, mediaType);
+    }
 
     /// <summary>
     /// Describes a layer of an image read from an archive. The stored digest is the one a document declares;
