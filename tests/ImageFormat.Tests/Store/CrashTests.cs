@@ -40,7 +40,8 @@ public class CrashTests
                 _ => ["rmi", before.Count > 0 ? before.Keys.ElementAt(random.Next(before.Count)) : "hello:latest"],
             };
 
-            (bool exited, int exitCode) = RunKillingAtRandom(cli, root, args, clock.Scale(random.Next(40, 400), trial));
+            (bool exited, int exitCode) = RunKillingAtRandom(cli, root, args, clock.Scale(random.Next(40, 400)));
+            clock.Observe(exited);
             if (exited)
             {
                 finished++;
@@ -111,7 +112,8 @@ public class CrashTests
                 }
             }
 
-            (bool exited, int exitCode) = RunKillingAtRandom(cli, root, args, clock.Scale(random.Next(40, 600), trial));
+            (bool exited, int exitCode) = RunKillingAtRandom(cli, root, args, clock.Scale(random.Next(40, 600)));
+            clock.Observe(exited);
             if (exited)
             {
                 finished++;
@@ -175,28 +177,30 @@ public class CrashTests
     }
 
     /// <summary>
-    /// Scales the kill delays to how long the CLI takes to start on this machine right now. The delays were chosen
-    /// for an idle machine, where a short command takes about <see cref="IdleMilliseconds"/>; on a loaded machine
-    /// the CLI may need several times that just to start, and every kill would then land before the command does
-    /// anything. A short command (<c>images</c> on an empty store) is timed again every ten trials.
+    /// Scales the kill delays to how fast the CLI runs on this machine right now. The delays were chosen for an
+    /// idle machine, where a short command takes about <see cref="IdleMilliseconds"/>; on a loaded machine the CLI
+    /// may need several times that just to start, and every kill would land before the command does anything. The
+    /// factor starts from a timed short command (<c>images</c> on an empty store) and then follows the outcomes:
+    /// a kill makes the next delays longer, a command that finished makes them shorter, so about half the trials
+    /// are killed and half finish however fast the machine is, and each kill still lands at a random moment.
     /// </summary>
-    private sealed class CliClock(string cli)
+    private sealed class CliClock
     {
         private const int IdleMilliseconds = 200;
-        private double _factor = 1;
+        private const double Step = 1.15;
+        private double _factor;
 
-        public int Scale(int idleDelay, int trial)
+        public CliClock(string cli)
         {
-            if (trial % 10 == 0)
-            {
-                using var temp = new TempDirectory();
-                var watch = Stopwatch.StartNew();
-                RunKillingAtRandom(cli, temp.Combine("store"), ["images"], 60_000);
-                _factor = Math.Max(1, watch.Elapsed.TotalMilliseconds / IdleMilliseconds);
-            }
-
-            return (int)(idleDelay * _factor);
+            using var temp = new TempDirectory();
+            var watch = Stopwatch.StartNew();
+            RunKillingAtRandom(cli, temp.Combine("store"), ["images"], 60_000);
+            _factor = Math.Max(1, watch.Elapsed.TotalMilliseconds / IdleMilliseconds);
         }
+
+        public int Scale(int idleDelay) => (int)(idleDelay * _factor);
+
+        public void Observe(bool exited) => _factor = Math.Clamp(exited ? _factor / Step : _factor * Step, 0.25, 200);
     }
 
     private static Dictionary<string, string> Snapshot(string root)

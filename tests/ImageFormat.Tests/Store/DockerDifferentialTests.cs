@@ -147,14 +147,7 @@ public partial class DockerDifferentialTests
         string Map(string text) => containerIds.Aggregate(text, (t, p) => t.Replace(p.Key[..12], p.Value[..12], StringComparison.Ordinal));
         string what = "imagefmt " + string.Join(' ', args);
         ours.ExitCode.Should().Be(theirs.ExitCode, $"{what}: exit code (docker stderr: {theirs.StdErr}, ours: {ours.StdErr})");
-        if (unordered)
-        {
-            Sorted(Map(ours.StdOut)).Should().Equal(Sorted(theirs.StdOut), what);
-        }
-        else
-        {
-            Map(ours.StdOut).Should().Be(theirs.StdOut, what);
-        }
+        ShouldAgreeUpToTheClock(Map(ours.StdOut), theirs.StdOut, unordered, what);
 
         string oursErr = Map(ours.StdErr);
         if (oursErr != theirs.StdErr)
@@ -173,7 +166,48 @@ public partial class DockerDifferentialTests
         return new Step(theirs, ours);
     }
 
-    private static string[] Sorted(string text) => [.. text.Split('\n').Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// Compares our output with Docker's line by line (as sets when <paramref name="unordered"/>). Docker and we read
+    /// the clock a moment apart, so where the texts differ only in a relative time ("22 seconds ago" from Docker,
+    /// "23 seconds ago" from us, who ran after it), ours may be later by at most <see cref="ClockSlack"/> seconds.
+    /// </summary>
+    private static void ShouldAgreeUpToTheClock(string ours, string theirs, bool unordered, string what)
+    {
+        if (ours == theirs)
+        {
+            return;
+        }
+
+        (string Masked, int[] Seconds)[] Lines(string text)
+        {
+            var lines = text.Split('\n').Select(line => (
+                Masked: RelativeTime().Replace(line, "<since> ago"),
+                Seconds: RelativeTime().Matches(line).Select(m => SecondsOf(m.Groups[1].Value)).ToArray()));
+            return unordered ? [.. lines.OrderBy(l => l.Masked, StringComparer.Ordinal)] : [.. lines];
+        }
+
+        var mine = Lines(ours);
+        var docker = Lines(theirs);
+        mine.Select(l => l.Masked).Should().Equal(docker.Select(l => l.Masked), $"{what} (relative times masked): ours [{ours}], docker's [{theirs}]");
+        for (int i = 0; i < mine.Length; i++)
+        {
+            for (int j = 0; j < mine[i].Seconds.Length; j++)
+            {
+                int late = mine[i].Seconds[j] - docker[i].Seconds[j];
+                late.Should().BeInRange(0, ClockSlack, $"{what}: line {i} says {mine[i].Seconds[j]} s ago where Docker said {docker[i].Seconds[j]} s ago");
+            }
+        }
+    }
+
+    private const int ClockSlack = 2;
+
+    private static int SecondsOf(string since) => since switch
+    {
+        "Less than a second" => 0,
+        "About a minute" => 60,
+        _ => int.Parse(since.AsSpan(0, since.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture),
+    };
 
     private static void CompareImages(DockerCli docker, string root, List<string> ids, string when)
     {
@@ -370,6 +404,10 @@ public partial class DockerDifferentialTests
 
     [GeneratedRegex("container ([0-9a-f]{12})")]
     private static partial Regex ContainerInConflict();
+
+    // Docker's units.HumanDuration below two minutes: the only relative times that can change between two reads.
+    [GeneratedRegex("(Less than a second|[0-9]+ seconds?|About a minute) ago")]
+    private static partial Regex RelativeTime();
 
     [GeneratedRegex("  +")]
     private static partial Regex TwoOrMoreSpaces();
