@@ -10,7 +10,7 @@ namespace ImageFormat.Archives;
 /// content as stored or uncompressed. Nothing is hashed until a stream is read or the archive is verified
 /// (or, for a compressed blob no document declares a digest for, until <see cref="Digest"/> is first read).
 /// </summary>
-public sealed class ArchiveLayer : IImageLayer
+public sealed class ArchiveLayer : IReportingLayer
 {
     private readonly IArchiveStorage _storage;
     private readonly ImageFormatLimits _limits;
@@ -113,30 +113,25 @@ public sealed class ArchiveLayer : IImageLayer
     public Stream OpenUncompressed(bool verify) => OpenUncompressed(verify, null, CancellationToken.None);
 
     /// <summary>
-    /// Opens any layer's uncompressed tar with <paramref name="cancellationToken"/> observed on every read: an
-    /// archive layer also counts its stored bytes into <paramref name="reporter"/>; another source's layer is
-    /// counted by the caller when it ends (its stored bytes are not visible through the interface).
-    /// </summary>
-    internal static Stream OpenUncompressed(Images.IImageLayer layer, bool verify, Progress.ProgressReporter? reporter, CancellationToken cancellationToken) =>
-        layer is ArchiveLayer archive
-            ? archive.OpenUncompressed(verify, reporter, cancellationToken)
-            : Progress.ProgressStream.Wrap(layer.OpenUncompressed(verify), null, cancellationToken);
-
-    /// <summary>
     /// <see cref="OpenUncompressed(bool)"/> with the stored bytes counted into <paramref name="reporter"/> and
     /// <paramref name="cancellationToken"/> observed on every read of the stored blob.
     /// </summary>
-    internal Stream OpenUncompressed(bool verify, Progress.ProgressReporter? reporter, CancellationToken cancellationToken)
-    {
-        if (verify)
-        {
-            return OpenVerifiedCore(reporter, cancellationToken);
-        }
+    Stream IReportingLayer.OpenUncompressed(bool verify, Progress.ProgressReporter? reporter, CancellationToken cancellationToken) =>
+        OpenUncompressed(verify, reporter, cancellationToken);
 
-        CompressionFormat format = Compression;
-        Stream stored = Progress.ProgressStream.Wrap(OpenStored(), reporter, cancellationToken);
-        return format == CompressionFormat.None ? stored : Decompression.Open(stored, format, _limits, leaveOpen: false, Entry);
-    }
+    /// <inheritdoc cref="IReportingLayer.Subject"/>
+    string IReportingLayer.Subject => Entry;
+
+    private Stream OpenUncompressed(bool verify, Progress.ProgressReporter? reporter, CancellationToken cancellationToken) =>
+        LayerStreams.Uncompress(
+            Progress.ProgressStream.Wrap(OpenStored(), reporter, cancellationToken),
+            Compression,
+            DeclaredDigest ?? default,
+            DeclaredSize ?? -1,
+            DiffId,
+            verify,
+            _limits,
+            Entry);
 
     /// <summary>
     /// Opens the layer's uncompressed tar and checks it while it is read: the stored bytes against the declared
@@ -146,46 +141,7 @@ public sealed class ArchiveLayer : IImageLayer
     /// </summary>
     /// <returns>A new stream; dispose it.</returns>
     /// <exception cref="Errors.InvalidArchiveException">The blob is missing, or compressed in a format that is not supported.</exception>
-    public Stream OpenVerified() => OpenVerifiedCore(null, CancellationToken.None);
-
-    private Stream OpenVerifiedCore(Progress.ProgressReporter? reporter, CancellationToken cancellationToken)
-    {
-        CompressionFormat format = Compression;
-        Stream stored = Progress.ProgressStream.Wrap(OpenStored(), reporter, cancellationToken);
-        Stream checkedStored = DeclaredDigest is { } declared
-            ? new VerifyingReadStream(stored, declared, DeclaredSize ?? -1, Entry, leaveOpen: false)
-            : stored;
-        if (format == CompressionFormat.None)
-        {
-            return DiffId.IsEmpty || (DeclaredDigest is { } same && same == DiffId)
-                ? checkedStored
-                : new VerifyingReadStream(checkedStored, DiffId, -1, $"{Entry} (uncompressed)", leaveOpen: false);
-        }
-
-        Stream uncompressed = Decompression.Open(checkedStored, format, _limits, leaveOpen: false, Entry);
-        Stream result = DiffId.IsEmpty ? uncompressed : new VerifyingReadStream(uncompressed, DiffId, -1, $"{Entry} (uncompressed)", leaveOpen: false);
-        return checkedStored is VerifyingReadStream storedVerifier ? new LayerStreams.DrainOnEndStream(result, storedVerifier) : result;
-    }
-
-    /// <summary>
-    /// Reads what is left of <paramref name="layer"/> (a stream from <see cref="OpenUncompressed()"/>) so that a
-    /// verifying stream sees its end and checks the digests: a tar reader stops at the end-of-archive blocks and
-    /// leaves the padding (or anything an attacker appended) unread.
-    /// </summary>
-    internal static void ReadToEnd(Stream layer)
-    {
-        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
-        try
-        {
-            while (layer.Read(buffer, 0, buffer.Length) > 0)
-            {
-            }
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    public Stream OpenVerified() => OpenUncompressed(verify: true, null, CancellationToken.None);
 
     /// <summary>
     /// The digest of the stored blob: the one a document declares; when none does, an uncompressed blob's digest
@@ -232,7 +188,7 @@ public sealed class ArchiveLayer : IImageLayer
 
             CompressionFormat compression = Compression;
             return compression is CompressionFormat.None or CompressionFormat.Gzip or CompressionFormat.Zstd
-                ? Writers.ArchiveWriter.OciLayerMediaType(compression)
+                ? LayerStreams.OciLayerMediaType(compression)
                 : throw new Errors.InvalidArchiveException(Errors.ErrorCodes.UnsupportedFormat, Entry, $"layer is compressed with {Decompression.Name(compression)}, which no layer media type names");
         }
     }

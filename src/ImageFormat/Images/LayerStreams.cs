@@ -1,5 +1,7 @@
 using ImageFormat.Compression;
 using ImageFormat.Digests;
+using ImageFormat.Model;
+using ImageFormat.Progress;
 
 namespace ImageFormat.Images;
 
@@ -9,6 +11,53 @@ namespace ImageFormat.Images;
 /// </summary>
 internal static class LayerStreams
 {
+    /// <summary>
+    /// Opens any layer's uncompressed tar with <paramref name="cancellationToken"/> observed on every read. A layer
+    /// that can (<see cref="IReportingLayer"/>) counts its stored bytes into <paramref name="reporter"/> while they
+    /// are read, and <paramref name="counted"/> is then <see langword="true"/>; any other layer is left for the
+    /// caller to count when it ends (its stored bytes are not visible through the interface).
+    /// </summary>
+    public static Stream OpenUncompressed(IImageLayer layer, bool verify, ProgressReporter? reporter, CancellationToken cancellationToken, out bool counted)
+    {
+        counted = layer is IReportingLayer;
+        return layer is IReportingLayer reporting
+            ? reporting.OpenUncompressed(verify, reporter, cancellationToken)
+            : ProgressStream.Wrap(layer.OpenUncompressed(verify), null, cancellationToken);
+    }
+
+    /// <summary>How messages and progress name <paramref name="layer"/>: its own name when it has one, else its digest.</summary>
+    public static string SubjectOf(IImageLayer layer) => layer is IReportingLayer reporting ? reporting.Subject : layer.Digest.Value;
+
+    /// <summary>
+    /// Reads what is left of <paramref name="layer"/> (an uncompressed layer stream) so that a verifying stream
+    /// sees its end and checks the digests: a tar reader stops at the end-of-archive blocks and leaves the padding
+    /// (or anything an attacker appended) unread.
+    /// </summary>
+    public static void ReadToEnd(Stream layer)
+    {
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            while (layer.Read(buffer, 0, buffer.Length) > 0)
+            {
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The OCI layer media type of a blob stored plain, gzip- or zstd-compressed.</summary>
+    /// <exception cref="ArgumentException"><paramref name="compression"/> is bzip2 or xz, which no layer media type names.</exception>
+    public static string OciLayerMediaType(CompressionFormat compression) => compression switch
+    {
+        CompressionFormat.None => MediaTypes.OciLayer,
+        CompressionFormat.Gzip => MediaTypes.OciLayerGzip,
+        CompressionFormat.Zstd => MediaTypes.OciLayerZstd,
+        _ => throw new ArgumentException($"Layers are stored plain, gzip or zstd, not {compression}.", nameof(compression)),
+    };
+
     /// <summary>Wraps a stored blob so that reads check it against its digest and size.</summary>
     public static Stream VerifyBlob(Stream blob, Digest digest, long size, string subject) =>
         digest.IsEmpty ? blob : new VerifyingReadStream(blob, digest, size, subject, leaveOpen: false);

@@ -97,7 +97,7 @@ internal sealed class OwningStream(Stream inner, TarEntryReader reader, Stream? 
         if (n == 0 && !buffer.IsEmpty && verifiedLayer is not null && !_tailRead)
         {
             _tailRead = true;
-            Archives.ArchiveLayer.ReadToEnd(verifiedLayer);
+            Images.LayerStreams.ReadToEnd(verifiedLayer);
         }
 
         return n;

@@ -1,4 +1,3 @@
-using ImageFormat.Archives;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
 using ImageFormat.Images;
@@ -101,21 +100,22 @@ public static class LayerExtractor
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 IImageLayer layer = layers[i];
-                string item = layer is ArchiveLayer archived ? archived.DeclaredDigest?.Value ?? archived.Entry : layer.Digest.Value;
+                string item = LayerStreams.SubjectOf(layer);
                 int index = reporter?.StartItem(item) ?? 0;
-                using (Stream tar = ArchiveLayer.OpenUncompressed(layer, options.VerifyDigests, reporter, cancellationToken))
+                bool counted;
+                using (Stream tar = LayerStreams.OpenUncompressed(layer, options.VerifyDigests, reporter, cancellationToken, out counted))
                 {
                     Apply(tar, fullRoot, LayerLabel(i, layer), options, result, cancellationToken);
                     if (options.VerifyDigests)
                     {
                         // The tar reader stops at the end-of-archive blocks: read the rest so the digests are checked.
-                        ArchiveLayer.ReadToEnd(tar);
+                        LayerStreams.ReadToEnd(tar);
                     }
                 }
 
-                if (layer is not ArchiveLayer)
+                if (!counted)
                 {
-                    // Only an archive layer counts its stored bytes while they are read.
+                    // A layer that cannot count its stored bytes while they are read is counted now.
                     reporter?.Add(layer.Size);
                 }
 

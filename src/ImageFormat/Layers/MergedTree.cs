@@ -1,4 +1,3 @@
-using ImageFormat.Archives;
 using ImageFormat.Compression;
 using ImageFormat.Containment;
 using ImageFormat.Digests;
@@ -95,11 +94,11 @@ public sealed class MergedTree
         var tree = new MergedTree(layers, limits ?? ImageFormatLimits.Default) { _verify = verifyDigests };
         for (int i = 0; i < layers.Count; i++)
         {
-            using Stream tar = ArchiveLayer.OpenUncompressed(layers[i], verifyDigests, null, cancellationToken);
+            using Stream tar = LayerStreams.OpenUncompressed(layers[i], verifyDigests, null, cancellationToken, out _);
             tree.AddLayer(tar, LayerExtractor.LayerLabel(i, layers[i]));
             if (verifyDigests)
             {
-                ArchiveLayer.ReadToEnd(tar);
+                LayerStreams.ReadToEnd(tar);
             }
         }
 
@@ -255,7 +254,7 @@ public sealed class MergedTree
         }
 
         reader.Dispose();
-        throw new InvalidArchiveException(ErrorCodes.InvalidLayer, layer is ArchiveLayer archived ? archived.Entry : layer.ToString(), $"entry {header.Name} vanished from the layer");
+        throw new InvalidArchiveException(ErrorCodes.InvalidLayer, LayerStreams.SubjectOf(layer), $"entry {header.Name} vanished from the layer");
     }
 
     private Node? Lookup(List<string> parts)

@@ -148,7 +148,7 @@ public sealed partial class ImageStore
 
                         // Not OpenUncompressed(): WriteBlob hashes the tar against its diffID while copying it, once.
                         long before = reporter?.Done ?? 0;
-                        written += StoreLayerBlobs(state, () => ArchiveLayer.OpenUncompressed(layer, verify: false, reporter, cancellationToken), entry, diffIds[i], i, chain, parentChain) ? 1 : 0;
+                        written += StoreLayerBlobs(state, () => LayerStreams.OpenUncompressed(layer, verify: false, reporter, cancellationToken, out _), entry, diffIds[i], i, chain, parentChain) ? 1 : 0;
                         if (reporter is not null)
                         {
                             // A decompressor may stop before the end of the blob, and a layer of another source

@@ -3,6 +3,7 @@ using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
 using ImageFormat.IO;
+using ImageFormat.Images;
 using ImageFormat.Moby;
 using ImageFormat.Model;
 using ImageFormat.Progress;
@@ -301,13 +302,7 @@ public static class ArchiveWriter
     /// <param name="compression">None, gzip or zstd.</param>
     /// <returns>The media type.</returns>
     /// <exception cref="ArgumentException"><paramref name="compression"/> is bzip2 or xz.</exception>
-    public static string OciLayerMediaType(CompressionFormat compression) => compression switch
-    {
-        CompressionFormat.None => MediaTypes.OciLayer,
-        CompressionFormat.Gzip => MediaTypes.OciLayerGzip,
-        CompressionFormat.Zstd => MediaTypes.OciLayerZstd,
-        _ => throw new ArgumentException($"Layers are stored plain, gzip or zstd, not {compression}.", nameof(compression)),
-    };
+    public static string OciLayerMediaType(CompressionFormat compression) => LayerStreams.OciLayerMediaType(compression);
 
     private static void Validate(ArchiveWriterOptions options)
     {
