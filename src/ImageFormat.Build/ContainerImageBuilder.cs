@@ -4,6 +4,7 @@ using ImageFormat.Archives.Writers;
 using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Images;
 using ImageFormat.Model;
 using ImageFormat.References;
 using ImageFormat.Store;
@@ -55,8 +56,7 @@ public static class ContainerImageBuilder
             (Digest diffId, Digest digest, long size, int entries) = WriteLayer(layerPath, workingDirectory, request.Files, request.Created, cancellationToken);
             var layer = new LayerToWrite(() => File.OpenRead(layerPath), digest, size, diffId, CompressionFormat.Gzip);
 
-            byte[] configBytes = ImageDocuments.Serialize(MakeConfig(baseImage.Config.Value, request, workingDirectory, ports, diffId));
-            RawDocument<ImageConfig> config = ImageDocuments.ParseConfig(configBytes, "the new image config");
+            RawDocument<ImageConfig> config = MakeImage(baseImage, request, workingDirectory, ports, layer).Config;
             var image = new ImageToWrite(config, [.. baseImage.Layers, layer]) { Tags = tags };
             cancellationToken.ThrowIfCancellationRequested();
 
@@ -440,8 +440,21 @@ public static class ContainerImageBuilder
         }
     }
 
-    /// <summary>The new config: the base's, with the request's additions, as the .NET SDK makes it.</summary>
-    internal static ImageConfig MakeConfig(ImageConfig baseConfig, ContainerImageRequest request, string workingDirectory, IReadOnlyList<string> ports, Digest diffId)
+    /// <summary>
+    /// The new image, made with <see cref="ImageBuilder"/>: the base image's config with the request's additions, as
+    /// the .NET SDK makes it, and the published layer appended with its history entry. No base blob is read.
+    /// </summary>
+    internal static IContainerImage MakeImage(IContainerImage baseImage, ContainerImageRequest request, string workingDirectory, IReadOnlyList<string> ports, IImageLayer layer)
+    {
+        string created = FormatTime(request.Created);
+        return ImageBuilder.From(baseImage)
+            .UpdateConfig(config => WithRequest(config, request, workingDirectory, ports, created))
+            .AppendLayer(layer, new HistoryEntry { Created = created, CreatedBy = $"ImageFormat.Build: publish output to {workingDirectory}", Comment = "ImageFormat.Build" })
+            .Build();
+    }
+
+    /// <summary>The base config with what the request sets: environment, labels, ports, user, working directory, entrypoint and command, and the creation time.</summary>
+    private static ImageConfig WithRequest(ImageConfig baseConfig, ContainerImageRequest request, string workingDirectory, IReadOnlyList<string> ports, string created)
     {
         ContainerConfig container = baseConfig.Config ?? new ContainerConfig();
 
@@ -488,7 +501,6 @@ public static class ContainerImageBuilder
             : request.AppCommand.Count > 0 ? null // a new entrypoint resets the base's command, as ENTRYPOINT does in a Dockerfile
             : container.Cmd;
 
-        string created = FormatTime(request.Created);
         return baseConfig with
         {
             Config = container with
@@ -507,8 +519,6 @@ public static class ContainerImageBuilder
             ContainerConfig = null,
             DockerVersion = null,
             Created = created,
-            History = [.. baseConfig.History, new HistoryEntry { Created = created, CreatedBy = $"ImageFormat.Build: publish output to {workingDirectory}", Comment = "ImageFormat.Build" }],
-            RootFs = baseConfig.RootFs with { DiffIds = [.. baseConfig.RootFs.DiffIds, diffId] },
         };
     }
 

@@ -2,6 +2,7 @@ using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
 using ImageFormat.Images;
+using ImageFormat.Progress;
 
 namespace ImageFormat.Archives;
 
@@ -25,7 +26,33 @@ public static partial class ArchiveVerifier
     {
         ArgumentNullException.ThrowIfNull(image);
         cancellationToken.ThrowIfCancellationRequested();
-        limits ??= ImageFormatLimits.Default;
+        return SyncCore.Run(VerifyImageCore(image, limits ?? ImageFormatLimits.Default, null, async: false, cancellationToken));
+    }
+
+    /// <summary>
+    /// Verifies one image from any source as <see cref="VerifyImage"/> does (the same core, the same result),
+    /// reading each blob with asynchronous reads.
+    /// </summary>
+    /// <param name="image">The image.</param>
+    /// <param name="limits">Safety limits for decompressing; <see cref="ImageFormatLimits.Default"/> when <see langword="null"/>.</param>
+    /// <param name="progress">Receives <see cref="ImageProgressPhase.Verifying"/> reports: one item per distinct layer blob, stored bytes read; none unless given.</param>
+    /// <param name="cancellationToken">Stops the verification.</param>
+    /// <returns>The problems found, with where each is.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="image"/> is <see langword="null"/>.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    /// <exception cref="ImageFormatException">The image's manifest or config cannot be read.</exception>
+    /// <exception cref="IOException">A blob could not be read.</exception>
+    public static Task<ArchiveVerification> VerifyImageAsync(IContainerImage image, ImageFormatLimits? limits = null, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return cancellationToken.IsCancellationRequested
+            ? Task.FromCanceled<ArchiveVerification>(cancellationToken)
+            : VerifyImageCore(image, limits ?? ImageFormatLimits.Default, progress, async: true, cancellationToken).AsTask();
+    }
+
+    /// <summary>The one core of <see cref="VerifyImage"/> and <see cref="VerifyImageAsync"/>.</summary>
+    private static async ValueTask<ArchiveVerification> VerifyImageCore(IContainerImage image, ImageFormatLimits limits, IProgress<ImageProgress>? progress, bool async, CancellationToken cancellationToken)
+    {
         var problems = new List<ArchiveProblem>();
         string subject = $"image {image.Id.ShortId}";
         Model.ImageConfig config = image.Config.Value;
@@ -40,6 +67,8 @@ public static partial class ArchiveVerifier
             problems.Add(new ArchiveProblem(ProblemSeverity.Error, ErrorCodes.InvalidDocument, subject, $"{subject}: history has {nonEmpty} entries that are not empty_layer, but the image has {layers.Count} layers"));
         }
 
+        IImageLayer[] distinct = [.. layers.DistinctBy(l => l.Digest)];
+        ProgressReporter? reporter = ProgressReporter.Create(progress, ImageProgressPhase.Verifying, distinct.Length, distinct.Sum(l => l.Size));
         var seen = new HashSet<Digest>();
         long bytes = 0;
         for (int i = 0; i < layers.Count; i++)
@@ -53,7 +82,7 @@ public static partial class ArchiveVerifier
                     continue;
                 }
 
-                BlobResult blob = HashImageLayer(layer, limits, cancellationToken);
+                BlobResult blob = await HashImageLayer(layer, limits, reporter, async, cancellationToken).ConfigureAwait(false);
                 bytes += blob.StoredSize;
                 if (!layer.Digest.FixedTimeEquals(blob.StoredDigest))
                 {
@@ -79,30 +108,38 @@ public static partial class ArchiveVerifier
         return new ArchiveVerification(problems, seen.Count, bytes);
     }
 
-    private static BlobResult HashImageLayer(IImageLayer layer, ImageFormatLimits limits, CancellationToken cancellationToken)
+    private static async ValueTask<BlobResult> HashImageLayer(IImageLayer layer, ImageFormatLimits limits, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
     {
+        string item = layer.Digest.Value;
+        int index = reporter?.StartItem(item) ?? 0;
         byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
             CompressionFormat format = layer.Compression;
-            using Stream stored = layer.OpenBlob(verify: false);
+            Stream blob = async
+                ? await layer.OpenBlobAsync(verify: false, cancellationToken).ConfigureAwait(false)
+                : layer.OpenBlob(verify: false);
+            using Stream stored = ProgressStream.Wrap(blob, reporter, cancellationToken);
             using var storedHash = new HashingReadStream(stored, leaveOpen: true);
             if (format == CompressionFormat.None)
             {
-                Progress.SyncCore.Run(Drain(storedHash, buffer, async: false, cancellationToken));
+                await Drain(storedHash, buffer, async, cancellationToken).ConfigureAwait(false);
                 Digest digest = storedHash.GetDigest();
                 return new BlobResult(digest, storedHash.BytesRead, digest, format, null);
             }
 
             using Stream uncompressed = Decompression.Open(storedHash, format, limits, leaveOpen: true, layer.Digest.ToString());
             using var diffHash = new HashingReadStream(uncompressed, leaveOpen: true);
-            Progress.SyncCore.Run(Drain(diffHash, buffer, async: false, cancellationToken));
-            Progress.SyncCore.Run(Drain(storedHash, buffer, async: false, cancellationToken));
+            await Drain(diffHash, buffer, async, cancellationToken).ConfigureAwait(false);
+
+            // Bytes after the end of the compressed stream still belong to the blob and its digest.
+            await Drain(storedHash, buffer, async, cancellationToken).ConfigureAwait(false);
             return new BlobResult(storedHash.GetDigest(), storedHash.BytesRead, diffHash.GetDigest(), format, null);
         }
         finally
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            reporter?.EndItem(item, index);
         }
     }
 }

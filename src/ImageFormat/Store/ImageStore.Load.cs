@@ -44,6 +44,7 @@ public sealed partial class ImageStore
     /// <exception cref="NotAnImageException">The archive holds artifacts (signatures, attestations, charts...) and no image.</exception>
     /// <exception cref="IOException">The store cannot be written.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their first parameter (an archive or images), so no call can bind to both.")]
     public Task<LoadResult> LoadAsync(ImageArchive archive, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         CheckLoadable(archive);
@@ -96,7 +97,29 @@ public sealed partial class ImageStore
     /// <exception cref="ArgumentNullException"><paramref name="images"/> or an image is <see langword="null"/>.</exception>
     /// <exception cref="ImageFormatException">A layer is missing or does not hash to its DiffID, or an image is invalid.</exception>
     /// <exception cref="IOException">The store cannot be written.</exception>
-    public LoadResult Load(IEnumerable<IContainerImage> images)
+    public LoadResult Load(IEnumerable<IContainerImage> images) => LoadCore(CheckImages(images), null, CancellationToken.None);
+
+    /// <summary>
+    /// <c>docker load</c> of images from any source, as <see cref="Load(IEnumerable{IContainerImage})"/> does (the
+    /// same core, the same records and blobs), on a thread-pool thread that observes the token on every read of a
+    /// layer. All or nothing: a cancelled or failed load leaves the store as it was.
+    /// </summary>
+    /// <param name="images">The images, in order.</param>
+    /// <param name="progress">Receives <see cref="ImageProgressPhase.Loading"/> reports: one item per layer of each image; none unless given.</param>
+    /// <param name="cancellationToken">Stops the load.</param>
+    /// <returns>Docker's output lines and the loaded image IDs.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="images"/> or an image is <see langword="null"/>.</exception>
+    /// <exception cref="ImageFormatException">A layer is missing or does not hash to its DiffID, or an image is invalid.</exception>
+    /// <exception cref="IOException">The store cannot be written.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their first parameter (an archive or images), so no call can bind to both.")]
+    public Task<LoadResult> LoadAsync(IEnumerable<IContainerImage> images, IProgress<ImageProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        List<IContainerImage> sources = CheckImages(images);
+        return SyncCore.Offload(() => LoadCore(sources, progress, cancellationToken), cancellationToken);
+    }
+
+    private static List<IContainerImage> CheckImages(IEnumerable<IContainerImage> images)
     {
         ArgumentNullException.ThrowIfNull(images);
         List<IContainerImage> sources = [.. images];
@@ -105,7 +128,7 @@ public sealed partial class ImageStore
             ArgumentNullException.ThrowIfNull(source, nameof(images));
         }
 
-        return LoadCore(sources, null, CancellationToken.None);
+        return sources;
     }
 
     /// <summary>The one core of every load: <see cref="Load(ImageArchive)"/>, <see cref="Load(IEnumerable{IContainerImage})"/> and the async forms.</summary>

@@ -3,6 +3,7 @@ using FluentAssertions;
 using ImageFormat.Archives;
 using ImageFormat.Archives.Writers;
 using ImageFormat.Build;
+using ImageFormat.Images;
 using ImageFormat.Model;
 using ImageFormat.Store;
 using ImageFormat.Tar;
@@ -118,7 +119,7 @@ public sealed class ContainerImageBuilderTests : IDisposable
             Created = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000),
         };
 
-        ImageConfig config = ContainerImageBuilder.MakeConfig(baseConfig, request, "/app/", ["8080/tcp", "53/udp"], baseConfig.RootFs.DiffIds[0]);
+        ImageConfig config = MakeConfig(hello.FindImage("hello:latest"), baseConfig, request, "/app/", ["8080/tcp", "53/udp"]);
 
         config.Config!.Env.Should().Equal("PATH=/usr/bin", "APP_UID=1654", "MODE=app", "NEW=1");
         config.Config.Labels.Should().Equal(new Dictionary<string, string> { ["a"] = "app", ["b"] = "base", ["c"] = "app" });
@@ -132,7 +133,7 @@ public sealed class ContainerImageBuilderTests : IDisposable
         config.History.Should().HaveCount(baseConfig.History.Count + 1);
         config.History[^1].Created.Should().Be("2023-11-14T22:13:20Z");
         config.History[^1].CreatedBy.Should().Be("ImageFormat.Build: publish output to /app/");
-        config.RootFs.DiffIds.Should().HaveCount(baseConfig.RootFs.DiffIds.Count + 1);
+        config.RootFs.DiffIds.Should().Equal([.. baseConfig.RootFs.DiffIds, baseConfig.RootFs.DiffIds[0]]);
         config.Container.Should().BeNull();
         config.ContainerConfig.Should().BeNull();
     }
@@ -143,7 +144,7 @@ public sealed class ContainerImageBuilderTests : IDisposable
         using ImageArchive hello = ImageArchive.OpenFile(RepoPaths.Sample("hello.tar"));
         ImageConfig baseConfig = hello.FindImage("hello:latest").Config.Value with { Config = new ContainerConfig { Env = ["APP_UID=1654"], Entrypoint = ["/bin/sh"] } };
 
-        ImageConfig config = ContainerImageBuilder.MakeConfig(baseConfig, Request() with { User = "root", DefaultArgs = ["-c", "true"] }, "/srv/", [], baseConfig.RootFs.DiffIds[0]);
+        ImageConfig config = MakeConfig(hello.FindImage("hello:latest"), baseConfig, Request() with { User = "root", DefaultArgs = ["-c", "true"] }, "/srv/", []);
 
         config.Config!.Entrypoint.Should().Equal("/bin/sh");
         config.Config.Cmd.Should().Equal("-c", "true");
@@ -292,5 +293,15 @@ public sealed class ContainerImageBuilderTests : IDisposable
         codes.Should().OnlyHaveUniqueItems();
         codes.Should().OnlyContain(c => string.CompareOrdinal(c, "IMGFMT0400") >= 0 && string.CompareOrdinal(c, "IMGFMT0419") <= 0);
         codes.Intersect(library).Should().BeEmpty();
+    }
+
+    /// <summary>
+    /// The config of the image the task makes over <paramref name="image"/> given <paramref name="baseConfig"/>, with
+    /// the image's first layer appended again as the published layer (its diffID is then the last in the config).
+    /// </summary>
+    private static ImageConfig MakeConfig(IContainerImage image, ImageConfig baseConfig, ContainerImageRequest request, string workingDirectory, IReadOnlyList<string> ports)
+    {
+        IContainerImage baseImage = ImageBuilder.From(image).UpdateConfig(_ => baseConfig).Build();
+        return ContainerImageBuilder.MakeImage(baseImage, request, workingDirectory, ports, image.Layers[0]).Config.Value;
     }
 }

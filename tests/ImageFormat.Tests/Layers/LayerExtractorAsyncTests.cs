@@ -1,5 +1,7 @@
 using FluentAssertions;
 using ImageFormat.Archives;
+using ImageFormat.Compression;
+using ImageFormat.Images;
 using ImageFormat.Layers;
 using ImageFormat.Progress;
 using ImageFormat.Tests.TestSupport;
@@ -101,6 +103,47 @@ public class LayerExtractorAsyncTests
 
         write.IsCanceled.Should().BeTrue();
         output.Length.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task LayerBuilder_CreateLayerAsync_gives_the_same_blob_and_digests_as_CreateLayer()
+    {
+        using var temp = new TempDirectory();
+        temp.WriteFile("tree/a.txt", "a\n"u8);
+        temp.WriteFile("tree/dir/b.bin", new byte[200_000]);
+        var options = new LayerBuildOptions { Compression = CompressionFormat.Gzip, SourceDateEpoch = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000) };
+
+        IImageLayer sync = LayerBuilder.CreateLayer(temp.Combine("tree"), options);
+        IImageLayer async = await LayerBuilder.CreateLayerAsync(temp.Combine("tree"), options, TestContext.Current.CancellationToken);
+
+        using Stream syncBlob = sync.OpenBlob(verify: true);
+        using Stream asyncBlob = async.OpenBlob(verify: true);
+        ReadAll(asyncBlob).Should().Equal(ReadAll(syncBlob));
+        async.Digest.Should().Be(sync.Digest);
+        async.DiffId.Should().Be(sync.DiffId);
+        async.Size.Should().Be(sync.Size);
+    }
+
+    [Fact]
+    public async Task LayerBuilder_CreateLayerAsync_with_a_cancelled_token_returns_a_cancelled_task()
+    {
+        using var temp = new TempDirectory();
+        temp.WriteFile("tree/a.txt", "a\n"u8);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        Task<IImageLayer> create = LayerBuilder.CreateLayerAsync(temp.Combine("tree"), cancellationToken: cancelled.Token);
+
+        create.IsCanceled.Should().BeTrue();
+        Action nullDirectory = () => _ = LayerBuilder.CreateLayerAsync(null!, cancellationToken: cancelled.Token);
+        nullDirectory.Should().Throw<ArgumentNullException>();
+    }
+
+    private static byte[] ReadAll(Stream stream)
+    {
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
     }
 
     [Fact]

@@ -96,6 +96,60 @@ public class StoreAsyncTests
     }
 
     [Fact]
+    public async Task LoadAsync_of_images_writes_the_same_records_and_blobs_as_Load_of_images()
+    {
+        using var temp = new TempDirectory();
+        using ImageStore sync = Open(temp.Combine("sync"));
+        using ImageStore async = Open(temp.Combine("async"));
+        var log = new ProgressLog();
+
+        LoadResult syncResult = sync.Load([AsyncImages.Image()]);
+        LoadResult asyncResult = await async.LoadAsync([AsyncImages.Image()], log, TestContext.Current.CancellationToken);
+
+        asyncResult.Lines.Should().Equal("Loaded image: " + AsyncImages.Tag);
+        asyncResult.Lines.Should().Equal(syncResult.Lines);
+        asyncResult.ImageIds.Should().Equal(syncResult.ImageIds);
+        File.ReadAllBytes(temp.Combine("async", "state.json")).Should().Equal(File.ReadAllBytes(temp.Combine("sync", "state.json")));
+        AsyncImages.Tree(temp.Combine("async", "blobs")).Should().Equal(AsyncImages.Tree(temp.Combine("sync", "blobs")));
+        log.Reports.Should().OnlyContain(r => r.Phase == ImageProgressPhase.Loading && r.ItemCount == 3);
+        log.Reports.Select(r => r.BytesDone).Should().BeInAscendingOrder();
+        long total = AsyncImages.Image().Layers.Sum(l => l.Size);
+        log.Reports[^1].BytesDone.Should().Be(total);
+        log.Reports[^1].BytesTotal.Should().Be(total);
+    }
+
+    [Fact]
+    public async Task LoadAsync_of_images_cancelled_before_or_midway_leaves_the_store_as_it_was()
+    {
+        using var temp = new TempDirectory();
+        string root = temp.Combine("store");
+        using ImageStore store = Open(root);
+        var fixture = new StoreFixture(store);
+        fixture.Image(["base.txt"], tag: "base:1");
+        byte[] state = File.ReadAllBytes(Path.Combine(root, "state.json"));
+        SortedDictionary<string, string> blobs = AsyncImages.Tree(Path.Combine(root, "blobs"));
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        Task<LoadResult> before = store.LoadAsync([AsyncImages.Image()], cancellationToken: cancelled.Token);
+
+        before.IsCanceled.Should().BeTrue();
+        Action nullImages = () => _ = store.LoadAsync((IEnumerable<ImageFormat.Images.IContainerImage>)null!, cancellationToken: cancelled.Token);
+        nullImages.Should().Throw<ArgumentNullException>();
+
+        using var cts = new CancellationTokenSource();
+        ProgressLog log = ProgressLog.CancelAtFirstItem(cts);
+        Func<Task> midway = () => store.LoadAsync([AsyncImages.Image()], log, cts.Token);
+
+        await midway.Should().ThrowAsync<OperationCanceledException>();
+        log.Reports.Should().Contain(r => r.Item.Length > 0);
+        store.Images.Should().ContainSingle();
+        File.ReadAllBytes(Path.Combine(root, "state.json")).Should().Equal(state);
+        AsyncImages.Tree(Path.Combine(root, "blobs")).Should().Equal(blobs);
+        Directory.EnumerateFileSystemEntries(Path.Combine(root, "tmp")).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task SaveAsync_writes_the_same_archive_as_Save_and_nothing_when_cancelled_midway()
     {
         using var temp = new TempDirectory();
