@@ -1,6 +1,5 @@
 using System.Text;
 using ImageFormat.Errors;
-using ImageFormat.Layers;
 using Microsoft.Win32.SafeHandles;
 
 namespace ImageFormat.Containment;
@@ -52,7 +51,7 @@ internal sealed class DirectoryTree : IDisposable
     {
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDepth, 1);
-        if (!Native.IsSupported)
+        if (!OperatingSystem.IsLinux())
         {
             throw new PlatformNotSupportedException("Reading a directory tree through descriptors needs Linux.");
         }

@@ -1,4 +1,3 @@
-using ImageFormat.Layers;
 
 namespace ImageFormat.Containment;
 

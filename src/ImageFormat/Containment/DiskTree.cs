@@ -1,4 +1,3 @@
-using ImageFormat.Layers;
 using Microsoft.Win32.SafeHandles;
 
 namespace ImageFormat.Containment;

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using ImageFormat.Layers;
 using Microsoft.Win32.SafeHandles;
 
 namespace ImageFormat.Containment;

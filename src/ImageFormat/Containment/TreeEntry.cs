@@ -1,4 +1,3 @@
-using ImageFormat.Layers;
 using Microsoft.Win32.SafeHandles;
 
 namespace ImageFormat.Containment;
@@ -55,7 +54,7 @@ internal sealed class TreeEntry
         try
         {
             FileStatus opened = NativeAt.StatHandle(handle, Path);
-            if (opened.Type != Native.S_IFREG || DirectoryTree.Identity(opened) != DirectoryTree.Identity(Status))
+            if (opened.Type != FileModes.S_IFREG || DirectoryTree.Identity(opened) != DirectoryTree.Identity(Status))
             {
                 throw DirectoryTree.Changed(Path, "it is no longer the regular file listed");
             }

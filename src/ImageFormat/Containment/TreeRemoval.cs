@@ -1,6 +1,5 @@
 using System.Text;
 using ImageFormat.Errors;
-using ImageFormat.Layers;
 using Microsoft.Win32.SafeHandles;
 
 namespace ImageFormat.Containment;
@@ -38,7 +37,7 @@ internal static class TreeRemoval
             throw new ArgumentException($"Not one plain path component: {name}", nameof(name));
         }
 
-        if (!Native.IsSupported)
+        if (!OperatingSystem.IsLinux())
         {
             throw new PlatformNotSupportedException("Removing a tree through descriptors needs Linux.");
         }

@@ -1,3 +1,4 @@
+using ImageFormat.Containment;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
 using ImageFormat.Images;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ImageFormat.Containment;
 
 namespace ImageFormat.Layers;
 
@@ -19,14 +20,14 @@ internal static partial class Native
     public const int EOPNOTSUPP = 95;
     public const int ERANGE = 34;
 
-    public const int S_IFMT = 0xF000;
-    public const int S_IFIFO = 0x1000;
-    public const int S_IFCHR = 0x2000;
-    public const int S_IFDIR = 0x4000;
-    public const int S_IFBLK = 0x6000;
-    public const int S_IFREG = 0x8000;
-    public const int S_IFLNK = 0xA000;
-    public const int S_IFSOCK = 0xC000;
+    public const int S_IFMT = FileModes.S_IFMT;
+    public const int S_IFIFO = FileModes.S_IFIFO;
+    public const int S_IFCHR = FileModes.S_IFCHR;
+    public const int S_IFDIR = FileModes.S_IFDIR;
+    public const int S_IFBLK = FileModes.S_IFBLK;
+    public const int S_IFREG = FileModes.S_IFREG;
+    public const int S_IFLNK = FileModes.S_IFLNK;
+    public const int S_IFSOCK = FileModes.S_IFSOCK;
 
     /// <summary>Whether these calls are available (Linux).</summary>
     public static bool IsSupported => OperatingSystem.IsLinux();
@@ -171,21 +172,4 @@ internal static partial class Native
 
     [LibraryImport("libc")]
     private static partial uint geteuid();
-}
-
-/// <summary>What <c>statx</c> says about one path (the link itself for a symbolic link).</summary>
-internal readonly record struct FileStatus(
-    uint Nlink, uint Uid, uint Gid, int Mode, ulong Inode, long Size, long MtimeSeconds, uint MtimeNanoseconds,
-    uint RdevMajor, uint RdevMinor, uint DevMajor, uint DevMinor)
-{
-    public int Type => Mode & Native.S_IFMT;
-
-    public int Permissions => Mode & 0xFFF;
-
-    public bool IsDirectory => Type == Native.S_IFDIR;
-
-    public bool IsSymlink => Type == Native.S_IFLNK;
-
-    public DateTimeOffset ModificationTime =>
-        DateTimeOffset.FromUnixTimeSeconds(MtimeSeconds).AddTicks(MtimeNanoseconds / 100);
 }

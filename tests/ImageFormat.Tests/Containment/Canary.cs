@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using FluentAssertions;
+using ImageFormat.Containment;
 using ImageFormat.Layers;
 using ImageFormat.Tar;
 

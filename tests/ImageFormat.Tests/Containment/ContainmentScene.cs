@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using FluentAssertions;
+using ImageFormat.Containment;
 using ImageFormat.Layers;
 using ImageFormat.Tests.Layers;
 using ImageFormat.Tests.TestSupport;

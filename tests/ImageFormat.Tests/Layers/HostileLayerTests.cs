@@ -1,4 +1,5 @@
 using FluentAssertions;
+using ImageFormat.Containment;
 using ImageFormat.Errors;
 using ImageFormat.Layers;
 using ImageFormat.Tests.TestSupport;

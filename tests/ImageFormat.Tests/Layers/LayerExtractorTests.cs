@@ -1,4 +1,5 @@
 using FluentAssertions;
+using ImageFormat.Containment;
 using ImageFormat.Layers;
 using ImageFormat.Tar;
 using ImageFormat.Tests.TestSupport;

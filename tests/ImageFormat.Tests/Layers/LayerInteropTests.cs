@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using FluentAssertions;
 using ImageFormat.Archives;
+using ImageFormat.Containment;
 using ImageFormat.Layers;
 using ImageFormat.Tar;
 using ImageFormat.Tests.TestSupport;

@@ -1,7 +1,7 @@
-using ImageFormat.Layers;
+using ImageFormat.Containment;
 using ImageFormat.Tar;
 
-namespace ImageFormat.Containment;
+namespace ImageFormat.Layers;
 
 /// <summary>
 /// The resolver's adapter for the merged tree of an image, in memory: a node is a tree node; a node without an entry
