@@ -3,8 +3,8 @@
 #   bash benchmarks/archive-convert.sh [SIZE_MB] [LAYERS] [FILES_PER_LAYER]
 # Reuses the archive benchmarks/archive-read.sh generates (cached in $BENCH_DIR), then measures with a warm cache:
 #   - cp of the archive (the ceiling for a verbatim copy)
-#   - imagefmt archive convert --format docker: blobs copied verbatim (and verified); throughput as a share of cp's
-#   - imagefmt archive convert --format oci vs skopeo copy docker-archive: oci-archive: (the same work)
+#   - imagefmt archive convert --archive-format docker: blobs copied verbatim (and verified); throughput as a share of cp's
+#   - imagefmt archive convert --archive-format oci vs skopeo copy docker-archive: oci-archive: (the same work)
 #   - imagefmt archive convert --compress gzip: CPU use (100% per busy core) from /usr/bin/time
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,16 +26,16 @@ measure() { /usr/bin/time -f '%e %P %U' -o "$dir/time" "$@" > /dev/null 2> "$dir
 
 read -r t_cp _ < <(measure cp "$archive" "$out/cp.tar"); rm -f "$out/cp.tar"
 read -r t_cpsync _ < <(measure sh -c "cp '$archive' '$out/cp.tar' && sync '$out/cp.tar'"); rm -f "$out/cp.tar"
-read -r t_docker p_docker < <(measure $cli archive convert --format docker "$archive" "$out/docker.tar"); rm -f "$out/docker.tar"
-read -r t_oci _ < <(measure $cli archive convert --format oci "$archive" "$out/oci.tar"); rm -f "$out/oci.tar"
+read -r t_docker p_docker < <(measure $cli archive convert --archive-format docker "$archive" "$out/docker.tar"); rm -f "$out/docker.tar"
+read -r t_oci _ < <(measure $cli archive convert --archive-format oci "$archive" "$out/oci.tar"); rm -f "$out/oci.tar"
 read -r t_skopeo _ < <(measure skopeo copy "docker-archive:$archive" "oci-archive:$out/skopeo.tar:latest"); rm -f "$out/skopeo.tar"
-read -r t_gzip p_gzip u_gzip < <(measure $cli archive convert --format docker --compress gzip "$archive" "$out/gzip.tar"); rm -f "$out/gzip.tar"
+read -r t_gzip p_gzip u_gzip < <(measure $cli archive convert --archive-format docker --compress gzip "$archive" "$out/gzip.tar"); rm -f "$out/gzip.tar"
 
 mbps() { echo "$bytes / $1 / 1000000" | bc -l; }
 echo "archive: $archive ($bytes bytes, $layers layers), $(nproc) cores"
 printf 'cp:                          %6.2f s  (%.0f MB/s)\n' "$t_cp" "$(mbps "$t_cp")"
 printf 'cp + sync (we fsync):        %6.2f s  (%.0f MB/s)\n' "$t_cpsync" "$(mbps "$t_cpsync")"
-printf 'convert --format docker:     %6.2f s  (%.0f MB/s) = %.0f%% of cp, %.0f%% of cp+sync throughput, CPU %s%%\n' "$t_docker" "$(mbps "$t_docker")" "$(echo "100 * $t_cp / $t_docker" | bc -l)" "$(echo "100 * $t_cpsync / $t_docker" | bc -l)" "$p_docker"
-printf 'convert --format oci:        %6.2f s  (%.0f MB/s)\n' "$t_oci" "$(mbps "$t_oci")"
+printf 'convert --archive-format docker:     %6.2f s  (%.0f MB/s) = %.0f%% of cp, %.0f%% of cp+sync throughput, CPU %s%%\n' "$t_docker" "$(mbps "$t_docker")" "$(echo "100 * $t_cp / $t_docker" | bc -l)" "$(echo "100 * $t_cpsync / $t_docker" | bc -l)" "$p_docker"
+printf 'convert --archive-format oci:        %6.2f s  (%.0f MB/s)\n' "$t_oci" "$(mbps "$t_oci")"
 printf 'skopeo copy -> oci-archive:  %6.2f s  -> imagefmt is %.1fx faster\n' "$t_skopeo" "$(echo "$t_skopeo / $t_oci" | bc -l)"
 printf 'convert --compress gzip:     %6.2f s  (%.0f MB/s of input), CPU %s%% (of %d00%% on %d cores), %s s user; load average %s\n' "$t_gzip" "$(mbps "$t_gzip")" "$p_gzip" "$(nproc)" "$(nproc)" "$u_gzip" "$(cut -d' ' -f1 /proc/loadavg)"

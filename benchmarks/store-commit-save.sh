@@ -41,7 +41,7 @@ if ! "$docker" image inspect bench:latest >/dev/null 2>&1; then "$docker" load -
 bytes=$(stat -c %s "$big")
 cat "$big" > /dev/null
 sync
-t_ours_legacy=$(best2 "$dir/s2-save-ours.tar" $cli --root "$root" save --format legacy -o "$dir/s2-save-ours.tar" bench:latest)
+t_ours_legacy=$(best2 "$dir/s2-save-ours.tar" $cli --root "$root" save --archive-format legacy -o "$dir/s2-save-ours.tar" bench:latest)
 t_ours_docker=$(best2 "$dir/s2-save-ours.tar" $cli --root "$root" save -o "$dir/s2-save-ours.tar" bench:latest)
 t_docker_save=$(best2 "$dir/s2-save-docker.tar" "$docker" save -o "$dir/s2-save-docker.tar" bench:latest)
 
@@ -70,7 +70,7 @@ t_ours_commit=$(timeit $cli --root "$root" commit "$tag-c" "$tag:committed")
 t_docker_commit=$(timeit "$docker" commit "$tag-c" "$tag:committed")
 
 printf 'save of bench:latest (%d bytes archive, 10 layers):\n' "$bytes"
-printf '  imagefmt save --format legacy: %.3f s\n' "$t_ours_legacy"
+printf '  imagefmt save --archive-format legacy: %.3f s\n' "$t_ours_legacy"
 printf '  imagefmt save (docker format): %.3f s\n' "$t_ours_docker"
 printf '  docker save:                   %.3f s  -> imagefmt legacy is %.1fx faster (target >= 3x)\n' "$t_docker_save" "$(echo "$t_docker_save / $t_ours_legacy" | bc -l)"
 printf 'commit of 20,000 files with 200 rewritten (diff lines: ours %d, docker %d):\n' "$changes_ours" "$changes_docker"

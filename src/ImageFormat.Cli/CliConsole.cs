@@ -47,6 +47,12 @@ public sealed record CliConsole(TextReader In, TextWriter Out, TextWriter Error,
     public static Stream OpenInput(string path) =>
         path == "-" ? Console.OpenStandardInput() : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
 
+    /// <summary>
+    /// Whether raw bytes would go to a terminal: no <see cref="BinaryOut"/> was given and the process's standard
+    /// output is not redirected. Commands that write an archive to standard output refuse then, as <c>docker save</c> does.
+    /// </summary>
+    public bool IsTerminalOutput => BinaryOut is null && !Console.IsOutputRedirected;
+
     /// <summary>Exit code of a command that succeeded.</summary>
     public const int ExitSuccess = 0;
 

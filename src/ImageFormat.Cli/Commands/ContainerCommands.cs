@@ -215,7 +215,7 @@ internal static class ContainerCommands
     private static Command Save(CliConsole console)
     {
         var output = new Option<string?>("--output", "-o") { Description = "Write to a file, instead of STDOUT." };
-        var format = new Option<string>("--format") { Description = "docker (OCI layout + manifest.json, Engine 25+), legacy (Engine 20.10's v1.2) or oci.", DefaultValueFactory = _ => "docker" };
+        var format = new Option<string>("--archive-format") { Description = "docker (OCI layout + manifest.json, Engine 25+), legacy (Engine 20.10's v1.2) or oci.", DefaultValueFactory = _ => "docker" };
         format.AcceptOnlyFromAmong("docker", "legacy", "oci");
         var images = new Argument<string[]>("IMAGE") { Arity = ArgumentArity.OneOrMore, Description = "Images: name[:tag], repository, full or short ID." };
         var quiet = ProgressDisplay.QuietOption();
@@ -251,7 +251,7 @@ internal static class ContainerCommands
 
     private static bool RefuseTerminal(CliConsole console)
     {
-        if (console.BinaryOut is null && !Console.IsOutputRedirected)
+        if (console.IsTerminalOutput)
         {
             console.Error.WriteLine("cowardly refusing to save to a terminal. Use the -o flag or redirect");
             return true;

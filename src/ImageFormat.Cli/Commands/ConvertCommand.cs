@@ -19,7 +19,7 @@ internal static class ConvertCommand
         {
             Description = "The archive to write (replaced atomically), '-' for standard output, or oci:DIR for an OCI layout directory.",
         };
-        var format = new Option<string?>("--format")
+        var format = new Option<string?>("--archive-format")
         {
             Description = "docker (Engine 25+ dual layout, the default), legacy (docker save v1.2 of Engine <= 24) or oci (OCI archive; implied by oci:DIR).",
         };
@@ -46,7 +46,7 @@ internal static class ConvertCommand
             string? formatName = parse.GetValue(format);
             if (layout && formatName is not (null or "oci"))
             {
-                return console.Fail(Errors.ErrorCodes.InvalidArgument, $"oci:DIR is an OCI layout directory; --format {formatName} writes a tar file", CliConsole.ExitUsage);
+                return console.Fail(Errors.ErrorCodes.InvalidArgument, $"oci:DIR is an OCI layout directory; --archive-format {formatName} writes a tar file", CliConsole.ExitUsage);
             }
 
             CompressionFormat? compression = parse.GetValue(compress) switch
@@ -95,6 +95,11 @@ internal static class ConvertCommand
             }
             else if (target == "-")
             {
+                if (console.IsTerminalOutput)
+                {
+                    return console.Fail(Errors.ErrorCodes.InvalidArgument, "refusing to write an archive to a terminal; redirect standard output or name an output file", CliConsole.ExitUsage);
+                }
+
                 console.Out.Flush();
                 using Stream stdout = console.OpenBinaryOutput();
                 using var buffered = new BufferedStream(stdout, 1 << 20);

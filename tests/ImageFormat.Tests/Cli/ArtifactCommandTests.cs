@@ -132,7 +132,7 @@ public class ArtifactCommandTests
         using var temp = new TempDirectory();
         string output = temp.Combine("out.tar");
 
-        CliResult result = CliRunner.Run("archive", "convert", "--format", format, wild.WriteTar(temp.Path), output);
+        CliResult result = CliRunner.Run("archive", "convert", "--archive-format", format, wild.WriteTar(temp.Path), output);
 
         result.ExitCode.Should().Be(0, result.StdErr);
         result.StdErr.Should().BeEmpty();
@@ -147,7 +147,7 @@ public class ArtifactCommandTests
         using var temp = new TempDirectory();
         string output = temp.Combine("out.tar");
 
-        CliResult result = CliRunner.Run("archive", "convert", "--format", "legacy", wild.WriteTar(temp.Path), output);
+        CliResult result = CliRunner.Run("archive", "convert", "--archive-format", "legacy", wild.WriteTar(temp.Path), output);
 
         result.ExitCode.Should().Be(0, result.StdErr);
         result.StdErr.Should().Be(

@@ -68,7 +68,7 @@ public partial class HostileCorpusCliTests
         yield return ["archive", "extract", file, Out("extract")];
         yield return ["archive", "extract", "--skip-invalid", file, Out("extract-skip")];
         yield return ["archive", "convert", file, Out("convert.tar")];
-        yield return ["archive", "convert", "--format", "oci", "--compress", "gzip", file, Out("convert-oci.tar")];
+        yield return ["archive", "convert", "--archive-format", "oci", "--compress", "gzip", file, Out("convert-oci.tar")];
         yield return ["archive", "convert", file, "oci:" + Out("layout")];
         yield return ["archive", "ls", "oci:" + Out("layout")];
         yield return ["digest", file];

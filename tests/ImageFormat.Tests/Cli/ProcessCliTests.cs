@@ -84,4 +84,47 @@ public class ProcessCliTests
         result.ExitCode.Should().NotBe(0);
         result.StdErr.Should().Contain("frobnicate");
     }
+
+    [Fact]
+    public void Convert_to_standard_output_on_a_terminal_is_refused_with_a_usage_error()
+    {
+        string hello = RepoPaths.Sample("hello.tar");
+
+        ProcessResult result = OnATerminal(["archive", "convert", hello, "-"]);
+
+        result.ExitCode.Should().Be(2, result.StdOut);
+        result.StdOut.Should().Be("Error: IMGFMT0141: refusing to write an archive to a terminal; redirect standard output or name an output file\r\n");
+    }
+
+    [Fact]
+    public void Save_to_a_terminal_is_refused_with_dockers_message_and_exit_code()
+    {
+        using var temp = new TempDirectory();
+        string root = temp.Combine("store");
+        Imagefmt(["--root", root, "load", "-i", RepoPaths.Sample("hello.tar")]).ExitCode.Should().Be(0);
+
+        ProcessResult result = OnATerminal(["--root", root, "save", "hello:latest"]);
+
+        result.ExitCode.Should().Be(1, result.StdOut);
+        result.StdOut.Should().Be("cowardly refusing to save to a terminal. Use the -o flag or redirect\r\n");
+    }
+
+    /// <summary>
+    /// Runs imagefmt with a pseudo-terminal as its standard input, output and error (util-linux <c>script</c>), and
+    /// returns the text it wrote to the terminal (with the terminal's CR LF line ends) and its exit code.
+    /// </summary>
+    private static ProcessResult OnATerminal(IEnumerable<string> args)
+    {
+        const string script = "/usr/bin/script";
+        if (!File.Exists(script))
+        {
+            Assert.Skip("needs util-linux's script (package bsdutils) to give the command a terminal");
+        }
+
+        string command = string.Join(' ', new[] { "dotnet", Path.Combine(AppContext.BaseDirectory, "imagefmt.dll") }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+        ProcessResult result = ProcessRunner.Run(script, ["-qec", command, "/dev/null"]);
+
+        // .NET switches a terminal's keypad mode on (ESC [?1h ESC =) and off again: control sequences, not text.
+        return result with { StdOut = System.Text.RegularExpressions.Regex.Replace(result.StdOut, "\u001b(\\[[0-9;?]*[A-Za-z]|[=>])", string.Empty) };
+    }
 }

@@ -31,9 +31,9 @@ public class ConvertCommandTests
 
         string first = temp.Combine("first.tar");
         string second = temp.Combine("second.tar");
-        Cli(new Dictionary<string, string> { ["TZ"] = "UTC" }, "archive", "convert", "--format", format, Hello, first).EnsureSuccess("first convert");
+        Cli(new Dictionary<string, string> { ["TZ"] = "UTC" }, "archive", "convert", "--archive-format", format, Hello, first).EnsureSuccess("first convert");
         Thread.Sleep(1100);
-        Cli(new Dictionary<string, string> { ["TZ"] = "Asia/Tokyo" }, "archive", "convert", "--format", format, shuffled, second).EnsureSuccess("second convert");
+        Cli(new Dictionary<string, string> { ["TZ"] = "Asia/Tokyo" }, "archive", "convert", "--archive-format", format, shuffled, second).EnsureSuccess("second convert");
 
         File.ReadAllBytes(second).Should().Equal(File.ReadAllBytes(first));
     }
@@ -57,7 +57,7 @@ public class ConvertCommandTests
     public void Legacy_with_compression_is_an_error_and_writes_nothing()
     {
         using var temp = new TempDirectory();
-        ProcessResult result = Cli(null, "archive", "convert", "--format", "legacy", "--compress", "gzip", Hello, temp.Combine("out.tar"));
+        ProcessResult result = Cli(null, "archive", "convert", "--archive-format", "legacy", "--compress", "gzip", Hello, temp.Combine("out.tar"));
         (result.ExitCode, result.StdErr).Should().Be((2, "Error: IMGFMT0141: the legacy format stores uncompressed layers; --compress must be none\n"));
         Directory.GetFileSystemEntries(temp.Path).Should().BeEmpty();
     }
