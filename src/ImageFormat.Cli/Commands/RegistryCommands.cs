@@ -2,6 +2,7 @@ using System.CommandLine;
 using ImageFormat.Compression;
 using ImageFormat.Errors;
 using ImageFormat.Model;
+using ImageFormat.References;
 using ImageFormat.Registry;
 using ImageFormat.Store;
 using ImageFormat.Transports;
@@ -15,7 +16,7 @@ namespace ImageFormat.Cli.Commands;
 /// </summary>
 internal static class RegistryCommands
 {
-    public static IEnumerable<Command> Create(CliConsole console) => [Copy(console), Login(console), Logout(console)];
+    public static IEnumerable<Command> Create(CliConsole console) => [Copy(console), Pull(console), Push(console), Login(console), Logout(console)];
 
     private static Option<bool> TlsVerifyOption(string name) => new(name)
     {
@@ -75,6 +76,63 @@ internal static class RegistryCommands
             };
             ImageCopyResult result = ImageCopier.CopyAsync(from, to, options).GetAwaiter().GetResult();
             console.Out.WriteLine(result.ManifestDigest.Value);
+            return CliConsole.ExitSuccess;
+        }));
+        return command;
+    }
+
+    private static RegistryClientOptions ClientOptions(ParseResult parse, Option<bool> tlsVerify, Option<string[]> insecure) => new()
+    {
+        Credentials = DockerConfigCredentialStore.Default(),
+        TlsVerify = parse.GetValue(tlsVerify),
+        InsecureRegistries = parse.GetValue(insecure) ?? [],
+    };
+
+    private static Option<string[]> InsecureOption() => new("--insecure-registry") { Description = "A registry (host[:port]) that may use plain HTTP and unverified TLS; repeatable." };
+
+    private static Command Pull(CliConsole console)
+    {
+        var name = new Argument<string>("NAME[:TAG|@DIGEST]") { Description = "The image to pull into the store (under --root)." };
+        var platform = new Option<string?>("--platform") { Description = "os/arch[/variant] to pick from an index; this machine's by default." };
+        var tlsVerify = TlsVerifyOption("--tls-verify");
+        var insecure = InsecureOption();
+        var command = new Command("pull", "Pull an image from a registry into the store; ends with Docker's Digest and Status lines.") { name, platform, tlsVerify, insecure };
+        command.SetAction(parse => console.Guard(() =>
+        {
+            ImageReference reference = ImageReference.Parse(parse.GetValue(name)!);
+            using ImageStore store = StoreCommands.OpenStore(parse);
+            ImageCopyOptions options = new()
+            {
+                RegistryOptions = ClientOptions(parse, tlsVerify, insecure),
+                Platform = parse.GetValue(platform) is { } p ? Platform.Parse(p) : null,
+            };
+            PullResult result = StoreTransfer.PullAsync(store, reference, options).GetAwaiter().GetResult();
+            foreach (string line in result.Lines)
+            {
+                console.Out.WriteLine(line);
+            }
+
+            return CliConsole.ExitSuccess;
+        }));
+        return command;
+    }
+
+    private static Command Push(CliConsole console)
+    {
+        var name = new Argument<string>("NAME[:TAG]") { Description = "An image of the store (under --root), named with the registry to push to." };
+        var tlsVerify = TlsVerifyOption("--tls-verify");
+        var insecure = InsecureOption();
+        var command = new Command("push", "Push an image of the store to a registry; ends with Docker's \"TAG: digest: ... size: N\" line.") { name, tlsVerify, insecure };
+        command.SetAction(parse => console.Guard(() =>
+        {
+            ImageReference reference = ImageReference.Parse(parse.GetValue(name)!);
+            using ImageStore store = StoreCommands.OpenStore(parse);
+            PushResult result = StoreTransfer.PushAsync(store, reference, new ImageCopyOptions { RegistryOptions = ClientOptions(parse, tlsVerify, insecure) }).GetAwaiter().GetResult();
+            foreach (string line in result.Lines)
+            {
+                console.Out.WriteLine(line);
+            }
+
             return CliConsole.ExitSuccess;
         }));
         return command;
