@@ -56,11 +56,23 @@ public sealed record CliConsole(TextReader In, TextWriter Out, TextWriter Error,
     /// <summary>Exit code of a command that succeeded.</summary>
     public const int ExitSuccess = 0;
 
-    /// <summary>Exit code of a command that failed: bad or hostile input, a limit, a digest mismatch, a missing file.</summary>
+    /// <summary>
+    /// Exit code of a failure of no other class (an I/O error, a registry that refuses or cannot be reached), and of
+    /// every failure of a command that mirrors Docker (<c>load</c>, <c>save</c>, <c>rmi</c>…): Docker exits 1.
+    /// </summary>
     public const int ExitFailure = 1;
 
     /// <summary>Exit code of a command line that is not valid (unknown option, bad <c>--limit</c>, conflicting options).</summary>
     public const int ExitUsage = 2;
+
+    /// <summary>Exit code when something the command line names is not there: a file, a directory, an image or tag, a blob.</summary>
+    public const int ExitNotFound = 3;
+
+    /// <summary>Exit code of input that is invalid, hostile or past a limit (any other typed error of the library).</summary>
+    public const int ExitBadData = 4;
+
+    /// <summary>Exit code when content does not match its digest or size, or <c>archive verify</c> found an error.</summary>
+    public const int ExitVerificationFailed = 5;
 
     /// <summary>Exit code of an unexpected failure (a bug), reported in one line instead of a stack trace.</summary>
     public const int ExitInternal = 70;
@@ -98,9 +110,13 @@ public sealed record CliConsole(TextReader In, TextWriter Out, TextWriter Error,
     }
 
     /// <summary>
-    /// The one line and exit code for a failure: the library's typed errors carry their own code (exit 1); I/O
-    /// failures are <see cref="ErrorCodes.IoFailure"/> (exit 1); invalid arguments <see cref="ErrorCodes.InvalidArgument"/>
-    /// (exit 2); anything else is a bug, <see cref="ErrorCodes.InternalError"/> (exit 70). Never a stack trace.
+    /// The one line and exit code for a failure. A content mismatch exits <see cref="ExitVerificationFailed"/>; a
+    /// missing input (<see cref="NotFoundException"/>, a missing file or directory, a registry's "not found")
+    /// <see cref="ExitNotFound"/>; any other typed error of the library carries its own code and exits
+    /// <see cref="ExitBadData"/>, except a registry's, which exits <see cref="ExitFailure"/>; other I/O failures are
+    /// <see cref="ErrorCodes.IoFailure"/> (<see cref="ExitFailure"/>); invalid arguments
+    /// <see cref="ErrorCodes.InvalidArgument"/> (<see cref="ExitUsage"/>); anything else is a bug,
+    /// <see cref="ErrorCodes.InternalError"/> (<see cref="ExitInternal"/>). Never a stack trace.
     /// </summary>
     /// <param name="e">The failure.</param>
     /// <returns>The line to print and the exit code.</returns>
@@ -109,12 +125,23 @@ public sealed record CliConsole(TextReader In, TextWriter Out, TextWriter Error,
         ArgumentNullException.ThrowIfNull(e);
         return e switch
         {
-            ImageFormatException f => ($"Error: {f.Code}: {OneLine(f.Message)}", ExitFailure),
+            ImageFormatException f => ($"Error: {f.Code}: {OneLine(f.Message)}", ExitCodeOf(f)),
+            FileNotFoundException or DirectoryNotFoundException => ($"Error: {ErrorCodes.IoFailure}: {OneLine(e.Message)}", ExitNotFound),
             IOException or UnauthorizedAccessException => ($"Error: {ErrorCodes.IoFailure}: {OneLine(e.Message)}", ExitFailure),
             ArgumentException or NotSupportedException => ($"Error: {ErrorCodes.InvalidArgument}: {OneLine(e.Message)}", ExitUsage),
             _ => ($"Error: {ErrorCodes.InternalError}: internal error ({e.GetType().Name}): {OneLine(e.Message)}", ExitInternal),
         };
     }
+
+    private static int ExitCodeOf(ImageFormatException e) => e switch
+    {
+        Digests.ContentMismatchException => ExitVerificationFailed,
+        NotFoundException => ExitNotFound,
+        _ when e.Code == ErrorCodes.NotFound => ExitNotFound,
+        Registry.RegistryException r => r.Code == ErrorCodes.RegistryNotFound ? ExitNotFound : ExitFailure,
+        _ when e.Code == ErrorCodes.DigestMismatch || e.Code == ErrorCodes.SizeMismatch => ExitVerificationFailed,
+        _ => ExitBadData,
+    };
 
     // Messages quote input (entry names, tags); a line break in one must not start a line of its own.
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");

@@ -201,7 +201,7 @@ internal static class ArchiveCommands
             }
             else
             {
-                return console.Fail(Errors.ErrorCodes.NotFound, $"image {found.ShortId} has no stored manifest: {archive.Source} is a {Describe(archive.Dialect)} archive, which records layers in manifest.json only");
+                return console.Fail(Errors.ErrorCodes.NotFound, $"image {found.ShortId} has no stored manifest: {archive.Source} is a {Describe(archive.Dialect)} archive, which records layers in manifest.json only", CliConsole.ExitNotFound);
             }
 
             console.Out.Flush();
@@ -235,7 +235,7 @@ internal static class ArchiveCommands
             console.Out.WriteLine(result.IsValid
                 ? $"verified: {archive.Images.Count} image(s), {result.BlobsChecked} layer blob(s){artifacts}, {result.BytesHashed} bytes; {warnings} warning(s)"
                 : $"invalid: {errors} error(s), {warnings} warning(s) in {archive.Images.Count} image(s)");
-            return result.IsValid ? 0 : 1;
+            return result.IsValid ? CliConsole.ExitSuccess : CliConsole.ExitVerificationFailed;
         }));
         return command;
     }

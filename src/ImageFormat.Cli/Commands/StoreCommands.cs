@@ -35,7 +35,8 @@ internal static class StoreCommands
     /// <summary>
     /// Runs a command, printing the errors Docker has a text for as the Docker client does (<c>No such image</c>,
     /// conflicts, invalid references, changes and names: exit 1, no code, so the output stays Docker's); every other
-    /// failure is one <c>Error: IMGFMTnnnn: ...</c> line (<see cref="CliConsole.Describe"/>).
+    /// failure is one <c>Error: IMGFMTnnnn: ...</c> line (<see cref="CliConsole.Describe"/>), with Docker's exit code 1
+    /// for what the daemon would refuse (missing input, bad data, a digest mismatch).
     /// </summary>
     internal static int Run(CliConsole console, Func<int> body)
     {
@@ -58,9 +59,10 @@ internal static class StoreCommands
         }
         catch (Exception e)
         {
+            // Docker's client exits 1 whatever the daemon refused; usage errors and bugs keep their own codes.
             (string line, int exit) = CliConsole.Describe(e);
             console.Error.WriteLine(line);
-            return exit;
+            return exit is CliConsole.ExitNotFound or CliConsole.ExitBadData or CliConsole.ExitVerificationFailed ? CliConsole.ExitFailure : exit;
         }
 
         return 1;

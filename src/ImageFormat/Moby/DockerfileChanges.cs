@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ImageFormat.Errors;
-using ImageFormat.Model;
 
 namespace ImageFormat.Moby;
 
@@ -22,7 +21,7 @@ internal static class DockerfileChanges
         "cmd", "entrypoint", "env", "expose", "healthcheck", "label", "onbuild", "user", "volume", "workdir",
     };
 
-    public static void Apply(DockerRunConfig config, IEnumerable<string> changes)
+    public static void Apply(GoContainerConfig config, IEnumerable<string> changes)
     {
         var lines = new List<(string Instruction, string Arguments)>();
         foreach (string change in changes)
@@ -84,7 +83,7 @@ internal static class DockerfileChanges
 
                     break;
                 case "label":
-                    config.Labels ??= new SortedDictionary<string, string>(StringComparer.Ordinal);
+                    config.Labels ??= GoContainerConfig.NewLabels();
                     foreach ((string key, string value) in NameValues(rest, "LABEL", config))
                     {
                         config.Labels[key] = value;
@@ -92,7 +91,7 @@ internal static class DockerfileChanges
 
                     break;
                 case "expose":
-                    config.ExposedPorts ??= new SortedSet<string>(StringComparer.Ordinal);
+                    config.ExposedPorts ??= GoContainerConfig.NewKeySet();
                     foreach (string word in Words(rest))
                     {
                         foreach (string port in PortSpecs(Expand(word, config)))
@@ -106,7 +105,7 @@ internal static class DockerfileChanges
                     config.User = Expand(Single(rest, "USER"), config);
                     break;
                 case "volume":
-                    config.Volumes ??= new SortedSet<string>(StringComparer.Ordinal);
+                    config.Volumes ??= GoContainerConfig.NewKeySet();
                     foreach (string word in JsonArray(rest) ?? Words(rest))
                     {
                         string volume = Expand(word, config).Trim();
@@ -158,7 +157,7 @@ internal static class DockerfileChanges
     /// case-insensitive; <c>CMD</c> takes a JSON array (<c>["CMD", …]</c>) or shell text kept verbatim
     /// (<c>["CMD-SHELL", "…"]</c>); durations are Go durations of at least 1ms.
     /// </summary>
-    private static HealthConfig Healthcheck(string rest)
+    private static GoHealthConfig Healthcheck(string rest)
     {
         var flags = new List<string>();
         string text = rest;
@@ -185,7 +184,7 @@ internal static class DockerfileChanges
         string command = space < 0 ? string.Empty : text[space..].TrimStart();
         if (type == "NONE")
         {
-            return command.Length == 0 ? new HealthConfig { Test = ["NONE"] } : throw Invalid("HEALTHCHECK NONE takes no arguments");
+            return command.Length == 0 ? new GoHealthConfig { Test = ["NONE"] } : throw Invalid("HEALTHCHECK NONE takes no arguments");
         }
 
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -239,7 +238,7 @@ internal static class DockerfileChanges
             retries = parsed < 1 ? throw Invalid($"--retries must be at least 1 (not {parsed.ToString(CultureInfo.InvariantCulture)})") : (int)parsed;
         }
 
-        return new HealthConfig { Test = test, Interval = interval, Timeout = timeout, StartPeriod = startPeriod, Retries = retries };
+        return new GoHealthConfig { Test = test, Interval = interval, Timeout = timeout, StartPeriod = startPeriod, Retries = retries };
     }
 
     /// <summary>Exec form (a JSON array of strings) as is; shell form as <c>/bin/sh -c "…"</c>.</summary>
@@ -274,7 +273,7 @@ internal static class DockerfileChanges
         rest.Length == 0 ? throw Invalid($"{instruction} requires exactly one argument") : rest;
 
     /// <summary><c>KEY=VALUE …</c> (quotes allowed) or the legacy <c>KEY VALUE WITH SPACES</c>.</summary>
-    private static List<(string Key, string Value)> NameValues(string rest, string instruction, DockerRunConfig config)
+    private static List<(string Key, string Value)> NameValues(string rest, string instruction, GoContainerConfig config)
     {
         List<string> words = Words(rest);
         if (words.Count == 0)
@@ -359,7 +358,7 @@ internal static class DockerfileChanges
     }
 
     /// <summary>The shell lexer's <c>ProcessWord</c>: quotes removed, backslash escapes, variables expanded.</summary>
-    private static string Expand(string word, DockerRunConfig config)
+    private static string Expand(string word, GoContainerConfig config)
     {
         var result = new StringBuilder();
         int i = 0;
@@ -415,7 +414,7 @@ internal static class DockerfileChanges
         return result.ToString();
     }
 
-    private static int Variable(string word, int start, DockerRunConfig config, StringBuilder result)
+    private static int Variable(string word, int start, GoContainerConfig config, StringBuilder result)
     {
         if (word[start] == '{')
         {
@@ -461,7 +460,7 @@ internal static class DockerfileChanges
         return end;
     }
 
-    private static string? Lookup(DockerRunConfig config, string name)
+    private static string? Lookup(GoContainerConfig config, string name)
     {
         foreach (string variable in config.Env ?? [])
         {

@@ -1,9 +1,23 @@
 using System.Text.Json;
+using ImageFormat.Json;
 
 namespace ImageFormat.Moby;
 
-/// <summary>moby's <c>api/types/container.Config</c> of Docker 20.10, decoded and marshalled as Go does.</summary>
-internal sealed class GoContainerConfig
+/// <summary>
+/// moby's <c>api/types/container.Config</c> (api/types/container/config.go at v20.10), the one model of it: decoded
+/// with Go's <c>encoding/json</c> rules (<see cref="Apply"/>, for the <c>config</c> and <c>container_config</c> of an
+/// image config) or built by the daemon's rules (<see cref="ForContainer"/>, <see cref="MergeFrom"/>,
+/// <see cref="DockerfileChanges"/>, for commit and import), and marshalled as Go does (<see cref="Write"/>).
+/// </summary>
+/// <remarks>
+/// Go's marshalling kept by <see cref="Write"/>: fields in declaration order; the fields without <c>omitempty</c>
+/// are written even when empty (<c>"Env":null</c>, <c>"Volumes":{}</c>), so a nil slice or map (<see langword="null"/>
+/// here) and an empty one stay distinct; the <c>omitempty</c> fields (<c>ExposedPorts</c>, <c>Healthcheck</c>,
+/// <c>ArgsEscaped</c>, <c>NetworkDisabled</c>, <c>MacAddress</c>, <c>StopSignal</c>, <c>StopTimeout</c>,
+/// <c>Shell</c>) are left out when empty; map keys sorted by their UTF-8 bytes; strings escaped by
+/// <see cref="GoJsonWriter"/>. Unknown keys are ignored on decoding, as Go does, and not written back.
+/// </remarks>
+internal sealed partial class GoContainerConfig
 {
     private static readonly string[] Fields =
     [
@@ -12,199 +26,270 @@ internal sealed class GoContainerConfig
         "Entrypoint", "NetworkDisabled", "MacAddress", "OnBuild", "Labels", "StopSignal", "StopTimeout", "Shell",
     ];
 
-    private string _hostname = string.Empty;
-    private string _domainname = string.Empty;
-    private string _user = string.Empty;
-    private bool _attachStdin;
-    private bool _attachStdout;
-    private bool _attachStderr;
-    private SortedDictionary<string, string>? _exposedPorts;
-    private bool _tty;
-    private bool _openStdin;
-    private bool _stdinOnce;
-    private List<string>? _env;
-    private List<string>? _cmd;
-    private GoHealthConfig? _healthcheck;
-    private bool _argsEscaped;
-    private string _image = string.Empty;
-    private SortedDictionary<string, string>? _volumes;
-    private string _workingDir = string.Empty;
-    private List<string>? _entrypoint;
-    private bool _networkDisabled;
-    private string _macAddress = string.Empty;
-    private List<string>? _onBuild;
-    private SortedDictionary<string, string>? _labels;
-    private string _stopSignal = string.Empty;
-    private long? _stopTimeout;
-    private List<string>? _shell;
+    public string Hostname { get; set; } = string.Empty;
 
+    public string Domainname { get; set; } = string.Empty;
+
+    public string User { get; set; } = string.Empty;
+
+    public bool AttachStdin { get; set; }
+
+    public bool AttachStdout { get; set; }
+
+    public bool AttachStderr { get; set; }
+
+    /// <summary>Go's <c>nat.PortSet</c> (<c>map[Port]struct{}</c>), keys in Go's order; see <see cref="NewKeySet"/>.</summary>
+    public SortedSet<string>? ExposedPorts { get; set; }
+
+    public bool Tty { get; set; }
+
+    public bool OpenStdin { get; set; }
+
+    public bool StdinOnce { get; set; }
+
+    public List<string>? Env { get; set; }
+
+    public List<string>? Cmd { get; set; }
+
+    public GoHealthConfig? Healthcheck { get; set; }
+
+    public bool ArgsEscaped { get; set; }
+
+    public string Image { get; set; } = string.Empty;
+
+    /// <summary>Go's <c>map[string]struct{}</c>, keys in Go's order; see <see cref="NewKeySet"/>.</summary>
+    public SortedSet<string>? Volumes { get; set; }
+
+    public string WorkingDir { get; set; } = string.Empty;
+
+    public List<string>? Entrypoint { get; set; }
+
+    public bool NetworkDisabled { get; set; }
+
+    public string MacAddress { get; set; } = string.Empty;
+
+    public List<string>? OnBuild { get; set; }
+
+    /// <summary>Go's <c>map[string]string</c>, keys in Go's order; see <see cref="NewLabels"/>.</summary>
+    public SortedDictionary<string, string>? Labels { get; set; }
+
+    public string StopSignal { get; set; } = string.Empty;
+
+    public long? StopTimeout { get; set; }
+
+    public List<string>? Shell { get; set; }
+
+    /// <summary>An empty <c>map[string]struct{}</c> whose keys enumerate in the order Go marshals them.</summary>
+    public static SortedSet<string> NewKeySet() => new(Utf8Order.Instance);
+
+    /// <summary>An empty <c>map[string]string</c> whose keys enumerate in the order Go marshals them.</summary>
+    public static SortedDictionary<string, string> NewLabels() => new(Utf8Order.Instance);
+
+    /// <summary>Decodes a JSON object into this config as Go's <c>json.Unmarshal</c> does into an existing struct
+    /// (see <see cref="GoV1Image"/> for the rules); <paramref name="path"/> names the value in errors.</summary>
     public void Apply(JsonElement value, string path)
     {
         GoDecode.ExpectObject(value, path);
         foreach (JsonProperty property in value.EnumerateObject())
         {
-            JsonElement v = property.Value;
             int field = GoDecode.Match(property.Name, Fields);
-            string at = field < 0 ? path : $"{path}.{Fields[field]}";
-            switch (field)
+            if (field >= 0)
             {
-                case 0: _hostname = GoDecode.String(v, _hostname, at); break;
-                case 1: _domainname = GoDecode.String(v, _domainname, at); break;
-                case 2: _user = GoDecode.String(v, _user, at); break;
-                case 3: _attachStdin = GoDecode.Bool(v, _attachStdin, at); break;
-                case 4: _attachStdout = GoDecode.Bool(v, _attachStdout, at); break;
-                case 5: _attachStderr = GoDecode.Bool(v, _attachStderr, at); break;
-                case 6: _exposedPorts = GoDecode.EmptyStructMap(v, _exposedPorts, at); break;
-                case 7: _tty = GoDecode.Bool(v, _tty, at); break;
-                case 8: _openStdin = GoDecode.Bool(v, _openStdin, at); break;
-                case 9: _stdinOnce = GoDecode.Bool(v, _stdinOnce, at); break;
-                case 10: _env = GoDecode.StringSlice(v, at); break;
-                case 11: _cmd = GoDecode.StrSlice(v, at); break;
-                case 12:
-                    if (v.ValueKind == JsonValueKind.Null)
-                    {
-                        _healthcheck = null;
-                    }
-                    else
-                    {
-                        _healthcheck ??= new GoHealthConfig();
-                        _healthcheck.Apply(v, at);
-                    }
-
-                    break;
-                case 13: _argsEscaped = GoDecode.Bool(v, _argsEscaped, at); break;
-                case 14: _image = GoDecode.String(v, _image, at); break;
-                case 15: _volumes = GoDecode.EmptyStructMap(v, _volumes, at); break;
-                case 16: _workingDir = GoDecode.String(v, _workingDir, at); break;
-                case 17: _entrypoint = GoDecode.StrSlice(v, at); break;
-                case 18: _networkDisabled = GoDecode.Bool(v, _networkDisabled, at); break;
-                case 19: _macAddress = GoDecode.String(v, _macAddress, at); break;
-                case 20: _onBuild = GoDecode.StringSlice(v, at); break;
-                case 21: _labels = GoDecode.StringMap(v, _labels, at); break;
-                case 22: _stopSignal = GoDecode.String(v, _stopSignal, at); break;
-                case 23: _stopTimeout = v.ValueKind == JsonValueKind.Null ? null : GoDecode.Int64(v, 0, at); break;
-                case 24: _shell = GoDecode.StrSlice(v, at); break;
-                default: break;
+                ApplyField(field, property.Value, $"{path}.{Fields[field]}");
             }
         }
     }
 
+    private void ApplyField(int field, JsonElement v, string at)
+    {
+        switch (field)
+        {
+            case 0: Hostname = GoDecode.String(v, Hostname, at); break;
+            case 1: Domainname = GoDecode.String(v, Domainname, at); break;
+            case 2: User = GoDecode.String(v, User, at); break;
+            case 3: AttachStdin = GoDecode.Bool(v, AttachStdin, at); break;
+            case 4: AttachStdout = GoDecode.Bool(v, AttachStdout, at); break;
+            case 5: AttachStderr = GoDecode.Bool(v, AttachStderr, at); break;
+            case 6: ExposedPorts = GoDecode.EmptyStructMap(v, ExposedPorts, at); break;
+            case 7: Tty = GoDecode.Bool(v, Tty, at); break;
+            case 8: OpenStdin = GoDecode.Bool(v, OpenStdin, at); break;
+            case 9: StdinOnce = GoDecode.Bool(v, StdinOnce, at); break;
+            case 10: Env = GoDecode.StringSlice(v, at); break;
+            case 11: Cmd = GoDecode.StrSlice(v, at); break;
+            case 12: Healthcheck = GoHealthConfig.Decode(v, Healthcheck, at); break;
+            case 13: ArgsEscaped = GoDecode.Bool(v, ArgsEscaped, at); break;
+            case 14: Image = GoDecode.String(v, Image, at); break;
+            case 15: Volumes = GoDecode.EmptyStructMap(v, Volumes, at); break;
+            case 16: WorkingDir = GoDecode.String(v, WorkingDir, at); break;
+            case 17: Entrypoint = GoDecode.StrSlice(v, at); break;
+            case 18: NetworkDisabled = GoDecode.Bool(v, NetworkDisabled, at); break;
+            case 19: MacAddress = GoDecode.String(v, MacAddress, at); break;
+            case 20: OnBuild = GoDecode.StringSlice(v, at); break;
+            case 21: Labels = GoDecode.StringMap(v, Labels, at); break;
+            case 22: StopSignal = GoDecode.String(v, StopSignal, at); break;
+            case 23: StopTimeout = v.ValueKind == JsonValueKind.Null ? null : GoDecode.Int64(v, 0, at); break;
+            default: Shell = GoDecode.StrSlice(v, at); break;
+        }
+    }
+
+    /// <summary>Go's <c>json.Marshal</c> of the struct: compact, in field order.</summary>
     public void Write(GoJsonWriter w)
     {
         bool first = true;
         w.Byte((byte)'{');
         w.Key("Hostname", ref first);
-        w.String(_hostname);
+        w.String(Hostname);
         w.Key("Domainname", ref first);
-        w.String(_domainname);
+        w.String(Domainname);
         w.Key("User", ref first);
-        w.String(_user);
+        w.String(User);
         w.Key("AttachStdin", ref first);
-        w.Bool(_attachStdin);
+        w.Bool(AttachStdin);
         w.Key("AttachStdout", ref first);
-        w.Bool(_attachStdout);
+        w.Bool(AttachStdout);
         w.Key("AttachStderr", ref first);
-        w.Bool(_attachStderr);
-        if (_exposedPorts is { Count: > 0 })
+        w.Bool(AttachStderr);
+        if (ExposedPorts is { Count: > 0 })
         {
             w.Key("ExposedPorts", ref first);
-            GoDecode.WriteEmptyStructMap(w, _exposedPorts);
+            w.KeySet(ExposedPorts);
         }
 
         w.Key("Tty", ref first);
-        w.Bool(_tty);
+        w.Bool(Tty);
         w.Key("OpenStdin", ref first);
-        w.Bool(_openStdin);
+        w.Bool(OpenStdin);
         w.Key("StdinOnce", ref first);
-        w.Bool(_stdinOnce);
+        w.Bool(StdinOnce);
         w.Key("Env", ref first);
-        GoDecode.WriteSlice(w, _env);
+        w.StringArray(Env);
         w.Key("Cmd", ref first);
-        GoDecode.WriteSlice(w, _cmd);
-        if (_healthcheck is not null)
+        w.StringArray(Cmd);
+        if (Healthcheck is not null)
         {
             w.Key("Healthcheck", ref first);
-            _healthcheck.Write(w);
+            Healthcheck.Write(w);
         }
 
-        if (_argsEscaped)
+        if (ArgsEscaped)
         {
             w.Key("ArgsEscaped", ref first);
             w.Bool(true);
         }
 
         w.Key("Image", ref first);
-        w.String(_image);
+        w.String(Image);
         w.Key("Volumes", ref first);
-        if (_volumes is null)
-        {
-            w.Null();
-        }
-        else
-        {
-            GoDecode.WriteEmptyStructMap(w, _volumes);
-        }
-
+        w.KeySet(Volumes);
         w.Key("WorkingDir", ref first);
-        w.String(_workingDir);
+        w.String(WorkingDir);
         w.Key("Entrypoint", ref first);
-        GoDecode.WriteSlice(w, _entrypoint);
-        if (_networkDisabled)
+        w.StringArray(Entrypoint);
+        WriteOmitEmpty(w, ref first);
+        w.Byte((byte)'}');
+    }
+
+    // The fields from NetworkDisabled on; all but OnBuild and Labels are omitempty.
+    private void WriteOmitEmpty(GoJsonWriter w, ref bool first)
+    {
+        if (NetworkDisabled)
         {
             w.Key("NetworkDisabled", ref first);
             w.Bool(true);
         }
 
-        if (_macAddress.Length > 0)
+        if (MacAddress.Length > 0)
         {
             w.Key("MacAddress", ref first);
-            w.String(_macAddress);
+            w.String(MacAddress);
         }
 
         w.Key("OnBuild", ref first);
-        GoDecode.WriteSlice(w, _onBuild);
+        w.StringArray(OnBuild);
         w.Key("Labels", ref first);
-        if (_labels is null)
-        {
-            w.Null();
-        }
-        else
-        {
-            GoDecode.WriteStringMap(w, _labels);
-        }
-
-        if (_stopSignal.Length > 0)
+        w.StringMap(Labels);
+        if (StopSignal.Length > 0)
         {
             w.Key("StopSignal", ref first);
-            w.String(_stopSignal);
+            w.String(StopSignal);
         }
 
-        if (_stopTimeout is long timeout)
+        if (StopTimeout is long timeout)
         {
             w.Key("StopTimeout", ref first);
             w.Number(timeout);
         }
 
-        if (_shell is { Count: > 0 })
+        if (Shell is { Count: > 0 })
         {
             w.Key("Shell", ref first);
-            GoDecode.WriteSlice(w, _shell);
+            w.StringArray(Shell);
         }
-
-        w.Byte((byte)'}');
     }
+
+    /// <summary>A deep copy: no slice, map or health config is shared with this one.</summary>
+    public GoContainerConfig Clone()
+    {
+        var copy = (GoContainerConfig)MemberwiseClone();
+        copy.ExposedPorts = CopySet(ExposedPorts);
+        copy.Env = Env is null ? null : [.. Env];
+        copy.Cmd = Cmd is null ? null : [.. Cmd];
+        copy.Healthcheck = Healthcheck?.Clone();
+        copy.Volumes = CopySet(Volumes);
+        copy.Entrypoint = Entrypoint is null ? null : [.. Entrypoint];
+        copy.OnBuild = OnBuild is null ? null : [.. OnBuild];
+        copy.Labels = Labels is null ? null : new SortedDictionary<string, string>(Labels, Utf8Order.Instance);
+        copy.Shell = Shell is null ? null : [.. Shell];
+        return copy;
+    }
+
+    private static SortedSet<string>? CopySet(SortedSet<string>? set) =>
+        set is null ? null : new SortedSet<string>(set, Utf8Order.Instance);
 }
 
-/// <summary>moby's <c>container.HealthConfig</c>: every field is omitted when empty.</summary>
+/// <summary>moby's <c>container.HealthConfig</c> (api/types/container/config.go at v20.10): every field is
+/// <c>omitempty</c>, so an empty one marshals as <c>{}</c>.</summary>
 internal sealed class GoHealthConfig
 {
     private static readonly string[] Fields = ["Test", "Interval", "Timeout", "StartPeriod", "Retries"];
 
-    private List<string>? _test;
-    private long _interval;
-    private long _timeout;
-    private long _startPeriod;
-    private long _retries;
+    public List<string>? Test { get; set; }
+
+    /// <summary>Nanoseconds (Go's <c>time.Duration</c>).</summary>
+    public long Interval { get; set; }
+
+    /// <summary>Nanoseconds (Go's <c>time.Duration</c>).</summary>
+    public long Timeout { get; set; }
+
+    /// <summary>Nanoseconds (Go's <c>time.Duration</c>).</summary>
+    public long StartPeriod { get; set; }
+
+    public long Retries { get; set; }
+
+    /// <summary>The health check of an image config's model, as the daemon copies it into a container's config
+    /// (fields this version of the struct lacks, such as <c>StartInterval</c>, are dropped).</summary>
+    public static GoHealthConfig? From(Model.HealthConfig? health) => health is null ? null : new GoHealthConfig
+    {
+        Test = health.Test is { } test ? [.. test] : null,
+        Interval = health.Interval ?? 0,
+        Timeout = health.Timeout ?? 0,
+        StartPeriod = health.StartPeriod ?? 0,
+        Retries = health.Retries ?? 0,
+    };
+
+    /// <summary>Go's decoding of a <c>*HealthConfig</c>: <c>null</c> makes it nil, an object decodes into the
+    /// existing value (or a new one).</summary>
+    public static GoHealthConfig? Decode(JsonElement value, GoHealthConfig? current, string path)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        current ??= new GoHealthConfig();
+        current.Apply(value, path);
+        return current;
+    }
 
     public void Apply(JsonElement value, string path)
     {
@@ -216,11 +301,11 @@ internal sealed class GoHealthConfig
             string at = field < 0 ? path : $"{path}.{Fields[field]}";
             switch (field)
             {
-                case 0: _test = GoDecode.StringSlice(v, at); break;
-                case 1: _interval = GoDecode.Int64(v, _interval, at); break;
-                case 2: _timeout = GoDecode.Int64(v, _timeout, at); break;
-                case 3: _startPeriod = GoDecode.Int64(v, _startPeriod, at); break;
-                case 4: _retries = GoDecode.Int64(v, _retries, at); break;
+                case 0: Test = GoDecode.StringSlice(v, at); break;
+                case 1: Interval = GoDecode.Int64(v, Interval, at); break;
+                case 2: Timeout = GoDecode.Int64(v, Timeout, at); break;
+                case 3: StartPeriod = GoDecode.Int64(v, StartPeriod, at); break;
+                case 4: Retries = GoDecode.Int64(v, Retries, at); break;
                 default: break;
             }
         }
@@ -230,17 +315,24 @@ internal sealed class GoHealthConfig
     {
         bool first = true;
         w.Byte((byte)'{');
-        if (_test is { Count: > 0 })
+        if (Test is { Count: > 0 })
         {
             w.Key("Test", ref first);
-            GoDecode.WriteSlice(w, _test);
+            w.StringArray(Test);
         }
 
-        WriteNonZero(w, "Interval", _interval, ref first);
-        WriteNonZero(w, "Timeout", _timeout, ref first);
-        WriteNonZero(w, "StartPeriod", _startPeriod, ref first);
-        WriteNonZero(w, "Retries", _retries, ref first);
+        WriteNonZero(w, "Interval", Interval, ref first);
+        WriteNonZero(w, "Timeout", Timeout, ref first);
+        WriteNonZero(w, "StartPeriod", StartPeriod, ref first);
+        WriteNonZero(w, "Retries", Retries, ref first);
         w.Byte((byte)'}');
+    }
+
+    public GoHealthConfig Clone()
+    {
+        var copy = (GoHealthConfig)MemberwiseClone();
+        copy.Test = Test is null ? null : [.. Test];
+        return copy;
     }
 
     private static void WriteNonZero(GoJsonWriter w, string key, long value, ref bool first)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using ImageFormat.Errors;
 
@@ -8,10 +7,6 @@ namespace ImageFormat.Moby;
 /// <summary>Go <c>encoding/json</c> decoding rules for the few types the v1 image uses.</summary>
 internal static class GoDecode
 {
-    // Go sorts map keys by their UTF-8 bytes.
-    internal static readonly IComparer<string> Utf8Order = Comparer<string>.Create(static (a, b) =>
-        Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b)));
-
     public static int Match(string key, string[] names)
     {
         int exact = Array.IndexOf(names, key);
@@ -98,8 +93,8 @@ internal static class GoDecode
         ? [GetString(value, path)]
         : StringSlice(value, path);
 
-    /// <summary>A Go <c>map[string]struct{}</c>; the dictionary's values are unused. Objects merge into an existing map.</summary>
-    public static SortedDictionary<string, string>? EmptyStructMap(JsonElement value, SortedDictionary<string, string>? current, string path)
+    /// <summary>A Go <c>map[string]struct{}</c>, as its set of keys. Objects merge into an existing map.</summary>
+    public static SortedSet<string>? EmptyStructMap(JsonElement value, SortedSet<string>? current, string path)
     {
         if (value.ValueKind == JsonValueKind.Null)
         {
@@ -107,7 +102,7 @@ internal static class GoDecode
         }
 
         ExpectObject(value, path);
-        current ??= new SortedDictionary<string, string>(Utf8Order);
+        current ??= GoContainerConfig.NewKeySet();
         foreach (JsonProperty property in value.EnumerateObject())
         {
             if (property.Value.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
@@ -115,7 +110,7 @@ internal static class GoDecode
                 throw TypeError(property.Value, "an object", $"{path}[{property.Name}]");
             }
 
-            current[property.Name] = string.Empty;
+            current.Add(property.Name);
         }
 
         return current;
@@ -130,41 +125,13 @@ internal static class GoDecode
         }
 
         ExpectObject(value, path);
-        current ??= new SortedDictionary<string, string>(Utf8Order);
+        current ??= GoContainerConfig.NewLabels();
         foreach (JsonProperty property in value.EnumerateObject())
         {
             current[property.Name] = String(property.Value, string.Empty, $"{path}[{property.Name}]");
         }
 
         return current;
-    }
-
-    public static void WriteSlice(GoJsonWriter w, List<string>? list) => w.StringArray(list);
-
-    public static void WriteEmptyStructMap(GoJsonWriter w, SortedDictionary<string, string> map)
-    {
-        bool first = true;
-        w.Byte((byte)'{');
-        foreach (string key in map.Keys)
-        {
-            w.Key(key, ref first);
-            w.Raw("{}"u8);
-        }
-
-        w.Byte((byte)'}');
-    }
-
-    public static void WriteStringMap(GoJsonWriter w, SortedDictionary<string, string> map)
-    {
-        bool first = true;
-        w.Byte((byte)'{');
-        foreach (KeyValuePair<string, string> pair in map)
-        {
-            w.Key(pair.Key, ref first);
-            w.String(pair.Value);
-        }
-
-        w.Byte((byte)'}');
     }
 
     public static InvalidDocumentException TypeError(JsonElement value, string expected, string path) =>

@@ -79,4 +79,46 @@ internal sealed class GoJsonWriter
 
         Byte((byte)']');
     }
+
+    /// <summary>Go's <c>map[string]struct{}</c>: <c>null</c> when nil, else each key with <c>{}</c>, in the set's
+    /// order (Go's is <see cref="GoContainerConfig.NewKeySet"/>'s).</summary>
+    public void KeySet(IEnumerable<string>? keys)
+    {
+        if (keys is null)
+        {
+            Null();
+            return;
+        }
+
+        bool first = true;
+        Byte((byte)'{');
+        foreach (string key in keys)
+        {
+            Key(key, ref first);
+            Raw("{}"u8);
+        }
+
+        Byte((byte)'}');
+    }
+
+    /// <summary>Go's <c>map[string]string</c>: <c>null</c> when nil, else its pairs in the map's order (Go's is
+    /// <see cref="GoContainerConfig.NewLabels"/>'s).</summary>
+    public void StringMap(IEnumerable<KeyValuePair<string, string>>? map)
+    {
+        if (map is null)
+        {
+            Null();
+            return;
+        }
+
+        bool first = true;
+        Byte((byte)'{');
+        foreach ((string key, string value) in map)
+        {
+            Key(key, ref first);
+            String(value);
+        }
+
+        Byte((byte)'}');
+    }
 }

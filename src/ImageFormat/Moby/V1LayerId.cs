@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Json;
 
 namespace ImageFormat.Moby;
 
@@ -107,7 +108,7 @@ public static class V1LayerId
             members.Add(("parent", Quoted(parent.Value)));
         }
 
-        members.Sort(static (a, b) => GoDecode.Utf8Order.Compare(a.Key, b.Key));
+        members.Sort(static (a, b) => Utf8Order.Instance.Compare(a.Key, b.Key));
         return Digest.Compute(Join(members));
     }
 

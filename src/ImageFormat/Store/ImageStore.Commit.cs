@@ -76,8 +76,8 @@ public sealed partial class ImageStore
 
         string? tag = ValidTag(options.Tag);
         ImageConfig parent = ReadConfigDocument(found.ImageId).Value;
-        DockerRunConfig containerConfig = DockerRunConfig.ForContainer(parent.Config, found.Id, found.ImageName ?? found.ImageId.Value, found.Command);
-        DockerRunConfig config = containerConfig.Clone();
+        GoContainerConfig containerConfig = GoContainerConfig.ForContainer(parent.Config, found.Id, found.ImageName ?? found.ImageId.Value, found.Command);
+        GoContainerConfig config = containerConfig.Clone();
         DockerfileChanges.Apply(config, options.Changes);
         config.MergeFrom(containerConfig);
 
@@ -136,7 +136,7 @@ public sealed partial class ImageStore
             if (parent.OsFeatures is { Count: > 0 } features)
             {
                 w.Key("os.features", ref first);
-                DockerRunConfig.WriteList(w, features);
+                w.StringArray(features);
             }
 
             if (!string.IsNullOrEmpty(parent.OsVersion))
@@ -219,7 +219,7 @@ public sealed partial class ImageStore
         if (diffIds.Count > 0)
         {
             w.Key("diff_ids", ref first);
-            DockerRunConfig.WriteList(w, [.. diffIds.Select(d => d.Value)]);
+            w.StringArray([.. diffIds.Select(d => d.Value)]);
         }
 
         w.Byte((byte)'}');

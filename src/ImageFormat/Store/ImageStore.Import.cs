@@ -55,7 +55,7 @@ public sealed partial class ImageStore
     private Digest ImportCore(Stream tarball, ImportOptions options, string? tag, IProgress<ImageProgress>? progress, CancellationToken cancellationToken)
     {
         ProgressReporter? reporter = ProgressReporter.Create(progress, ImageProgressPhase.Committing, 1, tarball.CanSeek ? tarball.Length - tarball.Position : 0);
-        var config = new DockerRunConfig();
+        var config = new GoContainerConfig();
         DockerfileChanges.Apply(config, options.Changes);
         string message = string.IsNullOrEmpty(options.Message) ? "Imported from " + options.Source : options.Message;
         try
@@ -77,7 +77,7 @@ public sealed partial class ImageStore
             w.Key("config", ref first);
             config.Write(w);
             w.Key("container_config", ref first);
-            new DockerRunConfig().Write(w);
+            new GoContainerConfig().Write(w);
             w.Key("created", ref first);
             w.String(created);
             w.Key("docker_version", ref first);

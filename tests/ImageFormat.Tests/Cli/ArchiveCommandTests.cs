@@ -115,7 +115,7 @@ public class ArchiveCommandTests
     {
         CliResult result = CliRunner.Run("archive", "manifest", Hello, "hello:latest");
 
-        result.ExitCode.Should().Be(1);
+        result.ExitCode.Should().Be(3);
         result.StdErr.Should().Be($"Error: IMGFMT0010: image b09c12e7651a has no stored manifest: {Hello} is a legacy docker save archive, which records layers in manifest.json only\n");
     }
 
@@ -140,7 +140,7 @@ public class ArchiveCommandTests
     }
 
     [Fact]
-    public void Verify_of_a_tampered_archive_exits_one_and_lists_every_problem()
+    public void Verify_of_a_tampered_archive_exits_five_and_lists_every_problem()
     {
         using var temp = new TempDirectory();
         byte[] bytes = File.ReadAllBytes(Hello);
@@ -152,7 +152,7 @@ public class ArchiveCommandTests
 
         CliResult result = CliRunner.Run("archive", "verify", path);
 
-        result.ExitCode.Should().Be(1);
+        result.ExitCode.Should().Be(5);
         string[] lines = result.StdOut.TrimEnd('\n').Split('\n');
         lines.Should().HaveCount(4);
         lines[0].Should().StartWith("error: bac20b2c6f28038948b4e09a1c106a7126e7e1855b4ca8ecb5031c9bd0cf4938/layer.tar: layer 0 of image b09c12e7651a: config declares diffID sha256:6db5840b9f3cdbd71e08d783a1f89c833f47943619ae1acf6cb0b35d3e065738, uncompressed content hashes to sha256:");
@@ -176,7 +176,7 @@ public class ArchiveCommandTests
     {
         CliResult result = CliRunner.Run("archive", "config", Hello, "nope");
 
-        result.ExitCode.Should().Be(1);
+        result.ExitCode.Should().Be(3);
         result.StdErr.Should().Be("Error: IMGFMT0010: No such image: nope (the archive holds b09c12e7651a hello:latest; 5571c1f38672 hello:base)\n");
     }
 
@@ -185,7 +185,7 @@ public class ArchiveCommandTests
     {
         CliResult result = CliRunner.Run("archive", "ls", "/nonexistent/archive.tar");
 
-        result.ExitCode.Should().Be(1);
+        result.ExitCode.Should().Be(3);
         result.StdErr.Should().Be("Error: IMGFMT0010: no such file: /nonexistent/archive.tar\n");
     }
 

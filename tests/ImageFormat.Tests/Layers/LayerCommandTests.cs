@@ -37,7 +37,7 @@ public sealed class LayerCommandTests
         exit.Should().Be(0, error);
         System.Text.Encoding.UTF8.GetString(binary).Should().Be("hello from imagefmt\n");
         (exit, _, error, _) = Run("archive", "cat", RepoPaths.Sample("hello.tar"), "hello:latest", "/nope");
-        exit.Should().Be(1);
+        exit.Should().Be(3);
         error.Should().Be("Error: IMGFMT0010: no such file in the image: /nope\n");
     }
 

@@ -1,6 +1,7 @@
 using FluentAssertions;
 using ImageFormat.Archives;
 using ImageFormat.Compression;
+using ImageFormat.Digests;
 using ImageFormat.Images;
 using ImageFormat.Layers;
 using ImageFormat.Progress;
@@ -144,6 +145,71 @@ public class LayerExtractorAsyncTests
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();
+    }
+
+    [Fact]
+    public async Task LayerBuilder_WriteAsync_cancelled_midway_throws_OperationCanceledException()
+    {
+        using var temp = new TempDirectory();
+        temp.WriteFile("tree/big.bin", new byte[1 << 20]);
+        using var cts = new CancellationTokenSource();
+        using var output = new CancelOnFirstWriteStream(cts);
+
+        Func<Task> write = () => LayerBuilder.WriteAsync(temp.Combine("tree"), [new LayerChange(LayerChangeKind.Added, "/big.bin")], output, cancellationToken: cts.Token);
+
+        await write.Should().ThrowAsync<OperationCanceledException>();
+        output.Length.Should().BeGreaterThan(0).And.BeLessThan(1 << 20);
+    }
+
+    [Fact]
+    public async Task MergedTree_BuildAsync_cancelled_midway_throws_OperationCanceledException()
+    {
+        using var temp = new TempDirectory();
+        using ImageArchive archive = ImageArchive.OpenFile(AsyncImages.WriteArchive(temp.Path));
+        using var cts = new CancellationTokenSource();
+        IContainerImage image = ImageBuilder.From(archive.Images[0]).AppendLayer(new CancelOnFirstRead(archive.Images[0].Layers[1], cts)).Build();
+
+        Func<Task> build = () => MergedTree.BuildAsync(image, cancellationToken: cts.Token);
+
+        await build.Should().ThrowAsync<OperationCanceledException>();
+        cts.IsCancellationRequested.Should().BeTrue("the layer was being read when the token was cancelled");
+    }
+
+    /// <summary>A layer whose uncompressed stream cancels <paramref name="source"/> on its first read.</summary>
+    private sealed class CancelOnFirstRead(IImageLayer inner, CancellationTokenSource source) : IImageLayer
+    {
+        public Digest Digest => inner.Digest;
+
+        public long Size => inner.Size;
+
+        public string MediaType => inner.MediaType;
+
+        public Digest DiffId => inner.DiffId;
+
+        public CompressionFormat Compression => inner.Compression;
+
+        public Stream OpenBlob(bool verify) => inner.OpenBlob(verify);
+
+        public ValueTask<Stream> OpenBlobAsync(bool verify, CancellationToken cancellationToken) => inner.OpenBlobAsync(verify, cancellationToken);
+
+        public Stream OpenUncompressed(bool verify)
+        {
+            using Stream tar = inner.OpenUncompressed(verify);
+            using var copy = new MemoryStream();
+            tar.CopyTo(copy);
+            return new CancellingReadStream(copy.ToArray(), source);
+        }
+
+        public ValueTask<Stream> OpenUncompressedAsync(bool verify, CancellationToken cancellationToken) => ValueTask.FromResult(OpenUncompressed(verify));
+    }
+
+    private sealed class CancellingReadStream(byte[] bytes, CancellationTokenSource source) : MemoryStream(bytes, writable: false)
+    {
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            source.Cancel();
+            return base.Read(buffer, offset, Math.Min(count, 512));
+        }
     }
 
     [Fact]

@@ -58,7 +58,7 @@ public class RegistryCliTests(PlainRegistryFixture fixture) : IClassFixture<Plai
 
         CliResult result = CliRunner.Run("copy", $"docker://{registry.Host}/cli/none:v1", $"oci:{dir.Combine("layout")}");
 
-        result.ExitCode.Should().Be(1);
+        result.ExitCode.Should().Be(3);
         result.StdErr.Should().Be($"Error: IMGFMT0308: {registry.Host}: manifest cli/none:v1: 404 MANIFEST_UNKNOWN: manifest unknown\n");
         Directory.Exists(dir.Combine("layout")).Should().BeFalse();
     }

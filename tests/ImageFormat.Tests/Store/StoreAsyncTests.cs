@@ -275,6 +275,39 @@ public class StoreAsyncTests
         log.Reports[^1].BytesTotal.Should().Be(sync.Length);
     }
 
+    [Fact]
+    public async Task ExportAsync_cancelled_before_or_midway_throws_and_the_container_stays()
+    {
+        using var temp = new TempDirectory();
+        using ImageStore store = Open(temp.Combine("store"));
+        store.Load(AsyncImages.WriteArchive(temp.Path));
+        StoreContainer container = store.AddContainer(AsyncImages.Tag, "ctr");
+        for (int i = 0; i < 3; i++)
+        {
+            // Large enough that the export writes many times after the first progress report.
+            File.WriteAllBytes(Path.Combine(container.RootFsPath!, $"big{i}.bin"), new byte[1 << 20]);
+        }
+
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        using var nothing = new MemoryStream();
+
+        Task before = store.ExportAsync("ctr", nothing, cancellationToken: cancelled.Token);
+
+        before.IsCanceled.Should().BeTrue();
+        nothing.Length.Should().Be(0);
+
+        using var cts = new CancellationTokenSource();
+        using var partial = new CancelOnFirstWriteStream(cts);
+        Func<Task> midway = () => store.ExportAsync("ctr", partial, cancellationToken: cts.Token);
+
+        await midway.Should().ThrowAsync<OperationCanceledException>();
+        store.GetContainer("ctr").Name.Should().Be("ctr");
+        using var whole = new MemoryStream();
+        store.Export("ctr", whole);
+        partial.Length.Should().BeLessThan(whole.Length);
+    }
+
     private static ImageStore Open(string root) => ImageStore.Open(root, new ImageStoreOptions { Clock = new FixedClock(Now) });
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

@@ -138,3 +138,14 @@ internal sealed class ProgressLog(Action<ImageProgress>? onReport = null) : IPro
         }
     });
 }
+
+/// <summary>A memory stream that cancels <paramref name="source"/> when the first bytes are written to it: the operation writing is then mid-way.</summary>
+/// <remarks>A derived memory stream's span overloads call the array ones, so only those are overridden.</remarks>
+internal sealed class CancelOnFirstWriteStream(CancellationTokenSource source) : MemoryStream
+{
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        base.Write(buffer, offset, count);
+        source.Cancel();
+    }
+}
