@@ -74,7 +74,17 @@ internal static class RegistryCommands
                     _ => null,
                 },
             };
-            ImageCopyResult result = ImageCopier.CopyAsync(from, to, options).GetAwaiter().GetResult();
+            ImageCopyResult result;
+            try
+            {
+                result = ImageCopier.CopyAsync(from, to, options).GetAwaiter().GetResult();
+            }
+            catch (ImageLocationException e)
+            {
+                // A pairing the transports cannot do (--all into a docker archive) is a usage error, found before any I/O.
+                return console.Fail(e.Code, e.Message, CliConsole.ExitUsage);
+            }
+
             console.Out.WriteLine(result.ManifestDigest.Value);
             return CliConsole.ExitSuccess;
         }));

@@ -204,7 +204,7 @@ public class ImageCopierTests(PlainRegistryFixture fixture) : IClassFixture<Plai
 
         CliResult result = CliRunner.Run("copy", "--all", "docker://127.0.0.1:1/none:v1", $"docker-archive:{dir.Combine("out.tar")}");
 
-        result.ExitCode.Should().Be(1);
+        result.ExitCode.Should().Be(2);
         result.StdErr.Should().Be($"Error: IMGFMT0310: \"docker-archive:{dir.Combine("out.tar")}\": cannot hold every platform of an index (--all); copy to docker://, oci: or oci-archive:, or pick one with --platform\n");
         File.Exists(dir.Combine("out.tar")).Should().BeFalse();
     }

@@ -48,7 +48,7 @@ public class StoreTransferTests(PlainRegistryFixture fixture) : IClassFixture<Pl
 
         CliResult result = CliRunner.Run("--root", dir.Path, "pull", $"{registry.Host}/transfer/none:v1");
 
-        result.ExitCode.Should().Be(1);
+        result.ExitCode.Should().Be(3);
         result.StdErr.Should().Be($"Error: IMGFMT0308: {registry.Host}: manifest transfer/none:v1: 404 MANIFEST_UNKNOWN: manifest unknown\n");
     }
 }
