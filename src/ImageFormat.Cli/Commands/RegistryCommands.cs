@@ -1,23 +1,22 @@
 using System.CommandLine;
-using ImageFormat.Archives.Writers;
 using ImageFormat.Compression;
 using ImageFormat.Errors;
-using ImageFormat.Images;
 using ImageFormat.Model;
 using ImageFormat.References;
 using ImageFormat.Registry;
+using ImageFormat.Store;
+using ImageFormat.Transports;
 
 namespace ImageFormat.Cli.Commands;
 
 /// <summary>
 /// <c>imagefmt copy SRC DST</c> (skopeo's transport names), <c>login</c> and <c>logout</c> (Docker's config file).
-/// The registry protocol lives in <see cref="RegistryClient"/>; this only maps arguments onto it.
+/// Transports and copying live in <see cref="ImageCopier"/>, the registry protocol in <see cref="RegistryClient"/>;
+/// this only maps arguments onto them.
 /// </summary>
 internal static class RegistryCommands
 {
-    private const string DockerTransport = "docker://";
-
-    public static IEnumerable<Command> Create(CliConsole console) => [Copy(console), Login(console), Logout(console)];
+    public static IEnumerable<Command> Create(CliConsole console) => [Copy(console), Pull(console), Push(console), Login(console), Logout(console)];
 
     private static Option<bool> TlsVerifyOption(string name) => new(name)
     {
@@ -27,74 +26,47 @@ internal static class RegistryCommands
 
     private static Command Copy(CliConsole console)
     {
-        var source = new Argument<string>("SRC") { Description = "docker://HOST/REPO:TAG or docker://HOST/REPO@DIGEST." };
-        var destination = new Argument<string>("DST") { Description = "docker://HOST/REPO:TAG, oci:DIR[:REF], oci-archive:PATH[:REF] or docker-archive:PATH[:REF]." };
-        var all = new Option<bool>("--all") { Description = "Copy every platform of an index (registry to registry)." };
+        const string Transports = "docker://HOST/REPO:TAG|@DIGEST, docker-archive:PATH[:REF], oci-archive:PATH[:REF], oci:DIR[:REF] or store:REF";
+        var source = new Argument<string>("SRC") { Description = "The image: " + Transports + "." };
+        var destination = new Argument<string>("DST") { Description = "Where to write it: " + Transports + "." };
+        var all = new Option<bool>("--all") { Description = "Copy every platform of a registry index (to docker://, oci: or oci-archive:)." };
         var platform = new Option<string?>("--platform") { Description = "os/arch[/variant] to pick from an index; this machine's by default." };
-        var compress = new Option<string?>("--dest-compress") { Description = "Store layers as gzip, zstd or none in an archive destination (new digests); as stored by default." };
+        var compress = new Option<string?>("--dest-compress") { Description = "Recompress layers as gzip, zstd or none (new layer and manifest digests, same image ID); blobs verbatim by default." };
         compress.AcceptOnlyFromAmong("gzip", "zstd", "none");
         var tlsVerify = TlsVerifyOption("--tls-verify");
         var insecure = new Option<string[]>("--insecure-registry") { Description = "A registry (host[:port]) that may use plain HTTP and unverified TLS; repeatable." };
-        var command = new Command("copy", "Copy an image from a registry to a registry, an OCI layout, an OCI archive or a docker archive, blobs verbatim (digests kept).")
+        var command = new Command("copy", "Copy an image between registries, docker archives, OCI archives, OCI layouts and the store, blobs verbatim (digests kept); prints the manifest digest written.")
         {
             source, destination, all, platform, compress, tlsVerify, insecure,
         };
         command.SetAction(parse => console.Guard(() =>
         {
-            string src = parse.GetValue(source)!;
-            string dst = parse.GetValue(destination)!;
-            if (!src.StartsWith(DockerTransport, StringComparison.Ordinal))
+            ImageLocation from;
+            ImageLocation to;
+            try
             {
-                return console.Fail(ErrorCodes.InvalidArgument, $"source \"{src}\": only docker:// sources are supported so far", CliConsole.ExitUsage);
+                from = ImageLocation.Parse(parse.GetValue(source)!);
+                to = ImageLocation.Parse(parse.GetValue(destination)!);
+            }
+            catch (ImageLocationException e)
+            {
+                return console.Fail(e.Code, e.Message, CliConsole.ExitUsage);
             }
 
-            ImageReference from = ImageReference.Parse(src[DockerTransport.Length..]);
-            Platform? wanted = parse.GetValue(platform) is { } p ? Platform.Parse(p) : null;
-            string? compression = parse.GetValue(compress);
-            using RegistryClient client = new(new RegistryClientOptions
+            bool usesStore = from.Transport == ImageTransport.Store || to.Transport == ImageTransport.Store;
+            using ImageStore? store = usesStore ? StoreCommands.OpenStore(parse) : null;
+            ImageCopyOptions options = new()
             {
-                Credentials = DockerConfigCredentialStore.Default(),
-                TlsVerify = parse.GetValue(tlsVerify),
-                InsecureRegistries = parse.GetValue(insecure) ?? [],
-            });
-            RegistryRepository sourceRepo = RegistryRepository.From(from);
-            string sourceRef = from.Digest?.Value ?? from.Tag ?? ImageReference.DefaultTag;
-            if (dst.StartsWith(DockerTransport, StringComparison.Ordinal))
-            {
-                if (compression is not null)
+                RegistryOptions = new RegistryClientOptions
                 {
-                    return console.Fail(ErrorCodes.InvalidArgument, "--dest-compress applies to archive destinations only (registry copies keep blobs verbatim)", CliConsole.ExitUsage);
-                }
-
-                ImageReference to = ImageReference.Parse(dst[DockerTransport.Length..]);
-                RegistryManifest top = client.CopyAsync(
-                    sourceRepo, sourceRef, RegistryRepository.From(to), to.Digest?.Value ?? to.Tag ?? ImageReference.DefaultTag,
-                    parse.GetValue(all), wanted, cancellationToken: CancellationToken.None).GetAwaiter().GetResult();
-                console.Out.WriteLine(top.Digest.Value);
-                return CliConsole.ExitSuccess;
-            }
-
-            if (parse.GetValue(all))
-            {
-                return console.Fail(ErrorCodes.InvalidArgument, "--all copies between registries only", CliConsole.ExitUsage);
-            }
-
-            (string kind, string path, string? name) = SplitArchiveDestination(dst);
-            IContainerImage image = client.OpenImageAsync(sourceRepo, sourceRef, wanted, CancellationToken.None).GetAwaiter().GetResult();
-            List<ImageReference> tags = [];
-            if (name is not null)
-            {
-                tags.Add(ImageReference.Parse(name));
-            }
-            else if (kind == "docker-archive" && from.Tag is not null)
-            {
-                tags.Add(from);
-            }
-
-            ArchiveWriterOptions options = new()
-            {
-                Format = kind == "docker-archive" ? ArchiveFormat.Docker : ArchiveFormat.OciArchive,
-                LayerCompression = compression switch
+                    Credentials = DockerConfigCredentialStore.Default(),
+                    TlsVerify = parse.GetValue(tlsVerify),
+                    InsecureRegistries = parse.GetValue(insecure) ?? [],
+                },
+                Store = store,
+                All = parse.GetValue(all),
+                Platform = parse.GetValue(platform) is { } p ? Platform.Parse(p) : null,
+                DestinationCompression = parse.GetValue(compress) switch
                 {
                     "gzip" => CompressionFormat.Gzip,
                     "zstd" => CompressionFormat.Zstd,
@@ -102,35 +74,78 @@ internal static class RegistryCommands
                     _ => null,
                 },
             };
-            ImageToWrite write = ImageTransfer.ToImageToWrite(image, tags);
-            if (kind == "oci")
+            ImageCopyResult result;
+            try
             {
-                ArchiveWriter.WriteLayout([write], path, options);
+                result = ImageCopier.CopyAsync(from, to, options).GetAwaiter().GetResult();
             }
-            else
+            catch (ImageLocationException e)
             {
-                ArchiveWriter.WriteFile([write], path, options);
+                // A pairing the transports cannot do (--all into a docker archive) is a usage error, found before any I/O.
+                return console.Fail(e.Code, e.Message, CliConsole.ExitUsage);
             }
 
-            console.Out.WriteLine(image.ManifestDigest.Value);
+            console.Out.WriteLine(result.ManifestDigest.Value);
             return CliConsole.ExitSuccess;
         }));
         return command;
     }
 
-    /// <summary>Splits <c>oci:DIR[:REF]</c>, <c>oci-archive:PATH[:REF]</c>, <c>docker-archive:PATH[:REF]</c>.</summary>
-    private static (string Kind, string Path, string? Name) SplitArchiveDestination(string destination)
+    private static RegistryClientOptions ClientOptions(ParseResult parse, Option<bool> tlsVerify, Option<string[]> insecure) => new()
     {
-        int colon = destination.IndexOf(':', StringComparison.Ordinal);
-        string kind = colon < 0 ? string.Empty : destination[..colon];
-        if (kind is not ("oci" or "oci-archive" or "docker-archive"))
-        {
-            throw new ArgumentException($"destination \"{destination}\": expected docker://, oci:, oci-archive: or docker-archive:");
-        }
+        Credentials = DockerConfigCredentialStore.Default(),
+        TlsVerify = parse.GetValue(tlsVerify),
+        InsecureRegistries = parse.GetValue(insecure) ?? [],
+    };
 
-        string rest = destination[(colon + 1)..];
-        int refColon = rest.IndexOf(':', StringComparison.Ordinal);
-        return refColon < 0 ? (kind, rest, null) : (kind, rest[..refColon], rest[(refColon + 1)..]);
+    private static Option<string[]> InsecureOption() => new("--insecure-registry") { Description = "A registry (host[:port]) that may use plain HTTP and unverified TLS; repeatable." };
+
+    private static Command Pull(CliConsole console)
+    {
+        var name = new Argument<string>("NAME[:TAG|@DIGEST]") { Description = "The image to pull into the store (under --root)." };
+        var platform = new Option<string?>("--platform") { Description = "os/arch[/variant] to pick from an index; this machine's by default." };
+        var tlsVerify = TlsVerifyOption("--tls-verify");
+        var insecure = InsecureOption();
+        var command = new Command("pull", "Pull an image from a registry into the store; ends with Docker's Digest and Status lines.") { name, platform, tlsVerify, insecure };
+        command.SetAction(parse => console.Guard(() =>
+        {
+            ImageReference reference = ImageReference.Parse(parse.GetValue(name)!);
+            using ImageStore store = StoreCommands.OpenStore(parse);
+            ImageCopyOptions options = new()
+            {
+                RegistryOptions = ClientOptions(parse, tlsVerify, insecure),
+                Platform = parse.GetValue(platform) is { } p ? Platform.Parse(p) : null,
+            };
+            PullResult result = StoreTransfer.PullAsync(store, reference, options).GetAwaiter().GetResult();
+            foreach (string line in result.Lines)
+            {
+                console.Out.WriteLine(line);
+            }
+
+            return CliConsole.ExitSuccess;
+        }));
+        return command;
+    }
+
+    private static Command Push(CliConsole console)
+    {
+        var name = new Argument<string>("NAME[:TAG]") { Description = "An image of the store (under --root), named with the registry to push to." };
+        var tlsVerify = TlsVerifyOption("--tls-verify");
+        var insecure = InsecureOption();
+        var command = new Command("push", "Push an image of the store to a registry; ends with Docker's \"TAG: digest: ... size: N\" line.") { name, tlsVerify, insecure };
+        command.SetAction(parse => console.Guard(() =>
+        {
+            ImageReference reference = ImageReference.Parse(parse.GetValue(name)!);
+            using ImageStore store = StoreCommands.OpenStore(parse);
+            PushResult result = StoreTransfer.PushAsync(store, reference, new ImageCopyOptions { RegistryOptions = ClientOptions(parse, tlsVerify, insecure) }).GetAwaiter().GetResult();
+            foreach (string line in result.Lines)
+            {
+                console.Out.WriteLine(line);
+            }
+
+            return CliConsole.ExitSuccess;
+        }));
+        return command;
     }
 
     private static Command Login(CliConsole console)

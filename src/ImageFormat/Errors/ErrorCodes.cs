@@ -134,4 +134,10 @@ public static class ErrorCodes
 
     /// <summary>A registry has no such manifest, blob or repository (404 with <c>MANIFEST_UNKNOWN</c>, <c>BLOB_UNKNOWN</c>, <c>NAME_UNKNOWN</c>).</summary>
     public const string RegistryNotFound = "IMGFMT0308";
+
+    /// <summary>An image location (<c>docker://</c>, <c>docker-archive:</c>, <c>oci-archive:</c>, <c>oci:</c>, <c>store:</c>) names no known transport or lacks its path or reference.</summary>
+    public const string InvalidImageLocation = "IMGFMT0309";
+
+    /// <summary>A transport cannot do what a copy asks of it (every platform of an index into a docker archive or the store, recompressed layers into the store).</summary>
+    public const string TransportUnsupported = "IMGFMT0310";
 }

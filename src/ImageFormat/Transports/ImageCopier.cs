@@ -1,0 +1,323 @@
+using ImageFormat.Archives;
+using ImageFormat.Archives.Writers;
+using ImageFormat.Digests;
+using ImageFormat.Errors;
+using ImageFormat.Images;
+using ImageFormat.Model;
+using ImageFormat.Progress;
+using ImageFormat.References;
+using ImageFormat.Registry;
+using ImageFormat.Store;
+
+namespace ImageFormat.Transports;
+
+/// <summary>
+/// skopeo's <c>copy</c> between every transport: a registry, a docker archive, an OCI archive, an OCI layout and the
+/// local store. Every source is opened as an <see cref="IContainerImage"/> and every destination takes one, so any
+/// pair works; between registries blobs move (or are mounted) without being opened. Blobs are copied verbatim unless
+/// <see cref="ImageCopyOptions.DestinationCompression"/> asks otherwise, so digests are kept; every byte read is
+/// verified against its digest on the way.
+/// </summary>
+public static class ImageCopier
+{
+    /// <summary>Copies an image (or, with <see cref="ImageCopyOptions.All"/>, every platform of an index).</summary>
+    /// <param name="source">Where the image is.</param>
+    /// <param name="destination">Where to write it. A registry destination without tag gets <c>latest</c>; a docker archive without reference records the source's tag, if it has one.</param>
+    /// <param name="options">How to copy; <see cref="ImageCopyOptions.Default"/> when <see langword="null"/>.</param>
+    /// <param name="progress">
+    /// Receives <see cref="ImageProgressPhase.Writing"/> reports (one item per blob written to an archive, layout or
+    /// registry) or <see cref="ImageProgressPhase.Loading"/> reports (one item per layer loaded into the store); none
+    /// unless given. Between registries the blobs are counted as they are met, so the total grows as the copy goes.
+    /// </param>
+    /// <param name="cancellationToken">Stops the copy; a destination file or layout is then not created.</param>
+    /// <returns>The digests written.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="destination"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A location is <c>store:</c> and <see cref="ImageCopyOptions.Store"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ImageLocationException">The destination cannot hold what is asked (<see cref="ErrorCodes.TransportUnsupported"/>).</exception>
+    /// <exception cref="RegistryException">A registry request failed.</exception>
+    /// <exception cref="ImageFormatException">The source cannot be read, has no such image, or a blob does not match its digest.</exception>
+    /// <exception cref="IOException">A file cannot be read or written.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static async Task<ImageCopyResult> CopyAsync(
+        ImageLocation source,
+        ImageLocation destination,
+        ImageCopyOptions? options = null,
+        IProgress<ImageProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        options ??= ImageCopyOptions.Default;
+        Check(source, destination, options);
+        RegistryClient? owned = null;
+        RegistryClient Client() => options.Client ?? (owned ??= new RegistryClient(options.RegistryOptions));
+        List<IDisposable> opened = [];
+        try
+        {
+            if (source.Transport == ImageTransport.Docker && destination.Transport == ImageTransport.Docker && options.DestinationCompression is null)
+            {
+                ImageReference from = source.RegistryReference!;
+                ImageReference to = destination.RegistryReference!;
+                RegistryManifest top = await Client().CopyAsync(
+                    RegistryRepository.From(from), ReferenceOf(from), RegistryRepository.From(to), ReferenceOf(to), options.All, options.Platform,
+                    BlobReporter.Create(progress, []), cancellationToken).ConfigureAwait(false);
+                return new ImageCopyResult(top.Digest, top.Document.Manifest is { } manifest ? [manifest.Value.Config.Digest] : []);
+            }
+
+            IReadOnlyList<IContainerImage> images = await OpenSourceAsync(source, options, Client, opened, cancellationToken).ConfigureAwait(false);
+            images = Name(images, source, destination);
+            return await WriteAsync(images, source, destination, options, Client, progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            for (int i = opened.Count - 1; i >= 0; i--)
+            {
+                opened[i].Dispose();
+            }
+
+            owned?.Dispose();
+        }
+    }
+
+    private static void Check(ImageLocation source, ImageLocation destination, ImageCopyOptions options)
+    {
+        if ((source.Transport == ImageTransport.Store || destination.Transport == ImageTransport.Store) && options.Store is null)
+        {
+            throw new ArgumentException("A store: location needs ImageCopyOptions.Store.", nameof(options));
+        }
+
+        if (options.All && destination.Transport is ImageTransport.DockerArchive or ImageTransport.Store)
+        {
+            throw new ImageLocationException(ErrorCodes.TransportUnsupported, destination.Text, "cannot hold every platform of an index (--all); copy to docker://, oci: or oci-archive:, or pick one with --platform");
+        }
+
+        if (options.DestinationCompression is not null && destination.Transport == ImageTransport.Store)
+        {
+            throw new ImageLocationException(ErrorCodes.TransportUnsupported, destination.Text, "the store keeps layers as they come; --dest-compress applies to registries, archives and layouts");
+        }
+
+        if (options.DestinationCompression is not null && options.All && destination.Transport == ImageTransport.Docker)
+        {
+            throw new ImageLocationException(ErrorCodes.TransportUnsupported, destination.Text, "--all copies an index verbatim between registries; it cannot be recompressed (--dest-compress)");
+        }
+    }
+
+    private static string ReferenceOf(ImageReference reference) => reference.Digest?.Value ?? reference.Tag ?? ImageReference.DefaultTag;
+
+    private static async Task<IReadOnlyList<IContainerImage>> OpenSourceAsync(
+        ImageLocation source, ImageCopyOptions options, Func<RegistryClient> client, List<IDisposable> opened, CancellationToken cancellationToken)
+    {
+        switch (source.Transport)
+        {
+            case ImageTransport.Docker:
+            {
+                ImageReference reference = source.RegistryReference!;
+                RegistryRepository repository = RegistryRepository.From(reference);
+                if (!options.All)
+                {
+                    return [await client().OpenImageAsync(repository, ReferenceOf(reference), options.Platform, cancellationToken).ConfigureAwait(false)];
+                }
+
+                RegistryManifest top = await client().GetManifestAsync(repository, ReferenceOf(reference), cancellationToken).ConfigureAwait(false);
+                if (top.Document.Index is not { } index)
+                {
+                    return [await client().OpenImageAsync(top, cancellationToken).ConfigureAwait(false)];
+                }
+
+                List<IContainerImage> images = [];
+                foreach (Descriptor child in index.Value.Manifests.Where(d => MediaTypes.IsManifest(d.MediaType)))
+                {
+                    RegistryManifest manifest = await client().GetManifestAsync(repository, child.Digest.Value, cancellationToken).ConfigureAwait(false);
+                    images.Add(await client().OpenImageAsync(manifest, cancellationToken).ConfigureAwait(false));
+                }
+
+                return images;
+            }
+
+            case ImageTransport.Store:
+                return [options.Store!.OpenImage(source.Reference!)];
+            default:
+            {
+                ImageArchive archive = source.Transport == ImageTransport.Oci ? ImageArchive.OpenLayout(source.Path!) : ImageArchive.OpenFile(source.Path!);
+                opened.Add(archive);
+                return options.All && source.Reference is null ? [.. archive.Images] : [archive.FindImage(source.Reference)];
+            }
+        }
+    }
+
+    /// <summary>The names the destination records: its own reference when it has one, else the source's tag.</summary>
+    private static IReadOnlyList<IContainerImage> Name(IReadOnlyList<IContainerImage> images, ImageLocation source, ImageLocation destination)
+    {
+        if (destination.Transport == ImageTransport.Docker)
+        {
+            return images;
+        }
+
+        List<ImageReference>? tags = null;
+        if (destination.Reference is { } name)
+        {
+            tags = images.Count == 1 ? [ImageReference.Parse(name)] : [];
+        }
+        else if (source.Transport == ImageTransport.Docker)
+        {
+            tags = source.RegistryReference is { Tag: not null, Digest: null } from && destination.Transport == ImageTransport.DockerArchive && images.Count == 1 ? [from] : [];
+        }
+
+        if (tags is null)
+        {
+            return images;
+        }
+
+        return [.. images.Select(image =>
+        {
+            ImageToWrite write = ImageToWrite.From(image);
+            return new ImageToWrite(write.Config, write.Layers) { Tags = tags, Parent = write.Parent, Manifest = write.Manifest };
+        })];
+    }
+
+    private static async Task<ImageCopyResult> WriteAsync(
+        IReadOnlyList<IContainerImage> images,
+        ImageLocation source,
+        ImageLocation destination,
+        ImageCopyOptions options,
+        Func<RegistryClient> client,
+        IProgress<ImageProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        List<Digest> ids = [.. images.Select(i => i.Config.Digest)];
+        switch (destination.Transport)
+        {
+            case ImageTransport.Docker:
+                return await PushAsync(images, source, destination, options, client(), progress, cancellationToken).ConfigureAwait(false);
+            case ImageTransport.Store:
+            {
+                LoadResult loaded = await options.Store!.LoadAsync(images, progress, cancellationToken).ConfigureAwait(false);
+                return new ImageCopyResult(options.Store.OpenImage(loaded.ImageIds[0].Value).ManifestDigest, loaded.ImageIds);
+            }
+
+            default:
+            {
+                ArchiveWriterOptions writer = new()
+                {
+                    Format = destination.Transport switch
+                    {
+                        ImageTransport.DockerArchive => ArchiveFormat.Docker,
+                        ImageTransport.OciArchive => ArchiveFormat.OciArchive,
+                        _ => ArchiveFormat.OciLayout,
+                    },
+                    LayerCompression = options.DestinationCompression,
+                    TempDirectory = options.TempDirectory,
+                };
+                if (destination.Transport == ImageTransport.Oci)
+                {
+                    await ArchiveWriter.WriteLayoutAsync(images, destination.Path!, writer, null, progress, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await ArchiveWriter.WriteFileAsync(images, destination.Path!, writer, null, progress, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (options.DestinationCompression is null)
+                {
+                    return new ImageCopyResult(images[0].ManifestDigest, ids);
+                }
+
+                using ImageArchive written = destination.Transport == ImageTransport.Oci ? ImageArchive.OpenLayout(destination.Path!) : ImageArchive.OpenFile(destination.Path!);
+                IContainerImage image = written.Images.First(i => i.Config.Digest == ids[0]);
+                return new ImageCopyResult(image.ManifestDigest, ids);
+            }
+        }
+    }
+
+    private static async Task<ImageCopyResult> PushAsync(
+        IReadOnlyList<IContainerImage> images,
+        ImageLocation source,
+        ImageLocation destination,
+        ImageCopyOptions options,
+        RegistryClient client,
+        IProgress<ImageProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        ImageReference to = destination.RegistryReference!;
+        RegistryRepository repository = RegistryRepository.From(to);
+        string? mountFrom = source.RegistryReference is { } from && RegistryRepository.From(from) is var fromRepository && fromRepository.Registry == repository.Registry
+            ? fromRepository.Name
+            : null;
+        if (images.Count != 1)
+        {
+            throw new ImageLocationException(ErrorCodes.TransportUnsupported, destination.Text, $"{images.Count} images to push; a registry reference names one (name one in the source, or copy an index between registries with --all)");
+        }
+
+        IContainerImage image = images[0];
+        if (options.DestinationCompression is null)
+        {
+            Digest pushed = await client.PushImageAsync(image, repository, ReferenceOf(to), mountFrom, BlobReporter.Create(progress, image), cancellationToken).ConfigureAwait(false);
+            return new ImageCopyResult(pushed, [image.Config.Digest]);
+        }
+
+        // The new blobs' digests are known only once compressed: stage them in a layout, then push that.
+        string staging = System.IO.Path.Combine(options.TempDirectory ?? System.IO.Path.GetTempPath(), "imagefmt-copy-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await ArchiveWriter.WriteLayoutAsync([image], staging, new ArchiveWriterOptions { LayerCompression = options.DestinationCompression, TempDirectory = options.TempDirectory }, null, null, cancellationToken).ConfigureAwait(false);
+            using ImageArchive layout = ImageArchive.OpenLayout(staging);
+            ArchiveImage recompressed = layout.Images[0];
+            Digest pushed = await client.PushImageAsync(recompressed, repository, ReferenceOf(to), null, BlobReporter.Create(progress, recompressed), cancellationToken).ConfigureAwait(false);
+            return new ImageCopyResult(pushed, [recompressed.Config.Digest]);
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Turns a registry's per-blob byte counts into <see cref="ImageProgress"/> over the whole copy.</summary>
+    private sealed class BlobReporter(IProgress<ImageProgress> target, Dictionary<Digest, long> sizes) : IProgress<BlobProgress>
+    {
+        private readonly Lock _lock = new();
+        private readonly Dictionary<Digest, long> _done = [];
+        private readonly List<Digest> _order = [.. sizes.Keys];
+        private long _total = sizes.Values.Sum();
+        private long _reported;
+
+        public static BlobReporter? Create(IProgress<ImageProgress>? progress, IContainerImage image)
+        {
+            Dictionary<Digest, long> sizes = new() { [image.Config.Digest] = image.Config.Bytes.Length };
+            foreach (IImageLayer layer in image.Layers)
+            {
+                sizes.TryAdd(layer.Digest, layer.Size);
+            }
+
+            return Create(progress, sizes);
+        }
+
+        public static BlobReporter? Create(IProgress<ImageProgress>? progress, Dictionary<Digest, long> sizes) =>
+            progress is null ? null : new BlobReporter(progress, sizes);
+
+        public void Report(BlobProgress value)
+        {
+            ImageProgress report;
+            lock (_lock)
+            {
+                if (!sizes.TryGetValue(value.Digest, out long size))
+                {
+                    size = value.Total;
+                    sizes.Add(value.Digest, size);
+                    _order.Add(value.Digest);
+                    _total += size;
+                }
+
+                _done.TryGetValue(value.Digest, out long before);
+                long now = Math.Min(Math.Max(before, value.Transferred), size);
+                _done[value.Digest] = now;
+                _reported += now - before;
+                report = new ImageProgress(ImageProgressPhase.Writing, value.Digest.Value, _order.IndexOf(value.Digest), _order.Count, _reported, _total);
+            }
+
+            target.Report(report);
+        }
+    }
+}

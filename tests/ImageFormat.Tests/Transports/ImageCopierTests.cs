@@ -1,0 +1,223 @@
+using FluentAssertions;
+using ImageFormat.Archives;
+using ImageFormat.Compression;
+using ImageFormat.Digests;
+using ImageFormat.Images;
+using ImageFormat.Model;
+using ImageFormat.Progress;
+using ImageFormat.Registry;
+using ImageFormat.Store;
+using ImageFormat.Tests.Cli;
+using ImageFormat.Tests.Registry;
+using ImageFormat.Tests.TestSupport;
+using ImageFormat.Transports;
+using Xunit;
+
+namespace ImageFormat.Tests.Transports;
+
+/// <summary><c>imagefmt copy</c> and <see cref="ImageCopier"/> between every transport, against docker-registry.</summary>
+public class ImageCopierTests(PlainRegistryFixture fixture) : IClassFixture<PlainRegistryFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public void Docker_archive_to_registry_and_back_keeps_the_image_id_and_diff_ids_and_records_the_registry_tag()
+    {
+        TestRegistry registry = fixture.Registry;
+        string archive = BuiltArchives.PathOf("built-bazel-whiteout.tar");
+        Digest id;
+        IReadOnlyList<Digest> diffIds;
+        using (ImageArchive source = ImageArchive.OpenFile(archive))
+        {
+            id = source.Images[0].Config.Digest;
+            diffIds = source.Images[0].GetDiffIds();
+        }
+
+        using TempDirectory dir = new();
+
+        CliResult push = CliRunner.Run("copy", $"docker-archive:{archive}", $"docker://{registry.Host}/transports/bazel:v1");
+        CliResult pull = CliRunner.Run("copy", $"docker://{registry.Host}/transports/bazel:v1", $"docker-archive:{dir.Combine("back.tar")}");
+
+        push.ExitCode.Should().Be(0, push.StdErr);
+        pull.ExitCode.Should().Be(0, pull.StdErr);
+        pull.StdOut.Should().Be(push.StdOut);
+        using ImageArchive back = ImageArchive.OpenFile(dir.Combine("back.tar"));
+        ArchiveImage image = back.Images.Should().ContainSingle().Subject;
+        image.Config.Digest.Should().Be(id);
+        image.GetDiffIds().Should().Equal(diffIds);
+        image.RepoTags.Should().Equal($"{registry.Host}/transports/bazel:v1");
+        ArchiveVerifier.Verify(back, Ct).Problems.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Registry_to_oci_layout_and_back_keeps_the_manifest_digest()
+    {
+        TestRegistry registry = fixture.Registry;
+        TestImage image = TestImage.Create(61, "amd64", 20_000, 3_000);
+        using (RegistryClient client = new())
+        {
+            await image.PushAsync(client, new RegistryRepository(registry.Host, "transports/layout-src"), "v1");
+        }
+
+        using TempDirectory dir = new();
+
+        CliResult toLayout = CliRunner.Run("copy", $"docker://{registry.Host}/transports/layout-src:v1", $"oci:{dir.Combine("layout")}:app:v1");
+        CliResult back = CliRunner.Run("copy", $"oci:{dir.Combine("layout")}:app:v1", $"docker://{registry.Host}/transports/layout-dst:v2");
+
+        toLayout.ExitCode.Should().Be(0, toLayout.StdErr);
+        back.ExitCode.Should().Be(0, back.StdErr);
+        toLayout.StdOut.Should().Be(image.Manifest.Digest.Value + "\n");
+        back.StdOut.Should().Be(image.Manifest.Digest.Value + "\n");
+        using RegistryClient check = new();
+        RegistryManifest copied = await check.GetManifestAsync(new RegistryRepository(registry.Host, "transports/layout-dst"), "v2", Ct);
+        copied.Digest.Should().Be(image.Manifest.Digest);
+        copied.Bytes.ToArray().Should().Equal(image.Manifest.Bytes.ToArray());
+    }
+
+    [Fact]
+    public void Store_to_registry_and_into_another_store_gives_the_same_image_id()
+    {
+        TestRegistry registry = fixture.Registry;
+        using TempDirectory dir = new();
+        Digest id;
+        using (ImageStore first = ImageStore.Open(dir.Combine("first")))
+        {
+            id = first.Load(BuiltArchives.PathOf("built-bazel-whiteout.tar")).ImageIds.Should().ContainSingle().Subject;
+            first.Tag(id.Value, "transports/app:v1");
+        }
+
+        CliResult push = CliRunner.Run("--root", dir.Combine("first"), "copy", "store:transports/app:v1", $"docker://{registry.Host}/transports/store:v1");
+        CliResult pull = CliRunner.Run("--root", dir.Combine("second"), "copy", $"docker://{registry.Host}/transports/store:v1", "store:pulled/app:v3");
+
+        push.ExitCode.Should().Be(0, push.StdErr);
+        pull.ExitCode.Should().Be(0, pull.StdErr);
+        pull.StdOut.Should().Be(push.StdOut);
+        using ImageStore second = ImageStore.Open(dir.Combine("second"));
+        IContainerImage pulled = second.OpenImage("pulled/app:v3");
+        pulled.Config.Digest.Should().Be(id);
+        pulled.ManifestDigest.Value.Should().Be(push.StdOut.TrimEnd('\n'));
+    }
+
+    [Fact]
+    public async Task Dest_compress_zstd_recompresses_every_layer_keeps_the_image_id_and_the_copy_verifies()
+    {
+        TestRegistry registry = fixture.Registry;
+        TestImage image = TestImage.Create(62, "amd64", 30_000, 4_000);
+        using (RegistryClient client = new())
+        {
+            await image.PushAsync(client, new RegistryRepository(registry.Host, "transports/gz"), "v1");
+        }
+
+        using TempDirectory dir = new();
+
+        CliResult zstd = CliRunner.Run("copy", "--dest-compress", "zstd", $"docker://{registry.Host}/transports/gz:v1", $"docker://{registry.Host}/transports/zstd:v1");
+        CliResult archive = CliRunner.Run("copy", $"docker://{registry.Host}/transports/zstd:v1", $"oci-archive:{dir.Combine("zstd.tar")}");
+
+        zstd.ExitCode.Should().Be(0, zstd.StdErr);
+        archive.ExitCode.Should().Be(0, archive.StdErr);
+        using RegistryClient check = new();
+        RegistryManifest manifest = await check.GetManifestAsync(new RegistryRepository(registry.Host, "transports/zstd"), "v1", Ct);
+        zstd.StdOut.Should().Be(manifest.Digest.Value + "\n");
+        manifest.Digest.Should().NotBe(image.Manifest.Digest);
+        ImageManifest value = manifest.Document.Manifest!.Value;
+        value.Config.Digest.Should().Be(image.ConfigDescriptor.Digest);
+        value.Layers.Select(l => l.MediaType).Should().Equal(MediaTypes.OciLayerZstd, MediaTypes.OciLayerZstd);
+        value.Layers.Select(l => l.Digest).Should().NotIntersectWith(image.LayerDescriptors.Select(l => l.Digest));
+        using ImageArchive copied = ImageArchive.OpenFile(dir.Combine("zstd.tar"));
+        copied.Images.Should().ContainSingle().Which.Layers.Should().OnlyContain(l => l.Compression == CompressionFormat.Zstd);
+        ArchiveVerifier.Verify(copied, Ct).Problems.Should().BeEmpty();
+        copied.Images[0].GetDiffIds().Should().Equal(image.Tars.Select(t => Digest.Compute(t)));
+    }
+
+    [Fact]
+    public async Task All_copies_every_platform_into_an_oci_layout_with_their_manifest_digests()
+    {
+        TestRegistry registry = fixture.Registry;
+        using RegistryClient client = new();
+        RegistryRepository source = new(registry.Host, "transports/multi");
+        TestImage amd = TestImage.Create(63, "amd64", 5_000);
+        TestImage arm = TestImage.Create(64, "arm64", 6_000);
+        await amd.PushAsync(client, source, "amd");
+        await arm.PushAsync(client, source, "arm");
+        RawDocument<ImageIndex> index = RawDocument.Create(new ImageIndex
+        {
+            MediaType = MediaTypes.OciIndex,
+            Manifests =
+            [
+                amd.Manifest.ToDescriptor(MediaTypes.OciManifest) with { Platform = amd.Platform },
+                arm.Manifest.ToDescriptor(MediaTypes.OciManifest) with { Platform = arm.Platform },
+            ],
+        });
+        await client.PutManifestAsync(source, "multi", index.Bytes, MediaTypes.OciIndex, Ct);
+        using TempDirectory dir = new();
+
+        CliResult all = CliRunner.Run("copy", "--all", $"docker://{registry.Host}/transports/multi:multi", $"oci:{dir.Combine("all")}");
+        CliResult one = CliRunner.Run("copy", "--platform", "linux/arm64", $"docker://{registry.Host}/transports/multi:multi", $"oci:{dir.Combine("one")}");
+
+        all.ExitCode.Should().Be(0, all.StdErr);
+        one.StdOut.Should().Be(arm.Manifest.Digest.Value + "\n");
+        using ImageArchive layout = ImageArchive.OpenLayout(dir.Combine("all"));
+        layout.Images.Select(i => i.ManifestDigest).Should().Equal(amd.Manifest.Digest, arm.Manifest.Digest);
+        layout.Index!.Value.Manifests.Select(d => d.Platform!.Architecture).Should().Equal("amd64", "arm64");
+    }
+
+    [Fact]
+    public async Task The_library_copy_reports_progress_to_the_end_and_stops_when_cancelled()
+    {
+        TestRegistry registry = fixture.Registry;
+        TestImage image = TestImage.Create(65, "amd64", 50_000);
+        using RegistryClient client = new();
+        await image.PushAsync(client, new RegistryRepository(registry.Host, "transports/progress"), "v1");
+        using TempDirectory dir = new();
+        List<ImageProgress> reports = [];
+        ImageLocation source = ImageLocation.Parse($"docker://{registry.Host}/transports/progress:v1");
+        ImageCopyOptions options = new() { Client = client };
+
+        ImageCopyResult result = await ImageCopier.CopyAsync(source, ImageLocation.Parse($"docker://{registry.Host}/transports/progress-copy:v1"), options with { DestinationCompression = CompressionFormat.Gzip }, new SyncProgress(reports), Ct);
+        using CancellationTokenSource cancelled = new();
+        await cancelled.CancelAsync();
+        Func<Task> copy = () => ImageCopier.CopyAsync(source, ImageLocation.Parse($"oci:{dir.Combine("never")}"), options, null, cancelled.Token);
+
+        result.ImageIds.Should().Equal(image.ConfigDescriptor.Digest);
+        reports.Should().NotBeEmpty();
+        reports.Should().OnlyContain(r => r.Phase == ImageProgressPhase.Writing);
+        reports[^1].BytesDone.Should().Be(reports[^1].BytesTotal);
+        reports.Select(r => r.BytesDone).Should().BeInAscendingOrder();
+        await copy.Should().ThrowAsync<OperationCanceledException>();
+        Directory.Exists(dir.Combine("never")).Should().BeFalse();
+    }
+
+    [Fact]
+    public void An_unknown_transport_is_one_coded_error_line_and_a_usage_exit()
+    {
+        CliResult result = CliRunner.Run("copy", "dir:/nowhere", "oci:out");
+
+        result.ExitCode.Should().Be(2);
+        result.StdOut.Should().BeEmpty();
+        result.StdErr.Should().Be("Error: IMGFMT0309: \"dir:/nowhere\": unknown transport \"dir\"; expected docker://, docker-archive:, oci-archive:, oci: or store:\n");
+    }
+
+    [Fact]
+    public void All_into_a_docker_archive_is_refused_with_its_code_before_anything_is_read()
+    {
+        using TempDirectory dir = new();
+
+        CliResult result = CliRunner.Run("copy", "--all", "docker://127.0.0.1:1/none:v1", $"docker-archive:{dir.Combine("out.tar")}");
+
+        result.ExitCode.Should().Be(2);
+        result.StdErr.Should().Be($"Error: IMGFMT0310: \"docker-archive:{dir.Combine("out.tar")}\": cannot hold every platform of an index (--all); copy to docker://, oci: or oci-archive:, or pick one with --platform\n");
+        File.Exists(dir.Combine("out.tar")).Should().BeFalse();
+    }
+
+    /// <summary>Collects reports on the reporting thread (<see cref="Progress{T}"/> would post them later).</summary>
+    private sealed class SyncProgress(List<ImageProgress> reports) : IProgress<ImageProgress>
+    {
+        public void Report(ImageProgress value)
+        {
+            lock (reports)
+            {
+                reports.Add(value);
+            }
+        }
+    }
+}
