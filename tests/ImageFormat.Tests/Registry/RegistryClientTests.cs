@@ -154,20 +154,7 @@ public class RegistryClientTests(PlainRegistryFixture fixture) : IClassFixture<P
         TestRegistry registry = fixture.Registry;
         using RegistryClient client = NewClient();
         RegistryRepository repo = new(registry.Host, "multi/app");
-        TestImage amd = TestImage.Create(6, "amd64", 1000);
-        TestImage arm = TestImage.Create(7, "arm64", 1000);
-        await amd.PushAsync(client, repo, "amd");
-        await arm.PushAsync(client, repo, "arm");
-        RawDocument<ImageIndex> index = RawDocument.Create(new ImageIndex
-        {
-            MediaType = MediaTypes.OciIndex,
-            Manifests =
-            [
-                amd.Manifest.ToDescriptor(MediaTypes.OciManifest) with { Platform = amd.Platform },
-                arm.Manifest.ToDescriptor(MediaTypes.OciManifest) with { Platform = arm.Platform },
-            ],
-        });
-        await client.PutManifestAsync(repo, "multi", index.Bytes, MediaTypes.OciIndex, Ct);
+        (TestImage amd, TestImage arm, RawDocument<ImageIndex> index) = await TwoPlatformIndex.PushAsync(client, repo, 6, 1000, 1000);
 
         RegistryManifest top = await client.GetManifestAsync(repo, "multi", Ct);
         RegistryManifest armManifest = await client.GetImageManifestAsync(repo, "multi", Platform.Parse("linux/arm64"), Ct);

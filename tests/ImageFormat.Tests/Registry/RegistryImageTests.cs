@@ -58,20 +58,7 @@ public class RegistryImageTests(PlainRegistryFixture fixture) : IClassFixture<Pl
         TestRegistry registry = fixture.Registry;
         using RegistryClient client = new();
         RegistryRepository source = new(registry.Host, "copy/source");
-        TestImage amd = TestImage.Create(43, "amd64", 5_000);
-        TestImage arm = TestImage.Create(44, "arm64", 6_000);
-        await amd.PushAsync(client, source, "amd");
-        await arm.PushAsync(client, source, "arm");
-        RawDocument<ImageIndex> index = RawDocument.Create(new ImageIndex
-        {
-            MediaType = MediaTypes.OciIndex,
-            Manifests =
-            [
-                amd.Manifest.ToDescriptor(MediaTypes.OciManifest) with { Platform = amd.Platform },
-                arm.Manifest.ToDescriptor(MediaTypes.OciManifest) with { Platform = arm.Platform },
-            ],
-        });
-        await client.PutManifestAsync(source, "multi", index.Bytes, MediaTypes.OciIndex, Ct);
+        (TestImage amd, TestImage arm, RawDocument<ImageIndex> index) = await TwoPlatformIndex.PushAsync(client, source, 43, 5_000, 6_000);
 
         RegistryManifest all = await client.CopyAsync(source, "multi", new RegistryRepository(registry.Host, "copy/all"), "multi", all: true, cancellationToken: Ct);
         RegistryManifest one = await client.CopyAsync(source, "multi", new RegistryRepository(registry.Host, "copy/one"), "arm", platform: Platform.Parse("linux/arm64"), cancellationToken: Ct);

@@ -7,6 +7,33 @@ using Xunit;
 
 namespace ImageFormat.Tests.Registry;
 
+/// <summary>
+/// A two-platform image in a registry: a linux/amd64 and a linux/arm64 <see cref="TestImage"/>, pushed under the tags
+/// <c>amd</c> and <c>arm</c>, and an OCI index of both pushed under its own tag.
+/// </summary>
+public sealed record TwoPlatformIndex(TestImage Amd, TestImage Arm, RawDocument<ImageIndex> Index)
+{
+    /// <summary>Pushes both images (seeds <paramref name="seed"/> and <paramref name="seed"/> + 1), then the index under <paramref name="indexTag"/>.</summary>
+    public static async Task<TwoPlatformIndex> PushAsync(RegistryClient client, RegistryRepository repository, int seed, int amdLayerSize, int armLayerSize, string indexTag = "multi")
+    {
+        TestImage amd = TestImage.Create(seed, "amd64", amdLayerSize);
+        TestImage arm = TestImage.Create(seed + 1, "arm64", armLayerSize);
+        await amd.PushAsync(client, repository, "amd");
+        await arm.PushAsync(client, repository, "arm");
+        RawDocument<ImageIndex> index = RawDocument.Create(new ImageIndex
+        {
+            MediaType = MediaTypes.OciIndex,
+            Manifests =
+            [
+                amd.Manifest.ToDescriptor(MediaTypes.OciManifest) with { Platform = amd.Platform },
+                arm.Manifest.ToDescriptor(MediaTypes.OciManifest) with { Platform = arm.Platform },
+            ],
+        });
+        await client.PutManifestAsync(repository, indexTag, index.Bytes, MediaTypes.OciIndex, TestContext.Current.CancellationToken);
+        return new TwoPlatformIndex(amd, arm, index);
+    }
+}
+
 /// <summary>An image made of deterministic pseudo-random layer bytes, a small config and an OCI manifest.</summary>
 public sealed class TestImage
 {

@@ -135,20 +135,7 @@ public class ImageCopierTests(PlainRegistryFixture fixture) : IClassFixture<Plai
         TestRegistry registry = fixture.Registry;
         using RegistryClient client = new();
         RegistryRepository source = new(registry.Host, "transports/multi");
-        TestImage amd = TestImage.Create(63, "amd64", 5_000);
-        TestImage arm = TestImage.Create(64, "arm64", 6_000);
-        await amd.PushAsync(client, source, "amd");
-        await arm.PushAsync(client, source, "arm");
-        RawDocument<ImageIndex> index = RawDocument.Create(new ImageIndex
-        {
-            MediaType = MediaTypes.OciIndex,
-            Manifests =
-            [
-                amd.Manifest.ToDescriptor(MediaTypes.OciManifest) with { Platform = amd.Platform },
-                arm.Manifest.ToDescriptor(MediaTypes.OciManifest) with { Platform = arm.Platform },
-            ],
-        });
-        await client.PutManifestAsync(source, "multi", index.Bytes, MediaTypes.OciIndex, Ct);
+        (TestImage amd, TestImage arm, RawDocument<ImageIndex> index) = await TwoPlatformIndex.PushAsync(client, source, 63, 5_000, 6_000);
         using TempDirectory dir = new();
 
         CliResult all = CliRunner.Run("copy", "--all", $"docker://{registry.Host}/transports/multi:multi", $"oci:{dir.Combine("all")}");
