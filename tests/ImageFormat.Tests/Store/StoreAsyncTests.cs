@@ -58,8 +58,7 @@ public class StoreAsyncTests
         using ImageStore store = Open(root);
         var fixture = new StoreFixture(store);
         fixture.Image(["base.txt"], tag: "base:1");
-        byte[] state = File.ReadAllBytes(Path.Combine(root, "state.json"));
-        SortedDictionary<string, string> blobs = AsyncImages.Tree(Path.Combine(root, "blobs"));
+        StoreSnapshot snapshot = StoreSnapshot.Take(root);
         using var cts = new CancellationTokenSource();
         ProgressLog log = ProgressLog.CancelMidway(cts);
 
@@ -68,9 +67,7 @@ public class StoreAsyncTests
         await load.Should().ThrowAsync<OperationCanceledException>();
         log.Reports.Should().Contain(r => r.BytesDone > 0);
         store.Images.Should().ContainSingle();
-        File.ReadAllBytes(Path.Combine(root, "state.json")).Should().Equal(state);
-        AsyncImages.Tree(Path.Combine(root, "blobs")).Should().Equal(blobs);
-        Directory.EnumerateFileSystemEntries(Path.Combine(root, "tmp")).Should().BeEmpty();
+        snapshot.ShouldStillHold(root);
     }
 
     [Fact]
@@ -126,8 +123,7 @@ public class StoreAsyncTests
         using ImageStore store = Open(root);
         var fixture = new StoreFixture(store);
         fixture.Image(["base.txt"], tag: "base:1");
-        byte[] state = File.ReadAllBytes(Path.Combine(root, "state.json"));
-        SortedDictionary<string, string> blobs = AsyncImages.Tree(Path.Combine(root, "blobs"));
+        StoreSnapshot snapshot = StoreSnapshot.Take(root);
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
@@ -144,9 +140,7 @@ public class StoreAsyncTests
         await midway.Should().ThrowAsync<OperationCanceledException>();
         log.Reports.Should().Contain(r => r.Item.Length > 0);
         store.Images.Should().ContainSingle();
-        File.ReadAllBytes(Path.Combine(root, "state.json")).Should().Equal(state);
-        AsyncImages.Tree(Path.Combine(root, "blobs")).Should().Equal(blobs);
-        Directory.EnumerateFileSystemEntries(Path.Combine(root, "tmp")).Should().BeEmpty();
+        snapshot.ShouldStillHold(root);
     }
 
     [Fact]
@@ -217,8 +211,7 @@ public class StoreAsyncTests
         store.Load(AsyncImages.WriteArchive(temp.Path));
         StoreContainer container = store.AddContainer(AsyncImages.Tag, "ctr");
         File.WriteAllBytes(Path.Combine(container.RootFsPath!, "big.bin"), new byte[3_000_000]);
-        byte[] state = File.ReadAllBytes(Path.Combine(root, "state.json"));
-        SortedDictionary<string, string> blobs = AsyncImages.Tree(Path.Combine(root, "blobs"));
+        StoreSnapshot snapshot = StoreSnapshot.Take(root);
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
         using var cts = new CancellationTokenSource();
@@ -228,9 +221,7 @@ public class StoreAsyncTests
 
         before.IsCanceled.Should().BeTrue();
         await midway.Should().ThrowAsync<OperationCanceledException>();
-        File.ReadAllBytes(Path.Combine(root, "state.json")).Should().Equal(state);
-        AsyncImages.Tree(Path.Combine(root, "blobs")).Should().Equal(blobs);
-        Directory.EnumerateFileSystemEntries(Path.Combine(root, "tmp")).Should().BeEmpty();
+        snapshot.ShouldStillHold(root);
     }
 
     [Fact]
@@ -306,6 +297,21 @@ public class StoreAsyncTests
         using var whole = new MemoryStream();
         store.Export("ctr", whole);
         partial.Length.Should().BeLessThan(whole.Length);
+    }
+
+    /// <summary>A store's records and blobs at one moment, to show that a cancelled call left it as it was.</summary>
+    private sealed record StoreSnapshot(byte[] State, SortedDictionary<string, string> Blobs)
+    {
+        public static StoreSnapshot Take(string root) =>
+            new(File.ReadAllBytes(Path.Combine(root, "state.json")), AsyncImages.Tree(Path.Combine(root, "blobs")));
+
+        /// <summary>Asserts the same records and blobs, and nothing left in the store's temporary folder.</summary>
+        public void ShouldStillHold(string root)
+        {
+            File.ReadAllBytes(Path.Combine(root, "state.json")).Should().Equal(State);
+            AsyncImages.Tree(Path.Combine(root, "blobs")).Should().Equal(Blobs);
+            Directory.EnumerateFileSystemEntries(Path.Combine(root, "tmp")).Should().BeEmpty();
+        }
     }
 
     private static ImageStore Open(string root) => ImageStore.Open(root, new ImageStoreOptions { Clock = new FixedClock(Now) });
