@@ -120,21 +120,7 @@ public static partial class ArchiveVerifier
                 ? await layer.OpenBlobAsync(verify: false, cancellationToken).ConfigureAwait(false)
                 : layer.OpenBlob(verify: false);
             using Stream stored = ProgressStream.Wrap(blob, reporter, cancellationToken);
-            using var storedHash = new HashingReadStream(stored, leaveOpen: true);
-            if (format == CompressionFormat.None)
-            {
-                await Drain(storedHash, buffer, async, cancellationToken).ConfigureAwait(false);
-                Digest digest = storedHash.GetDigest();
-                return new BlobResult(digest, storedHash.BytesRead, digest, format, null);
-            }
-
-            using Stream uncompressed = Decompression.Open(storedHash, format, limits, leaveOpen: true, layer.Digest.ToString());
-            using var diffHash = new HashingReadStream(uncompressed, leaveOpen: true);
-            await Drain(diffHash, buffer, async, cancellationToken).ConfigureAwait(false);
-
-            // Bytes after the end of the compressed stream still belong to the blob and its digest.
-            await Drain(storedHash, buffer, async, cancellationToken).ConfigureAwait(false);
-            return new BlobResult(storedHash.GetDigest(), storedHash.BytesRead, diffHash.GetDigest(), format, null);
+            return await HashStoredAndUncompressed(stored, format, limits, layer.Digest.ToString(), buffer, async, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -251,23 +251,7 @@ public static partial class ArchiveVerifier
             using Stream file = layer.OpenStored();
             CompressionFormat format = CompressionDetector.Detect(file);
             using Stream stored = ProgressStream.Wrap(file, reporter, cancellationToken, leaveOpen: true);
-            using var storedHash = new HashingReadStream(stored, leaveOpen: true);
-            if (format == CompressionFormat.None)
-            {
-                await Drain(storedHash, buffer, async, cancellationToken).ConfigureAwait(false);
-                Digest digest = storedHash.GetDigest();
-                return new BlobResult(digest, storedHash.BytesRead, digest, format, null);
-            }
-
-            using (Stream uncompressed = Decompression.Open(storedHash, format, limits, leaveOpen: true))
-            using (var diffHash = new HashingReadStream(uncompressed, leaveOpen: true))
-            {
-                await Drain(diffHash, buffer, async, cancellationToken).ConfigureAwait(false);
-
-                // Bytes after the end of the compressed stream still belong to the blob and its digest.
-                await Drain(storedHash, buffer, async, cancellationToken).ConfigureAwait(false);
-                return new BlobResult(storedHash.GetDigest(), storedHash.BytesRead, diffHash.GetDigest(), format, null);
-            }
+            return await HashStoredAndUncompressed(stored, format, limits, null, buffer, async, cancellationToken).ConfigureAwait(false);
         }
         catch (ImageFormatException e)
         {
@@ -278,6 +262,29 @@ public static partial class ArchiveVerifier
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
             reporter?.EndItem(item, index);
         }
+    }
+
+    /// <summary>
+    /// The one pass of every blob check: hashes <paramref name="stored"/> as it is stored and, through the
+    /// decompressor of <paramref name="format"/>, as its uncompressed tar (the diffID), reading it once.
+    /// </summary>
+    private static async ValueTask<BlobResult> HashStoredAndUncompressed(Stream stored, CompressionFormat format, ImageFormatLimits limits, string? subject, byte[] buffer, bool async, CancellationToken cancellationToken)
+    {
+        using var storedHash = new HashingReadStream(stored, leaveOpen: true);
+        if (format == CompressionFormat.None)
+        {
+            await Drain(storedHash, buffer, async, cancellationToken).ConfigureAwait(false);
+            Digest digest = storedHash.GetDigest();
+            return new BlobResult(digest, storedHash.BytesRead, digest, format, null);
+        }
+
+        using Stream uncompressed = Decompression.Open(storedHash, format, limits, leaveOpen: true, subject);
+        using var diffHash = new HashingReadStream(uncompressed, leaveOpen: true);
+        await Drain(diffHash, buffer, async, cancellationToken).ConfigureAwait(false);
+
+        // Bytes after the end of the compressed stream still belong to the blob and its digest.
+        await Drain(storedHash, buffer, async, cancellationToken).ConfigureAwait(false);
+        return new BlobResult(storedHash.GetDigest(), storedHash.BytesRead, diffHash.GetDigest(), format, null);
     }
 
     private static async ValueTask Drain(Stream stream, byte[] buffer, bool async, CancellationToken cancellationToken)
