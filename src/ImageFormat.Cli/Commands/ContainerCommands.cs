@@ -218,8 +218,9 @@ internal static class ContainerCommands
         var format = new Option<string>("--archive-format") { Description = "docker (OCI layout + manifest.json, Engine 25+), legacy (Engine 20.10's v1.2) or oci.", DefaultValueFactory = _ => "docker" };
         format.AcceptOnlyFromAmong("docker", "legacy", "oci");
         var images = new Argument<string[]>("IMAGE") { Arity = ArgumentArity.OneOrMore, Description = "Images: name[:tag], repository, full or short ID." };
+        var verify = new Option<bool>("--verify") { Description = "Hash every blob again as it is saved to a file (the store checked them when it stored them; STDOUT is always checked)." };
         var quiet = ProgressDisplay.QuietOption();
-        var save = new Command("save", "Save one or more images to a tar archive (streamed to STDOUT by default).") { output, format, images, quiet };
+        var save = new Command("save", "Save one or more images to a tar archive (streamed to STDOUT by default).") { output, format, verify, images, quiet };
         save.SetAction(parse => StoreCommands.Run(console, () =>
         {
             ArchiveFormat archiveFormat = parse.GetValue(format) switch
@@ -228,7 +229,7 @@ internal static class ContainerCommands
                 "oci" => ArchiveFormat.OciArchive,
                 _ => ArchiveFormat.Docker,
             };
-            using ImageStore store = StoreCommands.OpenStore(parse);
+            using ImageStore store = StoreCommands.OpenStore(parse, parse.GetValue(verify));
             IReadOnlyList<ImageToWrite> selected = store.ImagesToSave(parse.GetValue(images)!, archiveFormat);
             var options = new ArchiveWriterOptions { Format = archiveFormat, TempDirectory = store.Root is { } root ? Path.Combine(root, "tmp") : null };
             if (parse.GetValue(output) is { } path)

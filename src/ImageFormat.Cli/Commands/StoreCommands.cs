@@ -29,8 +29,8 @@ internal static class StoreCommands
         .. ContainerCommands.Create(console),
     ];
 
-    internal static ImageStore OpenStore(ParseResult parse) =>
-        ImageStore.Open(parse.GetValue(RootOption) ?? ImageStore.DefaultRoot(), new ImageStoreOptions { Limits = LimitOptions.From(parse) });
+    internal static ImageStore OpenStore(ParseResult parse, bool verifyBlobsOnSave = false) =>
+        ImageStore.Open(parse.GetValue(RootOption) ?? ImageStore.DefaultRoot(), new ImageStoreOptions { Limits = LimitOptions.From(parse), VerifyBlobsOnSave = verifyBlobsOnSave });
 
     /// <summary>
     /// Runs a command, printing the errors Docker has a text for as the Docker client does (<c>No such image</c>,

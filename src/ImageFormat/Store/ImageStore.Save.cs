@@ -74,11 +74,11 @@ public sealed partial class ImageStore
                 if (format != ArchiveFormat.Legacy && layer.CompressedDigest is { } compressed)
                 {
                     CompressionFormat compression = CompressionFormatOf(compressed, layer.CompressedMediaType);
-                    layers.Add(new LayerToWrite(() => _backing.OpenBlob(compressed), compressed, _backing.BlobSize(compressed), diffId, compression, layer.CompressedMediaType));
+                    layers.Add(new LayerToWrite(() => _backing.OpenBlob(compressed), compressed, _backing.BlobSize(compressed), diffId, compression, layer.CompressedMediaType) { Trusted = !_options.VerifyBlobsOnSave });
                 }
                 else
                 {
-                    layers.Add(new LayerToWrite(() => _backing.OpenBlob(diffId), diffId, layer.TarSize, diffId, CompressionFormat.None));
+                    layers.Add(new LayerToWrite(() => _backing.OpenBlob(diffId), diffId, layer.TarSize, diffId, CompressionFormat.None) { Trusted = !_options.VerifyBlobsOnSave });
                 }
             }
 

@@ -67,6 +67,13 @@ public sealed class LayerToWrite : IImageLayer
     /// <summary>The media type declared for the stored blob.</summary>
     public string MediaType { get; }
 
+    /// <summary>
+    /// Whether the stored bytes were verified against <see cref="Digest"/> by whoever keeps them (the image store,
+    /// which names blobs by the digest it computed): a write to a file may then copy them unchecked. A write to a
+    /// stream always checks them.
+    /// </summary>
+    internal bool Trusted { get; init; }
+
     /// <summary>Opens a new stream over the stored bytes.</summary>
     /// <returns>A stream the caller disposes.</returns>
     public Stream OpenStored() => _openStored();

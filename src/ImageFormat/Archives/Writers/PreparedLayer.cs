@@ -107,11 +107,12 @@ internal sealed class PreparedLayer : IDisposable
 
     /// <summary>
     /// Opens the bytes to store <em>without</em> checking them, for a copy that checks them separately. A staged
-    /// layer was hashed as it was staged; a verbatim one must still be verified (<paramref name="unverified"/>).
+    /// layer was hashed as it was staged, and a trusted one (<see cref="LayerToWrite.Trusted"/>) when it was stored;
+    /// any other verbatim one must still be verified (<paramref name="unverified"/>).
     /// </summary>
     public Stream OpenUnchecked(out bool unverified)
     {
-        unverified = _staged is null;
+        unverified = _staged is null && !_verbatim!.Trusted;
         return _staged is not null ? new FileSegmentStream(_staged.SafeFileHandle, 0, Size) : _verbatim!.OpenStored();
     }
 
