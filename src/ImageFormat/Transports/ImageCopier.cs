@@ -191,8 +191,9 @@ public static class ImageCopier
                 return await PushAsync(images, source, destination, options, client(), progress, cancellationToken).ConfigureAwait(false);
             case ImageTransport.Store:
             {
+                // The store keeps no manifest: the digest is the source's, as docker pull's "Digest:" line names it.
                 LoadResult loaded = await options.Store!.LoadAsync(images, progress, cancellationToken).ConfigureAwait(false);
-                return new ImageCopyResult(options.Store.OpenImage(loaded.ImageIds[0].Value).ManifestDigest, loaded.ImageIds);
+                return new ImageCopyResult(images[0].ManifestDigest, loaded.ImageIds);
             }
 
             default:
@@ -248,7 +249,8 @@ public static class ImageCopier
             throw new ImageLocationException(ErrorCodes.TransportUnsupported, destination.Text, $"{images.Count} images to push; a registry reference names one (name one in the source, or copy an index between registries with --all)");
         }
 
-        IContainerImage image = images[0];
+        bool dockerFormat = IsDockerFormat(source, images[0]);
+        IContainerImage image = dockerFormat ? AsDockerSchema2(images[0]) : images[0];
         if (options.DestinationCompression is null)
         {
             Digest pushed = await client.PushImageAsync(image, repository, ReferenceOf(to), mountFrom, BlobReporter.Create(progress, image), cancellationToken).ConfigureAwait(false);
@@ -261,7 +263,7 @@ public static class ImageCopier
         {
             await ArchiveWriter.WriteLayoutAsync([image], staging, new ArchiveWriterOptions { LayerCompression = options.DestinationCompression, TempDirectory = options.TempDirectory }, null, null, cancellationToken).ConfigureAwait(false);
             using ImageArchive layout = ImageArchive.OpenLayout(staging);
-            ArchiveImage recompressed = layout.Images[0];
+            IContainerImage recompressed = dockerFormat ? AsDockerSchema2(layout.Images[0]) : layout.Images[0];
             Digest pushed = await client.PushImageAsync(recompressed, repository, ReferenceOf(to), null, BlobReporter.Create(progress, recompressed), cancellationToken).ConfigureAwait(false);
             return new ImageCopyResult(pushed, [recompressed.Config.Digest]);
         }
@@ -272,6 +274,28 @@ public static class ImageCopier
                 Directory.Delete(staging, recursive: true);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether an image comes from Docker's own formats with no manifest of its own: the store, or a
+    /// <c>docker save</c> archive without an OCI index. Such an image is pushed as <c>docker push</c> pushes it, with
+    /// a Docker schema 2 manifest, as skopeo does from <c>docker-archive:</c>; an image with a stored manifest keeps it
+    /// byte for byte (and so its digest).
+    /// </summary>
+    private static bool IsDockerFormat(ImageLocation source, IContainerImage image) =>
+        source.Transport == ImageTransport.Store
+        || (source.Transport == ImageTransport.DockerArchive && image is ArchiveImage { Manifest: null });
+
+    /// <summary>The image with a Docker schema 2 manifest over the same config and blobs; itself when a layer has no Docker media type (zstd).</summary>
+    internal static IContainerImage AsDockerSchema2(IContainerImage image)
+    {
+        if (DerivedManifest.BuildDockerSchema2(image.Config, image.Layers) is not { } manifest)
+        {
+            return image;
+        }
+
+        ImageToWrite write = ImageToWrite.From(image);
+        return new ImageToWrite(write.Config, write.Layers) { Manifest = manifest, Tags = write.Tags };
     }
 
     /// <summary>Turns a registry's per-blob byte counts into <see cref="ImageProgress"/> over the whole copy.</summary>
