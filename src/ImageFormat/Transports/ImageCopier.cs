@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ImageFormat.Archives;
 using ImageFormat.Archives.Writers;
 using ImageFormat.Digests;
@@ -64,9 +65,10 @@ public static class ImageCopier
                 return new ImageCopyResult(top.Digest, top.Document.Manifest is { } manifest ? [manifest.Value.Config.Digest] : []);
             }
 
-            IReadOnlyList<IContainerImage> images = await OpenSourceAsync(source, options, Client, opened, cancellationToken).ConfigureAwait(false);
+            StrongBox<RawDocument<ImageIndex>?> sourceIndex = new();
+            IReadOnlyList<IContainerImage> images = await OpenSourceAsync(source, options, Client, opened, sourceIndex, cancellationToken).ConfigureAwait(false);
             images = Name(images, source, destination);
-            return await WriteAsync(images, source, destination, options, Client, progress, cancellationToken).ConfigureAwait(false);
+            return await WriteAsync(images, source, destination, options, Client, sourceIndex.Value, progress, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -105,7 +107,7 @@ public static class ImageCopier
     private static string ReferenceOf(ImageReference reference) => reference.Digest?.Value ?? reference.Tag ?? ImageReference.DefaultTag;
 
     private static async Task<IReadOnlyList<IContainerImage>> OpenSourceAsync(
-        ImageLocation source, ImageCopyOptions options, Func<RegistryClient> client, List<IDisposable> opened, CancellationToken cancellationToken)
+        ImageLocation source, ImageCopyOptions options, Func<RegistryClient> client, List<IDisposable> opened, StrongBox<RawDocument<ImageIndex>?> sourceIndex, CancellationToken cancellationToken)
     {
         switch (source.Transport)
         {
@@ -119,6 +121,7 @@ public static class ImageCopier
                 }
 
                 RegistryManifest top = await client().GetManifestAsync(repository, ReferenceOf(reference), cancellationToken).ConfigureAwait(false);
+                sourceIndex.Value = top.Document.Index;
                 if (top.Document.Index is not { } index)
                 {
                     return [await client().OpenImageAsync(top, cancellationToken).ConfigureAwait(false)];
@@ -181,6 +184,7 @@ public static class ImageCopier
         ImageLocation destination,
         ImageCopyOptions options,
         Func<RegistryClient> client,
+        RawDocument<ImageIndex>? sourceIndex,
         IProgress<ImageProgress>? progress,
         CancellationToken cancellationToken)
     {
@@ -208,6 +212,9 @@ public static class ImageCopier
                     },
                     LayerCompression = options.DestinationCompression,
                     TempDirectory = options.TempDirectory,
+                    // --all keeps the registry's index, and its digest, as skopeo does.
+                    SourceIndex = options.All && sourceIndex is { } index && index.Value.Manifests.All(d => images.Any(i => i.ManifestDigest == d.Digest)) ? sourceIndex : null,
+                    SourceIndexName = destination.Reference,
                 };
                 if (destination.Transport == ImageTransport.Oci)
                 {
@@ -220,7 +227,7 @@ public static class ImageCopier
 
                 if (options.DestinationCompression is null)
                 {
-                    return new ImageCopyResult(images[0].ManifestDigest, ids);
+                    return new ImageCopyResult(writer.SourceIndex?.Digest ?? images[0].ManifestDigest, ids);
                 }
 
                 using ImageArchive written = destination.Transport == ImageTransport.Oci ? ImageArchive.OpenLayout(destination.Path!) : ImageArchive.OpenFile(destination.Path!);

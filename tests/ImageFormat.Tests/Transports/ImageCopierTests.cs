@@ -191,10 +191,14 @@ public class ImageCopierTests(PlainRegistryFixture fixture) : IClassFixture<Plai
         CliResult one = CliRunner.Run("copy", "--platform", "linux/arm64", $"docker://{registry.Host}/transports/multi:multi", $"oci:{dir.Combine("one")}");
 
         all.ExitCode.Should().Be(0, all.StdErr);
+        all.StdOut.Should().Be(index.Digest.Value + "\n");
         one.StdOut.Should().Be(arm.Manifest.Digest.Value + "\n");
         using ImageArchive layout = ImageArchive.OpenLayout(dir.Combine("all"));
         layout.Images.Select(i => i.ManifestDigest).Should().Equal(amd.Manifest.Digest, arm.Manifest.Digest);
-        layout.Index!.Value.Manifests.Select(d => d.Platform!.Architecture).Should().Equal("amd64", "arm64");
+        // index.json names the registry's index alone, kept byte for byte, so the layout has the registry's digest.
+        layout.Index!.Value.Manifests.Should().ContainSingle().Which.Should().BeEquivalentTo(index.ToDescriptor(MediaTypes.OciIndex));
+        File.ReadAllBytes(dir.Combine("all", "blobs", "sha256", index.Digest.Encoded)).Should().Equal(index.Bytes.ToArray());
+        ArchiveVerifier.Verify(layout, Ct).Problems.Should().BeEmpty();
     }
 
     [Fact]
