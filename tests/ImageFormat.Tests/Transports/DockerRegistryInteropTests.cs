@@ -99,7 +99,10 @@ public class DockerRegistryInteropTests(PlainRegistryFixture fixture) : IClassFi
         TestRegistry registry = fixture.Registry;
         using TempDirectory dir = new();
         string name = $"{registry.Host}/interop/docker:v1";
-        docker.RunChecked("tag", BaseImage, name);
+        // An image of its own (the base with a label), so that no other test sees a new tag on the base image.
+        string container = docker.RunChecked("create", BaseImage, "true").StdOut.Trim();
+        docker.RunChecked("commit", "--change", $"LABEL test={Guid.NewGuid():N}", container, name);
+        docker.RunChecked("rm", container);
         string dockerId;
         ProcessResult pushed;
         try
