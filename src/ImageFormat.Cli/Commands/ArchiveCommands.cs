@@ -1,6 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
 using ImageFormat.Archives;
+using ImageFormat.Images;
+using ImageFormat.References;
+using ImageFormat.Registry;
+using ImageFormat.Transports;
 
 namespace ImageFormat.Cli.Commands;
 
@@ -28,7 +32,7 @@ internal static class ArchiveCommands
 
     private static Argument<string> FileArgument() => new("FILE")
     {
-        Description = "An image archive (tar, optionally gzip/bzip2/zstd compressed), '-' for standard input, or oci:DIR for an OCI layout directory.",
+        Description = "An image archive (tar, optionally gzip/bzip2/zstd compressed), '-' for standard input, oci:DIR for an OCI layout directory, or docker://HOST/REPO:TAG|@DIGEST for an image in a registry (ls, manifest and config; its layers are not downloaded).",
     };
 
     private static Argument<string?> ImageArgument() => new("IMAGE")
@@ -59,6 +63,18 @@ internal static class ArchiveCommands
         return ImageArchive.OpenFile(location, options);
     }
 
+    /// <summary>Whether the user named an image in a registry (<c>docker://</c>) rather than an archive.</summary>
+    private static bool IsRegistry(string location) => location.StartsWith("docker://", StringComparison.Ordinal);
+
+    /// <summary>Opens <c>docker://REF</c> (this machine's platform of an index): only its manifest and config are fetched.</summary>
+    private static T WithRegistryImage<T>(string location, ParseResult parse, Func<IContainerImage, ImageReference, T> use)
+    {
+        ImageReference reference = ImageLocation.Parse(location).RegistryReference!;
+        using RegistryClient client = new(new RegistryClientOptions { Credentials = DockerConfigCredentialStore.Default(), Limits = LimitOptions.From(parse) });
+        IContainerImage image = client.OpenReferenceAsync(reference).GetAwaiter().GetResult();
+        return use(image, reference);
+    }
+
     private static Command List(CliConsole console)
     {
         var file = FileArgument();
@@ -68,6 +84,37 @@ internal static class ArchiveCommands
         var command = new Command("ls", "List the images in an archive: ID, tags, platform, layer count and stored size; artifacts are counted, or listed with --artifacts.") { file, format, artifacts };
         command.SetAction(parse => console.Guard(() =>
         {
+            if (IsRegistry(parse.GetValue(file)!))
+            {
+                return WithRegistryImage(parse.GetValue(file)!, parse, (image, reference) =>
+                {
+                    long size = image.Layers.DistinctBy(l => l.Digest).Sum(l => l.Size);
+                    if (parse.GetValue(format) == "json")
+                    {
+                        WriteJson(console, writer =>
+                        {
+                            writer.WriteStartArray();
+                            writer.WriteStartObject();
+                            writer.WriteString("Id", image.Id.Value);
+                            writer.WriteStartArray("RepoTags");
+                            writer.WriteStringValue(reference.ToString());
+                            writer.WriteEndArray();
+                            writer.WriteString("Platform", image.GetPlatform().ToString());
+                            writer.WriteNumber("Layers", image.Layers.Count);
+                            writer.WriteNumber("Size", size);
+                            writer.WriteEndObject();
+                            writer.WriteEndArray();
+                        });
+                    }
+                    else
+                    {
+                        Table.Write(console.Out, [ListHeader, [image.GetShortId(), reference.ToString(), image.GetPlatform().ToString(), image.Layers.Count.ToString(), Units.HumanSize(size)]]);
+                    }
+
+                    return CliConsole.ExitSuccess;
+                });
+            }
+
             using ImageArchive archive = Open(parse.GetValue(file)!, parse);
             bool withArtifacts = parse.GetValue(artifacts);
             if (parse.GetValue(format) == "json")
@@ -188,6 +235,17 @@ internal static class ArchiveCommands
         var command = new Command(name, description) { file, image };
         command.SetAction(parse => console.Guard(() =>
         {
+            if (IsRegistry(parse.GetValue(file)!))
+            {
+                return WithRegistryImage(parse.GetValue(file)!, parse, (remote, _) =>
+                {
+                    console.Out.Flush();
+                    using Stream output = console.OpenBinaryOutput();
+                    output.Write(name == "config" ? remote.Config.Bytes.Span : remote.Manifest.Bytes.Span);
+                    return CliConsole.ExitSuccess;
+                });
+            }
+
             using ImageArchive archive = Open(parse.GetValue(file)!, parse);
             ArchiveImage found = archive.FindImage(parse.GetValue(image));
             ReadOnlyMemory<byte> bytes;

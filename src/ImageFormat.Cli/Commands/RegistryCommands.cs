@@ -35,9 +35,10 @@ internal static class RegistryCommands
         compress.AcceptOnlyFromAmong("gzip", "zstd", "none");
         var tlsVerify = TlsVerifyOption("--tls-verify");
         var insecure = new Option<string[]>("--insecure-registry") { Description = "A registry (host[:port]) that may use plain HTTP and unverified TLS; repeatable." };
+        var quiet = ProgressDisplay.QuietOption();
         var command = new Command("copy", "Copy an image between registries, docker archives, OCI archives, OCI layouts and the store, blobs verbatim (digests kept); prints the manifest digest written.")
         {
-            source, destination, all, platform, compress, tlsVerify, insecure,
+            source, destination, all, platform, compress, tlsVerify, insecure, quiet,
         };
         command.SetAction(parse => console.Guard(() =>
         {
@@ -77,7 +78,7 @@ internal static class RegistryCommands
             ImageCopyResult result;
             try
             {
-                result = ImageCopier.CopyAsync(from, to, options).GetAwaiter().GetResult();
+                result = ProgressDisplay.Run(console, parse.GetValue(quiet), "copy", progress => ImageCopier.CopyAsync(from, to, options, progress));
             }
             catch (ImageLocationException e)
             {
@@ -106,7 +107,8 @@ internal static class RegistryCommands
         var platform = new Option<string?>("--platform") { Description = "os/arch[/variant] to pick from an index; this machine's by default." };
         var tlsVerify = TlsVerifyOption("--tls-verify");
         var insecure = InsecureOption();
-        var command = new Command("pull", "Pull an image from a registry into the store; ends with Docker's Digest and Status lines.") { name, platform, tlsVerify, insecure };
+        var quiet = ProgressDisplay.QuietOption();
+        var command = new Command("pull", "Pull an image from a registry into the store; ends with Docker's Digest and Status lines.") { name, platform, tlsVerify, insecure, quiet };
         command.SetAction(parse => console.Guard(() =>
         {
             ImageReference reference = ImageReference.Parse(parse.GetValue(name)!);
@@ -116,7 +118,7 @@ internal static class RegistryCommands
                 RegistryOptions = ClientOptions(parse, tlsVerify, insecure),
                 Platform = parse.GetValue(platform) is { } p ? Platform.Parse(p) : null,
             };
-            PullResult result = StoreTransfer.PullAsync(store, reference, options).GetAwaiter().GetResult();
+            PullResult result = ProgressDisplay.Run(console, parse.GetValue(quiet), "pull", progress => StoreTransfer.PullAsync(store, reference, options, progress));
             foreach (string line in result.Lines)
             {
                 console.Out.WriteLine(line);
@@ -132,12 +134,14 @@ internal static class RegistryCommands
         var name = new Argument<string>("NAME[:TAG]") { Description = "An image of the store (under --root), named with the registry to push to." };
         var tlsVerify = TlsVerifyOption("--tls-verify");
         var insecure = InsecureOption();
-        var command = new Command("push", "Push an image of the store to a registry; ends with Docker's \"TAG: digest: ... size: N\" line.") { name, tlsVerify, insecure };
+        var quiet = ProgressDisplay.QuietOption();
+        var command = new Command("push", "Push an image of the store to a registry; ends with Docker's \"TAG: digest: ... size: N\" line.") { name, tlsVerify, insecure, quiet };
         command.SetAction(parse => console.Guard(() =>
         {
             ImageReference reference = ImageReference.Parse(parse.GetValue(name)!);
             using ImageStore store = StoreCommands.OpenStore(parse);
-            PushResult result = StoreTransfer.PushAsync(store, reference, new ImageCopyOptions { RegistryOptions = ClientOptions(parse, tlsVerify, insecure) }).GetAwaiter().GetResult();
+            ImageCopyOptions options = new() { RegistryOptions = ClientOptions(parse, tlsVerify, insecure) };
+            PushResult result = ProgressDisplay.Run(console, parse.GetValue(quiet), "push", progress => StoreTransfer.PushAsync(store, reference, options, progress));
             foreach (string line in result.Lines)
             {
                 console.Out.WriteLine(line);

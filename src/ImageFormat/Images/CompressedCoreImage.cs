@@ -64,6 +64,15 @@ internal sealed class CompressedCoreImage : IContainerImage
     {
         private readonly Lazy<CompressionFormat> _compression = new(() =>
         {
+            // A blob whose digest is its DiffID is the tar itself, whatever its media type says. Docker 20.10 pushes
+            // such blobs as "tar.gzip": after pulling a layer stored uncompressed it mounts that blob for the layer
+            // (moby v20.10 distribution/push_v2.go reuses the layer's recorded v2 metadata) and its own pull
+            // sniffs the bytes instead of trusting the media type.
+            if (descriptor.Digest == diffId)
+            {
+                return CompressionFormat.None;
+            }
+
             if (MediaTypes.TryGetLayerCompression(descriptor.MediaType, out LayerCompression declared))
             {
                 return declared switch

@@ -2,6 +2,7 @@ using ImageFormat.Digests;
 using ImageFormat.Errors;
 using ImageFormat.Images;
 using ImageFormat.Model;
+using ImageFormat.References;
 
 namespace ImageFormat.Registry;
 
@@ -23,6 +24,19 @@ public sealed partial class RegistryClient
     {
         RegistryManifest manifest = await GetImageManifestAsync(repository, reference, platform, cancellationToken).ConfigureAwait(false);
         return await OpenImageAsync(manifest, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens the image a reference names (see <see cref="OpenImageAsync(RegistryRepository, string, Platform?, CancellationToken)"/>): its digest, else its tag, else <c>latest</c>.</summary>
+    /// <param name="reference">A reference such as <c>localhost:5000/app:v1</c>; a familiar name is on Docker Hub.</param>
+    /// <param name="platform">The platform to pick from an index; <see cref="HostPlatform"/> when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels fetching the manifest and config.</param>
+    /// <returns>The image; no layer has been fetched.</returns>
+    /// <exception cref="RegistryException">A request failed, or the index has no such platform.</exception>
+    /// <exception cref="DigestMismatchException">The manifest or config is not what its digest names.</exception>
+    public Task<IContainerImage> OpenReferenceAsync(ImageReference reference, Platform? platform = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        return OpenImageAsync(RegistryRepository.From(reference), reference.Digest?.Value ?? reference.Tag ?? ImageReference.DefaultTag, platform, cancellationToken);
     }
 
     /// <summary>Opens the image an image manifest already fetched names (see <see cref="OpenImageAsync(RegistryRepository, string, Platform?, CancellationToken)"/>).</summary>

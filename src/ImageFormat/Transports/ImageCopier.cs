@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ImageFormat.Archives;
 using ImageFormat.Archives.Writers;
 using ImageFormat.Digests;
@@ -64,9 +65,10 @@ public static class ImageCopier
                 return new ImageCopyResult(top.Digest, top.Document.Manifest is { } manifest ? [manifest.Value.Config.Digest] : []);
             }
 
-            IReadOnlyList<IContainerImage> images = await OpenSourceAsync(source, options, Client, opened, cancellationToken).ConfigureAwait(false);
+            StrongBox<RawDocument<ImageIndex>?> sourceIndex = new();
+            IReadOnlyList<IContainerImage> images = await OpenSourceAsync(source, options, Client, opened, sourceIndex, cancellationToken).ConfigureAwait(false);
             images = Name(images, source, destination);
-            return await WriteAsync(images, source, destination, options, Client, progress, cancellationToken).ConfigureAwait(false);
+            return await WriteAsync(images, source, destination, options, Client, sourceIndex.Value, progress, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -105,7 +107,7 @@ public static class ImageCopier
     private static string ReferenceOf(ImageReference reference) => reference.Digest?.Value ?? reference.Tag ?? ImageReference.DefaultTag;
 
     private static async Task<IReadOnlyList<IContainerImage>> OpenSourceAsync(
-        ImageLocation source, ImageCopyOptions options, Func<RegistryClient> client, List<IDisposable> opened, CancellationToken cancellationToken)
+        ImageLocation source, ImageCopyOptions options, Func<RegistryClient> client, List<IDisposable> opened, StrongBox<RawDocument<ImageIndex>?> sourceIndex, CancellationToken cancellationToken)
     {
         switch (source.Transport)
         {
@@ -119,6 +121,7 @@ public static class ImageCopier
                 }
 
                 RegistryManifest top = await client().GetManifestAsync(repository, ReferenceOf(reference), cancellationToken).ConfigureAwait(false);
+                sourceIndex.Value = top.Document.Index;
                 if (top.Document.Index is not { } index)
                 {
                     return [await client().OpenImageAsync(top, cancellationToken).ConfigureAwait(false)];
@@ -181,6 +184,7 @@ public static class ImageCopier
         ImageLocation destination,
         ImageCopyOptions options,
         Func<RegistryClient> client,
+        RawDocument<ImageIndex>? sourceIndex,
         IProgress<ImageProgress>? progress,
         CancellationToken cancellationToken)
     {
@@ -191,8 +195,9 @@ public static class ImageCopier
                 return await PushAsync(images, source, destination, options, client(), progress, cancellationToken).ConfigureAwait(false);
             case ImageTransport.Store:
             {
+                // The store keeps no manifest: the digest is the source's, as docker pull's "Digest:" line names it.
                 LoadResult loaded = await options.Store!.LoadAsync(images, progress, cancellationToken).ConfigureAwait(false);
-                return new ImageCopyResult(options.Store.OpenImage(loaded.ImageIds[0].Value).ManifestDigest, loaded.ImageIds);
+                return new ImageCopyResult(images[0].ManifestDigest, loaded.ImageIds);
             }
 
             default:
@@ -207,6 +212,9 @@ public static class ImageCopier
                     },
                     LayerCompression = options.DestinationCompression,
                     TempDirectory = options.TempDirectory,
+                    // --all keeps the registry's index, and its digest, as skopeo does.
+                    SourceIndex = options.All && sourceIndex is { } index && index.Value.Manifests.All(d => images.Any(i => i.ManifestDigest == d.Digest)) ? sourceIndex : null,
+                    SourceIndexName = destination.Reference,
                 };
                 if (destination.Transport == ImageTransport.Oci)
                 {
@@ -219,7 +227,7 @@ public static class ImageCopier
 
                 if (options.DestinationCompression is null)
                 {
-                    return new ImageCopyResult(images[0].ManifestDigest, ids);
+                    return new ImageCopyResult(writer.SourceIndex?.Digest ?? images[0].ManifestDigest, ids);
                 }
 
                 using ImageArchive written = destination.Transport == ImageTransport.Oci ? ImageArchive.OpenLayout(destination.Path!) : ImageArchive.OpenFile(destination.Path!);
@@ -248,7 +256,8 @@ public static class ImageCopier
             throw new ImageLocationException(ErrorCodes.TransportUnsupported, destination.Text, $"{images.Count} images to push; a registry reference names one (name one in the source, or copy an index between registries with --all)");
         }
 
-        IContainerImage image = images[0];
+        bool dockerFormat = IsDockerFormat(source, images[0]);
+        IContainerImage image = dockerFormat ? AsDockerSchema2(images[0]) : images[0];
         if (options.DestinationCompression is null)
         {
             Digest pushed = await client.PushImageAsync(image, repository, ReferenceOf(to), mountFrom, BlobReporter.Create(progress, image), cancellationToken).ConfigureAwait(false);
@@ -261,7 +270,7 @@ public static class ImageCopier
         {
             await ArchiveWriter.WriteLayoutAsync([image], staging, new ArchiveWriterOptions { LayerCompression = options.DestinationCompression, TempDirectory = options.TempDirectory }, null, null, cancellationToken).ConfigureAwait(false);
             using ImageArchive layout = ImageArchive.OpenLayout(staging);
-            ArchiveImage recompressed = layout.Images[0];
+            IContainerImage recompressed = dockerFormat ? AsDockerSchema2(layout.Images[0]) : layout.Images[0];
             Digest pushed = await client.PushImageAsync(recompressed, repository, ReferenceOf(to), null, BlobReporter.Create(progress, recompressed), cancellationToken).ConfigureAwait(false);
             return new ImageCopyResult(pushed, [recompressed.Config.Digest]);
         }
@@ -272,6 +281,28 @@ public static class ImageCopier
                 Directory.Delete(staging, recursive: true);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether an image comes from Docker's own formats with no manifest of its own: the store, or a
+    /// <c>docker save</c> archive without an OCI index. Such an image is pushed as <c>docker push</c> pushes it, with
+    /// a Docker schema 2 manifest, as skopeo does from <c>docker-archive:</c>; an image with a stored manifest keeps it
+    /// byte for byte (and so its digest).
+    /// </summary>
+    private static bool IsDockerFormat(ImageLocation source, IContainerImage image) =>
+        source.Transport == ImageTransport.Store
+        || (source.Transport == ImageTransport.DockerArchive && image is ArchiveImage { Manifest: null });
+
+    /// <summary>The image with a Docker schema 2 manifest over the same config and blobs; itself when a layer has no Docker media type (zstd).</summary>
+    internal static IContainerImage AsDockerSchema2(IContainerImage image)
+    {
+        if (DerivedManifest.BuildDockerSchema2(image.Config, image.Layers) is not { } manifest)
+        {
+            return image;
+        }
+
+        ImageToWrite write = ImageToWrite.From(image);
+        return new ImageToWrite(write.Config, write.Layers) { Manifest = manifest, Tags = write.Tags };
     }
 
     /// <summary>Turns a registry's per-blob byte counts into <see cref="ImageProgress"/> over the whole copy.</summary>

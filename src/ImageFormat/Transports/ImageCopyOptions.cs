@@ -42,6 +42,6 @@ public sealed record ImageCopyOptions
 }
 
 /// <summary>What <see cref="ImageCopier.CopyAsync"/> wrote.</summary>
-/// <param name="ManifestDigest">The digest of the top document written: the index of an <see cref="ImageCopyOptions.All"/> copy between registries, else the image's manifest (for the store and a docker archive, the OCI manifest derived from what they hold).</param>
+/// <param name="ManifestDigest">The digest of the top document written: the index of an <see cref="ImageCopyOptions.All"/> copy between registries, else the image's manifest: as pushed (a Docker schema 2 one for an image from the store or a <c>docker save</c> archive), as written to an archive or layout (for a docker archive, the OCI manifest derived from what it holds), or, for the store, which keeps none, the source's.</param>
 /// <param name="ImageIds">The IDs (config digests) of the images written, in order.</param>
 public sealed record ImageCopyResult(Digest ManifestDigest, IReadOnlyList<Digest> ImageIds);

@@ -71,7 +71,8 @@ public static class StoreTransfer
 
     /// <summary>
     /// Pushes an image of the store to the registry its reference names: its config and layers as the store holds them
-    /// (each skipped when the repository has it), then its manifest (the OCI one derived from them) under the tag.
+    /// (each skipped when the repository has it), then, as <c>docker push</c> does, a Docker schema 2 manifest of them
+    /// under the tag (an OCI one when a layer is zstd, which Docker's media types cannot name).
     /// </summary>
     /// <param name="store">The store.</param>
     /// <param name="reference">A reference of the store, such as <c>localhost:5000/app:v1</c>; <c>latest</c> when it names no tag.</param>
@@ -96,7 +97,7 @@ public static class StoreTransfer
         ImageCopyResult pushed = await ImageCopier.CopyAsync(
             ImageLocation.Parse("store:" + named), ImageLocation.Parse("docker://" + named), (options ?? ImageCopyOptions.Default) with { Store = store, All = false, DestinationCompression = null },
             progress, cancellationToken).ConfigureAwait(false);
-        long size = store.OpenImage(named.ToString()).Manifest.Bytes.Length;
+        long size = ImageCopier.AsDockerSchema2(store.OpenImage(named.ToString())).Manifest.Bytes.Length;
         // push.go names the repository first; push_v2.go ends with "<tag>: digest: <digest> size: <manifest bytes>".
         return new PushResult(pushed.ManifestDigest, size,
             [$"The push refers to repository [{named.Domain}/{named.Path}]", $"{named.Tag}: digest: {pushed.ManifestDigest} size: {size}"]);

@@ -150,6 +150,50 @@ public class ImageSourceTests
         await open.Should().ThrowAsync<OperationCanceledException>();
     }
 
+    [Fact]
+    public void A_blob_whose_digest_is_its_diff_id_reads_as_the_tar_it_is_under_a_gzip_media_type()
+    {
+        // Docker 20.10 pushes a layer it once pulled uncompressed this way: the tar, described as tar.gzip.
+        using ImageArchive legacy = ImageArchive.OpenFile(Hello);
+        ArchiveImage source = legacy.FindImage("hello:latest");
+        Dictionary<Digest, byte[]> blobs = [];
+        List<Descriptor> layers = [];
+        foreach (ArchiveLayer layer in source.Layers)
+        {
+            using Stream tar = layer.OpenUncompressed();
+            using MemoryStream copy = new();
+            tar.CopyTo(copy);
+            blobs[layer.DiffId] = copy.ToArray();
+            layers.Add(new Descriptor { MediaType = MediaTypes.DockerLayerGzip, Digest = layer.DiffId, Size = copy.Length });
+        }
+
+        RawDocument<ImageManifest> manifest = RawDocument.Create(new ImageManifest
+        {
+            MediaType = MediaTypes.DockerManifestSchema2,
+            Config = new Descriptor { MediaType = MediaTypes.DockerContainerConfig, Digest = source.Config.Digest, Size = source.Config.Size },
+            Layers = layers,
+        });
+
+        IContainerImage image = ContainerImage.FromCompressed(new MemoryCore(manifest.Bytes, source.Config.Bytes, blobs));
+
+        image.Layers.Select(l => l.Compression).Should().OnlyContain(c => c == ImageFormat.Compression.CompressionFormat.None);
+        image.Layers.Select(HashUncompressed).Should().Equal(source.GetDiffIds());
+    }
+
+    /// <summary>A source with its manifest, config and blobs in memory.</summary>
+    private sealed class MemoryCore(ReadOnlyMemory<byte> manifest, ReadOnlyMemory<byte> config, Dictionary<Digest, byte[]> blobs) : ICompressedImageCore
+    {
+        public string? ManifestMediaType => null;
+
+        public ReadOnlyMemory<byte> ReadRawManifest() => manifest;
+
+        public ReadOnlyMemory<byte> ReadRawConfig() => config;
+
+        public Stream OpenBlob(Digest digest) => new MemoryStream(blobs[digest], writable: false);
+
+        public ValueTask<Stream> OpenBlobAsync(Digest digest, CancellationToken cancellationToken) => ValueTask.FromResult(OpenBlob(digest));
+    }
+
     /// <summary>A source that stores manifests and blobs: reads an OCI layout's files directly.</summary>
     private sealed class LayoutCore(string root, Digest manifest, Digest config) : ICompressedImageCore
     {

@@ -33,6 +33,45 @@ public class RegistryCliTests(PlainRegistryFixture fixture) : IClassFixture<Plai
     }
 
     [Fact]
+    public async Task Archive_ls_manifest_and_config_of_a_docker_reference_fetch_the_manifest_and_config_and_no_layer()
+    {
+        TestRegistry registry = fixture.Registry;
+        TestImage image = TestImage.Create(53, "amd64", 40_000, 2_000);
+        using (RegistryClient client = new())
+        {
+            await image.PushAsync(client, new RegistryRepository(registry.Host, "cli/remote"), "v1");
+        }
+
+        string reference = $"docker://{registry.Host}/cli/remote:v1";
+
+        CliResult ls = CliRunner.Run("archive", "ls", reference);
+        CliResult json = CliRunner.Run("archive", "ls", "--format", "json", reference);
+        CliResult manifest = CliRunner.Run("archive", "manifest", reference);
+        CliResult config = CliRunner.Run("archive", "config", reference);
+
+        ls.ExitCode.Should().Be(0, ls.StdErr);
+        long size = image.Layers.Sum(l => (long)l.Length);
+        string tag = $"{registry.Host}/cli/remote:v1";
+        ls.StdOut.Should().Be(
+            $"IMAGE ID       {"TAGS".PadRight(tag.Length)}   PLATFORM      LAYERS   SIZE\n"
+            + $"{image.ConfigDescriptor.Digest.ShortId}   {tag}   linux/amd64   2        {(size / 1000.0).ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}kB\n");
+        json.StdOut.Should().Be(
+            $"[\n    {{\n        \"Id\": \"{image.ConfigDescriptor.Digest}\",\n        \"RepoTags\": [\n            \"{registry.Host}/cli/remote:v1\"\n        ],\n"
+            + $"        \"Platform\": \"linux/amd64\",\n        \"Layers\": 2,\n        \"Size\": {size}\n    }}\n]\n");
+        manifest.Binary.Should().Equal(image.Manifest.Bytes.ToArray());
+        config.Binary.Should().Equal(image.Config);
+        IReadOnlyList<(string Method, string Target, int Status)> blobReads = [];
+        for (int i = 0; i < 50 && blobReads.Count < 4; i++)
+        {
+            // The access log arrives through the registry's output, a little after the response.
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            blobReads = [.. registry.Requests().Where(r => r.Method == "GET" && r.Target.StartsWith("/v2/cli/remote/blobs/", StringComparison.Ordinal))];
+        }
+
+        blobReads.Should().Equal(Enumerable.Repeat(("GET", $"/v2/cli/remote/blobs/{image.ConfigDescriptor.Digest}", 200), 4));
+    }
+
+    [Fact]
     public async Task Copy_between_repositories_prints_the_digest_and_mounts_the_blobs()
     {
         TestRegistry registry = fixture.Registry;

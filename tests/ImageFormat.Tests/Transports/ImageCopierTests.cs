@@ -95,7 +95,56 @@ public class ImageCopierTests(PlainRegistryFixture fixture) : IClassFixture<Plai
         using ImageStore second = ImageStore.Open(dir.Combine("second"));
         IContainerImage pulled = second.OpenImage("pulled/app:v3");
         pulled.Config.Digest.Should().Be(id);
-        pulled.ManifestDigest.Value.Should().Be(push.StdOut.TrimEnd('\n'));
+        pulled.ManifestDigest.Value.Should().NotBe(push.StdOut.TrimEnd('\n'), "the store derives an OCI manifest; it pushes a Docker schema 2 one, as docker push does");
+    }
+
+    /// <summary>The manifest a registry serves for a tag, with the media type it announces, as skopeo inspect --raw reads it.</summary>
+    private static async Task<(string ContentType, string Body)> ServedManifestAsync(TestRegistry registry, string repository, string tag)
+    {
+        using HttpClient http = new();
+        using HttpRequestMessage request = new(HttpMethod.Get, $"http://{registry.Host}/v2/{repository}/manifests/{tag}");
+        foreach (string type in RegistryClient.ManifestMediaTypes)
+        {
+            request.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue(type));
+        }
+
+        using HttpResponseMessage response = await http.SendAsync(request, Ct);
+        response.EnsureSuccessStatusCode();
+        return (response.Content.Headers.ContentType!.MediaType!, await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_docker_save_archive_and_a_store_image_are_pushed_as_docker_schema_2_and_an_oci_archive_keeps_its_oci_manifest()
+    {
+        TestRegistry registry = fixture.Registry;
+        string legacy = BuiltArchives.PathOf("built-bazel-whiteout.tar");
+        string oci = BuiltArchives.PathOf("built-buildkit-zstd.tar");
+        using TempDirectory dir = new();
+        using (ImageStore store = ImageStore.Open(dir.Path))
+        {
+            store.Tag(store.Load(legacy).ImageIds[0].Value, $"{registry.Host}/transports/format-store:v1");
+        }
+
+        CliResult fromArchive = CliRunner.Run("copy", $"docker-archive:{legacy}", $"docker://{registry.Host}/transports/format-docker:v1");
+        CliResult fromStore = CliRunner.Run("--root", dir.Path, "push", $"{registry.Host}/transports/format-store:v1");
+        CliResult fromOci = CliRunner.Run("copy", $"oci-archive:{oci}", $"docker://{registry.Host}/transports/format-oci:v1");
+
+        fromArchive.ExitCode.Should().Be(0, fromArchive.StdErr);
+        fromStore.ExitCode.Should().Be(0, fromStore.StdErr);
+        fromOci.ExitCode.Should().Be(0, fromOci.StdErr);
+        using ImageArchive legacyArchive = ImageArchive.OpenFile(legacy);
+        ArchiveImage image = legacyArchive.Images[0];
+        string expected = $"{{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"config\":"
+            + $"{{\"mediaType\":\"application/vnd.docker.container.image.v1+json\",\"digest\":\"{image.Config.Digest}\",\"size\":{image.Config.Size}}},\"layers\":["
+            + string.Join(",", image.Layers.Select(l => $"{{\"mediaType\":\"application/vnd.docker.image.rootfs.diff.tar\",\"digest\":\"{l.DiffId}\",\"size\":{l.Size}}}"))
+            + "]}";
+        (await ServedManifestAsync(registry, "transports/format-docker", "v1")).Should().Be((MediaTypes.DockerManifestSchema2, expected));
+        (await ServedManifestAsync(registry, "transports/format-store", "v1")).Should().Be((MediaTypes.DockerManifestSchema2, expected));
+        fromArchive.StdOut.Should().Be(Digest.ComputeUtf8(expected).Value + "\n");
+        fromStore.StdOut.Should().EndWith($"v1: digest: {Digest.ComputeUtf8(expected)} size: {expected.Length}\n");
+        using ImageArchive ociArchive = ImageArchive.OpenFile(oci);
+        (await ServedManifestAsync(registry, "transports/format-oci", "v1")).Should().Be(
+            (MediaTypes.OciManifest, System.Text.Encoding.UTF8.GetString(ociArchive.Images[0].Manifest!.Bytes.Span)));
     }
 
     [Fact]
@@ -142,10 +191,14 @@ public class ImageCopierTests(PlainRegistryFixture fixture) : IClassFixture<Plai
         CliResult one = CliRunner.Run("copy", "--platform", "linux/arm64", $"docker://{registry.Host}/transports/multi:multi", $"oci:{dir.Combine("one")}");
 
         all.ExitCode.Should().Be(0, all.StdErr);
+        all.StdOut.Should().Be(index.Digest.Value + "\n");
         one.StdOut.Should().Be(arm.Manifest.Digest.Value + "\n");
         using ImageArchive layout = ImageArchive.OpenLayout(dir.Combine("all"));
         layout.Images.Select(i => i.ManifestDigest).Should().Equal(amd.Manifest.Digest, arm.Manifest.Digest);
-        layout.Index!.Value.Manifests.Select(d => d.Platform!.Architecture).Should().Equal("amd64", "arm64");
+        // index.json names the registry's index alone, kept byte for byte, so the layout has the registry's digest.
+        layout.Index!.Value.Manifests.Should().ContainSingle().Which.Should().BeEquivalentTo(index.ToDescriptor(MediaTypes.OciIndex));
+        File.ReadAllBytes(dir.Combine("all", "blobs", "sha256", index.Digest.Encoded)).Should().Equal(index.Bytes.ToArray());
+        ArchiveVerifier.Verify(layout, Ct).Problems.Should().BeEmpty();
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public class StoreTransferTests(PlainRegistryFixture fixture) : IClassFixture<Pl
 
         CliResult push = CliRunner.Run("--root", dir.Combine("first"), "push", name);
         CliResult pull = CliRunner.Run("--root", dir.Combine("second"), "pull", name);
-        CliResult again = CliRunner.Run("--root", dir.Combine("second"), "pull", name);
+        CliResult again = CliRunner.Run("--root", dir.Combine("second"), "pull", "--quiet", name);
 
         using RegistryClient client = new();
         RegistryManifest manifest = await client.GetManifestAsync(new RegistryRepository(registry.Host, "transfer/app"), "v1", TestContext.Current.CancellationToken);
@@ -36,6 +36,8 @@ public class StoreTransferTests(PlainRegistryFixture fixture) : IClassFixture<Pl
         pull.ExitCode.Should().Be(0, pull.StdErr);
         pull.StdOut.Should().Be($"Digest: {manifest.Digest}\nStatus: Downloaded newer image for {name}\n");
         again.StdOut.Should().Be($"Digest: {manifest.Digest}\nStatus: Image is up to date for {name}\n");
+        // Progress goes only to a terminal: redirected (as here) or with --quiet, standard error stays empty.
+        (push.StdErr + pull.StdErr + again.StdErr).Should().BeEmpty();
         using ImageStore second = ImageStore.Open(dir.Combine("second"));
         second.OpenImage(name).Config.Digest.Should().Be(id);
     }

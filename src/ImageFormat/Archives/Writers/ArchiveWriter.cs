@@ -223,7 +223,7 @@ public static class ArchiveWriter
         using LayerSet layers = LayerSet.Prepare(request.Images, request.Options, reporter, cancellationToken);
         List<PlannedEntry> entries = request.Options.Format == ArchiveFormat.Legacy
             ? PlanLegacy(request.Images, layers)
-            : PlanOci(request.Images, layers, request.Options.Format == ArchiveFormat.Docker, request.Artifacts);
+            : PlanOci(request.Images, layers, request.Options.Format == ArchiveFormat.Docker, request.Artifacts, request.Options);
         using RangeCopies<PlannedEntry>? copies = ownFile ? StartCopies(entries, request.Options, cancellationToken) : null;
         await WriteTar(entries, output, copies, reporter, async, cancellationToken).ConfigureAwait(false);
         reporter?.Complete();
@@ -249,7 +249,7 @@ public static class ArchiveWriter
     {
         ProgressReporter? reporter = ProgressReporter.Create(progress, ImageProgressPhase.Writing, 0, 0);
         using LayerSet layers = LayerSet.Prepare(request.Images, request.Options, reporter, cancellationToken);
-        List<PlannedEntry> entries = PlanOci(request.Images, layers, docker: false, request.Artifacts);
+        List<PlannedEntry> entries = PlanOci(request.Images, layers, docker: false, request.Artifacts, request.Options);
         reporter?.AddItems(entries.Count(e => e.Type == TarEntryKind.RegularFile), entries.Sum(e => e.Size));
 
         // A new layout is built beside its final name and renamed into place; an existing one gets its blobs
@@ -399,7 +399,7 @@ public static class ArchiveWriter
         })];
     }
 
-    private static List<PlannedEntry> PlanOci(IReadOnlyList<ImageToWrite> images, LayerSet layers, bool docker, IReadOnlyList<ArtifactToWrite> artifacts)
+    private static List<PlannedEntry> PlanOci(IReadOnlyList<ImageToWrite> images, LayerSet layers, bool docker, IReadOnlyList<ArtifactToWrite> artifacts, ArchiveWriterOptions options)
     {
         var entries = new List<PlannedEntry>();
         var blobs = new HashSet<Digest>();
@@ -496,6 +496,22 @@ public static class ArchiveWriter
             }
 
             descriptors.Add(artifact.Descriptor);
+        }
+
+        if (!docker && options.SourceIndex is { } source && options.LayerCompression is null
+            && source.Value.Manifests.All(d => blobs.Contains(d.Digest)) && blobs.Add(source.Digest))
+        {
+            entries.Add(PlannedEntry.Bytes(BlobPath.Of(source.Digest), source.Bytes, DateTimeOffset.UnixEpoch));
+            descriptors =
+            [
+                new Descriptor
+                {
+                    MediaType = source.Value.MediaType ?? MediaTypes.OciIndex,
+                    Digest = source.Digest,
+                    Size = source.Size,
+                    Annotations = options.SourceIndexName is { } name ? new SortedDictionary<string, string>(StringComparer.Ordinal) { [RefNameAnnotation] = name } : null,
+                },
+            ];
         }
 
         entries.Add(PlannedEntry.Bytes("oci-layout", Encoding.UTF8.GetBytes(OciLayoutBytes), DateTimeOffset.UnixEpoch));

@@ -29,4 +29,15 @@ public sealed record ArchiveWriterOptions
 
     /// <summary>Limits applied when decompressing layers.</summary>
     public ImageFormatLimits Limits { get; init; } = ImageFormatLimits.Default;
+
+    /// <summary>
+    /// An index to keep byte for byte (a registry's, copied with every platform): stored as a blob and named alone
+    /// by <c>index.json</c> (with <see cref="SourceIndexName"/> as its ref name), so the layout keeps its digest. Used only
+    /// when blobs are written as stored and every manifest it names is one of the images written; otherwise
+    /// <c>index.json</c> names the images.
+    /// </summary>
+    internal Model.RawDocument<Model.ImageIndex>? SourceIndex { get; init; }
+
+    /// <summary>The <c>org.opencontainers.image.ref.name</c> of <see cref="SourceIndex"/> in <c>index.json</c>, if any.</summary>
+    internal string? SourceIndexName { get; init; }
 }
