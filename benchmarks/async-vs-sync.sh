@@ -3,11 +3,12 @@
 # listener, side by side on one archive (verify, convert to an OCI layout, extract, load into a store).
 #   bash benchmarks/async-vs-sync.sh [ARCHIVE] [ROUNDS]
 # Without ARCHIVE, generates (once, cached in $BENCH_DIR) the 1.1 GB archive of archive-read.sh with real
-# Docker 20.10. Prints the median of ROUNDS (5) runs of each form, interleaved, and the ratios: async/sync
+# Docker 20.10. Prints the median and best of ROUNDS (7) runs of each form, interleaved, each after sync(2) and a
+# pause, and the ratios: async/sync
 # should stay within 1.05 and the progress cost under 2%. Run it on an otherwise idle machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${2:-5}
+rounds=${2:-7}
 if [ -n "${1:-}" ]; then
   archive=$1
 else

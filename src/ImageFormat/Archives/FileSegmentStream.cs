@@ -20,6 +20,12 @@ internal sealed class FileSegmentStream : Stream
         _length = length;
     }
 
+    /// <summary>The file and the byte range this stream reads.</summary>
+    public SafeFileHandle Handle => _handle;
+
+    /// <summary>Where the segment starts in the file.</summary>
+    public long Start => _start;
+
     public override bool CanRead => true;
 
     public override bool CanSeek => true;

@@ -69,7 +69,7 @@ public sealed class TarEntryWriter : IDisposable, IAsyncDisposable
     public void WriteEntry(TarEntryHeader header, Stream? data)
     {
         byte[] headers = CheckEntry(header, data);
-        SyncCore.Run(WriteEntryCore(header, headers, data, async: false, CancellationToken.None));
+        SyncCore.Run(WriteEntryCore(header, headers, data, null, async: false, CancellationToken.None));
     }
 
     /// <summary>
@@ -91,7 +91,17 @@ public sealed class TarEntryWriter : IDisposable, IAsyncDisposable
         byte[] headers = CheckEntry(header, data);
         return cancellationToken.IsCancellationRequested
             ? Task.FromCanceled(cancellationToken)
-            : WriteEntryCore(header, headers, data, async: true, cancellationToken).AsTask();
+            : WriteEntryCore(header, headers, data, null, async: true, cancellationToken).AsTask();
+    }
+
+    /// <summary>
+    /// Writes one entry whose content <paramref name="writeContent"/> puts into the archive stream itself, exactly
+    /// <see cref="TarEntryHeader.Size"/> bytes, between the headers and the padding: for a content the kernel copies.
+    /// </summary>
+    internal ValueTask WriteEntry(TarEntryHeader header, Func<Stream, ValueTask> writeContent, bool async, CancellationToken cancellationToken)
+    {
+        byte[] headers = CheckEntry(header, Stream.Null);
+        return WriteEntryCore(header, headers, null, writeContent, async, cancellationToken);
     }
 
     /// <summary>Writes the end-of-archive marker (two zero blocks). Later calls do nothing.</summary>
@@ -132,7 +142,7 @@ public sealed class TarEntryWriter : IDisposable, IAsyncDisposable
         return EncodeHeaders(header);
     }
 
-    private async ValueTask WriteEntryCore(TarEntryHeader header, byte[] headers, Stream? data, bool async, CancellationToken cancellationToken)
+    private async ValueTask WriteEntryCore(TarEntryHeader header, byte[] headers, Stream? data, Func<Stream, ValueTask>? writeContent, bool async, CancellationToken cancellationToken)
     {
         _faulted = true;
         if (async)
@@ -144,7 +154,11 @@ public sealed class TarEntryWriter : IDisposable, IAsyncDisposable
             _stream.Write(headers);
         }
 
-        if (data is not null)
+        if (writeContent is not null)
+        {
+            await writeContent(_stream).ConfigureAwait(false);
+        }
+        else if (data is not null)
         {
             await CopyExactly(data, header.Size, header.Name, async, cancellationToken).ConfigureAwait(false);
         }

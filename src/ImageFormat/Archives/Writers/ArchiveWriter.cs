@@ -212,15 +212,20 @@ public static class ArchiveWriter
         return new Request(merged, extra, options);
     }
 
-    /// <summary>The one core of <see cref="Write"/> and <see cref="WriteAsync"/>.</summary>
-    private static async ValueTask WriteTarCore(Request request, Stream output, IProgress<ImageProgress>? progress, bool async, CancellationToken cancellationToken)
+    /// <summary>
+    /// The one core of <see cref="Write"/> and <see cref="WriteAsync"/>, and of the file writers, which pass
+    /// <paramref name="ownFile"/>: the output is a new file of the library's own, deleted if the write fails, so its
+    /// layer blobs may be copied in the kernel and verified beside the copy (<see cref="LayerCopies"/>).
+    /// </summary>
+    private static async ValueTask WriteTarCore(Request request, Stream output, IProgress<ImageProgress>? progress, bool async, CancellationToken cancellationToken, bool ownFile = false)
     {
         ProgressReporter? reporter = ProgressReporter.Create(progress, ImageProgressPhase.Writing, 0, 0);
         using LayerSet layers = LayerSet.Prepare(request.Images, request.Options, reporter, cancellationToken);
         List<PlannedEntry> entries = request.Options.Format == ArchiveFormat.Legacy
             ? PlanLegacy(request.Images, layers)
             : PlanOci(request.Images, layers, request.Options.Format == ArchiveFormat.Docker, request.Artifacts);
-        await WriteTar(entries, output, reporter, async, cancellationToken).ConfigureAwait(false);
+        using LayerCopies? copies = ownFile ? LayerCopies.Start(entries, Parallelism(request.Options), cancellationToken) : null;
+        await WriteTar(entries, output, copies, reporter, async, cancellationToken).ConfigureAwait(false);
         reporter?.Complete();
     }
 
@@ -229,7 +234,7 @@ public static class ArchiveWriter
     {
         using AtomicFile atomic = AtomicFile.Beside(path, 1 << 20, async);
         FileStream file = atomic.Stream;
-        await WriteTarCore(request, file, progress, async, cancellationToken).ConfigureAwait(false);
+        await WriteTarCore(request, file, progress, async, cancellationToken, ownFile: true).ConfigureAwait(false);
         if (async)
         {
             await file.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -255,13 +260,15 @@ public static class ArchiveWriter
             ? Path.Combine(Path.GetDirectoryName(full) ?? ".", $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp")
             : full;
         var added = new List<string>();
+        List<PlannedEntry> blobs = [.. entries.Where(e => BlobPath.TryParse(e.Path, out _))];
+        using LayerCopies copies = LayerCopies.Start(blobs, Parallelism(request.Options), cancellationToken);
         try
         {
             Directory.CreateDirectory(target);
-            foreach (PlannedEntry entry in entries.Where(e => BlobPath.TryParse(e.Path, out _)))
+            foreach (PlannedEntry entry in blobs)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (await WriteBlobFile(target, entry, reporter, async, cancellationToken).ConfigureAwait(false))
+                if (await WriteBlobFile(target, entry, copies, reporter, async, cancellationToken).ConfigureAwait(false))
                 {
                     added.Add(Path.Combine(target, entry.Path));
                 }
@@ -408,8 +415,7 @@ public static class ArchiveWriter
             {
                 if (blobs.Add(layer.Digest))
                 {
-                    PreparedLayer captured = layer;
-                    entries.Add(PlannedEntry.File(BlobPath.Of(layer.Digest), layer.Size, created, captured.Open));
+                    entries.Add(PlannedEntry.ForLayer(BlobPath.Of(layer.Digest), layer, created));
                 }
             }
 
@@ -548,7 +554,7 @@ public static class ArchiveWriter
                 else
                 {
                     PreparedLayer layer = layers.Get(image.Layers[i]);
-                    entries.Add(PlannedEntry.File(layerPath, layer.Size, created, layer.Open));
+                    entries.Add(PlannedEntry.ForLayer(layerPath, layer, created));
                     diffIdPaths.Add(v1.DiffId, layerPath);
                 }
             }
@@ -626,7 +632,12 @@ public static class ArchiveWriter
         ImageDocuments.SerializeRepositories(repositories.ToDictionary(
             r => r.Key, r => (IReadOnlyDictionary<string, string>)r.Value, StringComparer.Ordinal));
 
-    private static async ValueTask WriteTar(List<PlannedEntry> entries, Stream output, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
+    /// <summary>
+    /// Plans the parent directories and writes <paramref name="entries"/> as a tar. Blobs in
+    /// <paramref name="copies"/> are copied by the kernel into <paramref name="output"/> (then a
+    /// <see cref="FileStream"/>), and the marker that ends the archive is written only once all their checks passed.
+    /// </summary>
+    private static async ValueTask WriteTar(List<PlannedEntry> entries, Stream output, LayerCopies? copies, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
     {
         var all = new Dictionary<string, PlannedEntry>(StringComparer.Ordinal);
         foreach (PlannedEntry entry in entries)
@@ -657,7 +668,12 @@ public static class ArchiveWriter
                     ModificationTime = entry.ModificationTime,
                 };
                 int item = entry.Type == TarEntryKind.RegularFile ? reporter?.StartItem(entry.Path) ?? 0 : 0;
-                if (entry.Type == TarEntryKind.RegularFile && entry.Size > 0)
+                if (copies is not null && copies.Contains(entry))
+                {
+                    var file = (FileStream)output;
+                    await tar.WriteEntry(header, async _ => await CopyInKernel(copies, entry, file, reporter, async, cancellationToken).ConfigureAwait(false), async, cancellationToken).ConfigureAwait(false);
+                }
+                else if (entry.Type == TarEntryKind.RegularFile && entry.Size > 0)
                 {
                     // Large blobs are read (and verified) ahead on another core while this one writes.
                     Stream source = entry.Open!();
@@ -686,6 +702,19 @@ public static class ArchiveWriter
                 }
             }
 
+            if (copies is not null)
+            {
+                // A bad blob fails the write before the archive is complete.
+                if (async)
+                {
+                    await copies.AllVerified.ConfigureAwait(false);
+                }
+                else
+                {
+                    copies.AllVerified.GetAwaiter().GetResult();
+                }
+            }
+
             if (async)
             {
                 await tar.FinishAsync(cancellationToken).ConfigureAwait(false);
@@ -710,7 +739,21 @@ public static class ArchiveWriter
 
     /// <summary>Writes a blob of a layout unless a file of that name already holds exactly its content.</summary>
     /// <returns>Whether a new file was written.</returns>
-    private static async ValueTask<bool> WriteBlobFile(string layout, PlannedEntry entry, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
+    /// <summary>Copies a blob of <paramref name="copies"/> into <paramref name="file"/>; off the caller's thread when asynchronous.</summary>
+    private static ValueTask CopyInKernel(LayerCopies copies, PlannedEntry entry, FileStream file, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
+    {
+        if (!async)
+        {
+            copies.CopyTo(entry, file, reporter, cancellationToken);
+            return ValueTask.CompletedTask;
+        }
+
+        return new ValueTask(Task.Run(() => copies.CopyTo(entry, file, reporter, cancellationToken), cancellationToken));
+    }
+
+    private static int Parallelism(ArchiveWriterOptions options) => options.MaxParallelism ?? Environment.ProcessorCount;
+
+    private static async ValueTask<bool> WriteBlobFile(string layout, PlannedEntry entry, LayerCopies copies, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
     {
         string target = Path.Combine(layout, entry.Path);
         if (!BlobPath.TryParse(entry.Path, out Digest expected))
@@ -732,18 +775,34 @@ public static class ArchiveWriter
             }
         }
 
-        await WriteAtomically(target, entry, reporter, async, cancellationToken).ConfigureAwait(false);
+        await WriteAtomically(target, entry, reporter, async, cancellationToken, copies).ConfigureAwait(false);
         return true;
     }
 
-    private static async ValueTask WriteAtomically(string target, PlannedEntry entry, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes one layout file atomically. A blob of <paramref name="copies"/> is copied by the kernel, and renamed
+    /// to its name only once its check passed.
+    /// </summary>
+    private static async ValueTask WriteAtomically(string target, PlannedEntry entry, ProgressReporter? reporter, bool async, CancellationToken cancellationToken, LayerCopies? copies = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         int item = reporter?.StartItem(entry.Path) ?? 0;
         using (AtomicFile atomic = AtomicFile.Beside(target, 1 << 20, async))
         {
             FileStream file = atomic.Stream;
-            if (entry.Size > 0)
+            if (copies is not null && copies.Contains(entry))
+            {
+                await CopyInKernel(copies, entry, file, reporter, async, cancellationToken).ConfigureAwait(false);
+                if (async)
+                {
+                    await copies.Verified(entry).ConfigureAwait(false);
+                }
+                else
+                {
+                    copies.Verified(entry).GetAwaiter().GetResult();
+                }
+            }
+            else if (entry.Size > 0)
             {
                 using Stream data = ProgressStream.Wrap(entry.Open!(), reporter, cancellationToken);
                 if (async)

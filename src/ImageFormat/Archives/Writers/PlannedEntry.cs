@@ -27,8 +27,18 @@ internal sealed class PlannedEntry
 
     public string? LinkName { get; }
 
+    /// <summary>
+    /// For a layer blob: the layer, whose bytes a writer to a file may copy in the kernel (<see cref="LayerCopies"/>).
+    /// <see langword="null"/> for everything else, which is only ever read through <see cref="Open"/>.
+    /// </summary>
+    public PreparedLayer? Layer { get; private init; }
+
     public static PlannedEntry File(string path, long size, DateTimeOffset time, Func<Stream> open) =>
         new(path, TarEntryKind.RegularFile, size, time, open, null);
+
+    /// <summary>A layer blob, read through <see cref="PreparedLayer.Open"/> or copied in the kernel.</summary>
+    public static PlannedEntry ForLayer(string path, PreparedLayer layer, DateTimeOffset time) =>
+        new(path, TarEntryKind.RegularFile, layer.Size, time, layer.Open, null) { Layer = layer };
 
     public static PlannedEntry Bytes(string path, ReadOnlyMemory<byte> bytes, DateTimeOffset time) =>
         new(path, TarEntryKind.RegularFile, bytes.Length, time, () => new MemoryStream(bytes.ToArray(), writable: false), null);

@@ -105,5 +105,15 @@ internal sealed class PreparedLayer : IDisposable
         return new VerifyingReadStream(_verbatim!.OpenStored(), Digest, Size, $"layer {Digest}");
     }
 
+    /// <summary>
+    /// Opens the bytes to store <em>without</em> checking them, for a copy that checks them separately. A staged
+    /// layer was hashed as it was staged; a verbatim one must still be verified (<paramref name="unverified"/>).
+    /// </summary>
+    public Stream OpenUnchecked(out bool unverified)
+    {
+        unverified = _staged is null;
+        return _staged is not null ? new FileSegmentStream(_staged.SafeFileHandle, 0, Size) : _verbatim!.OpenStored();
+    }
+
     public void Dispose() => _staged?.Dispose();
 }
