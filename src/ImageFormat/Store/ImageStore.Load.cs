@@ -137,6 +137,7 @@ public sealed partial class ImageStore
         ProgressReporter? reporter = ProgressReporter.Create(progress, ImageProgressPhase.Loading, sources.Sum(i => i.Layers.Count), sources.Sum(i => i.Layers.Sum(l => l.Size)));
         LoadResult loaded = Change(state =>
         {
+            using RangeCopies<Digest>? copies = _backing is DirectoryStoreBacking ? StartLayerCopies(state, sources, cancellationToken) : null;
             var lines = new List<string>();
             var ids = new List<Digest>();
             var parentLinks = new List<(Digest Id, Digest? Parent)>();
@@ -171,7 +172,7 @@ public sealed partial class ImageStore
 
                         // Not OpenUncompressed(): WriteBlob hashes the tar against its diffID while copying it, once.
                         long before = reporter?.Done ?? 0;
-                        written += StoreLayerBlobs(state, () => LayerStreams.OpenUncompressed(layer, verify: false, reporter, cancellationToken, out _), entry, diffIds[i], i, chain, parentChain) ? 1 : 0;
+                        written += StoreLayerBlobs(state, () => LayerStreams.OpenUncompressed(layer, verify: false, reporter, cancellationToken, out _), entry, diffIds[i], i, chain, parentChain, copies, reporter, cancellationToken) ? 1 : 0;
                         if (reporter is not null)
                         {
                             // A decompressor may stop before the end of the blob, and a layer of another source
@@ -384,11 +385,73 @@ public sealed partial class ImageStore
 
     /// <summary>Stores a layer's uncompressed tar (verified against its DiffID) and, when it came compressed, the original blob.</summary>
     /// <returns>Whether a tar was copied (false when the DiffID's blob was already stored).</returns>
-    private bool StoreLayerBlobs(StoreState state, Func<Stream> open, string subject, Digest diffId, int index, Digest chain, Digest parentChain)
+    /// <summary>
+    /// The uncompressed layer tars of <paramref name="sources"/> that the load will store and that are byte ranges of
+    /// a file (an uncompressed archive, a layout): copied in the kernel and hashed against their DiffIDs on the other
+    /// cores beside the copy. Anything this cannot judge without reading (a missing or unreadable blob, a layer over
+    /// the size limit, a config that does not match its layers) is left to the streaming path, which reports it in order.
+    /// </summary>
+    private RangeCopies<Digest> StartLayerCopies(StoreState state, IReadOnlyList<IContainerImage> sources, CancellationToken cancellationToken)
+    {
+        var candidates = new List<RangeCandidate<Digest>>();
+        foreach (IContainerImage image in sources)
+        {
+            IReadOnlyList<Digest> diffIds = image.Config.Value.RootFs.DiffIds;
+            if (image.Layers.Count != diffIds.Count)
+            {
+                continue;
+            }
+
+            Digest chain = default;
+            for (int i = 0; i < diffIds.Count; i++)
+            {
+                chain = ChainId.Next(chain, diffIds[i]);
+                IImageLayer layer = image.Layers[i];
+                if (state.Layers.ContainsKey(chain) || _backing.HasBlob(diffIds[i]) || layer is ArchiveLayer { IsPresent: false } || layer.Size > _options.Limits.MaxLoadLayerBytes)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    if (layer.Compression != CompressionFormat.None)
+                    {
+                        continue;
+                    }
+                }
+                catch (ImageFormatException)
+                {
+                    continue;
+                }
+
+                candidates.Add(new RangeCandidate<Digest>(diffIds[i], OpenStored, diffIds[i], -1, $"layer {i} ({LoadSources.Entry(layer)}): invalid diffID"));
+
+                Stream OpenStored(out bool unverified)
+                {
+                    unverified = true;
+                    return layer.OpenBlob(verify: false);
+                }
+            }
+        }
+
+        return RangeCopies<Digest>.Start(candidates, Environment.ProcessorCount, cancellationToken);
+    }
+
+    private bool StoreLayerBlobs(StoreState state, Func<Stream> open, string subject, Digest diffId, int index, Digest chain, Digest parentChain, RangeCopies<Digest>? copies = null, ProgressReporter? reporter = null, CancellationToken cancellationToken = default)
     {
         bool copied = false;
         long tarSize;
-        if (!_backing.HasBlob(diffId))
+        if (copies is not null && copies.Contains(diffId) && !_backing.HasBlob(diffId))
+        {
+            // Copied in the kernel, named only once its hash matched (the same error as the streaming path's).
+            tarSize = copies.LengthOf(diffId);
+            ((DirectoryStoreBacking)_backing).WriteBlobFile(
+                diffId,
+                file => copies.CopyTo(diffId, file, reporter is null ? null : reporter.Add, cancellationToken),
+                () => copies.Verified(diffId).GetAwaiter().GetResult());
+            copied = true;
+        }
+        else if (!_backing.HasBlob(diffId))
         {
             using Stream tar = new IO.LimitedReadStream(open(), _options.Limits.MaxLoadLayerBytes, nameof(ImageFormatLimits.MaxLoadLayerBytes), $"layer {index} ({subject})");
             try

@@ -237,6 +237,18 @@ internal sealed class DirectoryStoreBacking : IStoreBacking
         return (actual, size);
     }
 
+    /// <summary>
+    /// Stores a blob whose bytes <paramref name="write"/> puts straight into the new file (a kernel copy), under
+    /// <paramref name="digest"/> once <paramref name="check"/> returns: a check that throws leaves no blob.
+    /// </summary>
+    public void WriteBlobFile(Digest digest, Action<FileStream> write, Action check)
+    {
+        using AtomicFile file = AtomicFile.In(_tmp);
+        write(file.Stream);
+        check();
+        file.Commit(BlobPath(digest));
+    }
+
     public void DeleteBlob(Digest digest) => File.Delete(BlobPath(digest));
 
     public IReadOnlyList<Digest> ListBlobs()

@@ -215,7 +215,7 @@ public static class ArchiveWriter
     /// <summary>
     /// The one core of <see cref="Write"/> and <see cref="WriteAsync"/>, and of the file writers, which pass
     /// <paramref name="ownFile"/>: the output is a new file of the library's own, deleted if the write fails, so its
-    /// layer blobs may be copied in the kernel and verified beside the copy (<see cref="LayerCopies"/>).
+    /// layer blobs may be copied in the kernel and verified beside the copy (<see cref="RangeCopies{TKey}"/>).
     /// </summary>
     private static async ValueTask WriteTarCore(Request request, Stream output, IProgress<ImageProgress>? progress, bool async, CancellationToken cancellationToken, bool ownFile = false)
     {
@@ -224,7 +224,7 @@ public static class ArchiveWriter
         List<PlannedEntry> entries = request.Options.Format == ArchiveFormat.Legacy
             ? PlanLegacy(request.Images, layers)
             : PlanOci(request.Images, layers, request.Options.Format == ArchiveFormat.Docker, request.Artifacts);
-        using LayerCopies? copies = ownFile ? LayerCopies.Start(entries, Parallelism(request.Options), cancellationToken) : null;
+        using RangeCopies<PlannedEntry>? copies = ownFile ? StartCopies(entries, request.Options, cancellationToken) : null;
         await WriteTar(entries, output, copies, reporter, async, cancellationToken).ConfigureAwait(false);
         reporter?.Complete();
     }
@@ -261,7 +261,7 @@ public static class ArchiveWriter
             : full;
         var added = new List<string>();
         List<PlannedEntry> blobs = [.. entries.Where(e => BlobPath.TryParse(e.Path, out _))];
-        using LayerCopies copies = LayerCopies.Start(blobs, Parallelism(request.Options), cancellationToken);
+        using RangeCopies<PlannedEntry> copies = StartCopies(blobs, request.Options, cancellationToken);
         try
         {
             Directory.CreateDirectory(target);
@@ -637,7 +637,7 @@ public static class ArchiveWriter
     /// <paramref name="copies"/> are copied by the kernel into <paramref name="output"/> (then a
     /// <see cref="FileStream"/>), and the marker that ends the archive is written only once all their checks passed.
     /// </summary>
-    private static async ValueTask WriteTar(List<PlannedEntry> entries, Stream output, LayerCopies? copies, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
+    private static async ValueTask WriteTar(List<PlannedEntry> entries, Stream output, RangeCopies<PlannedEntry>? copies, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
     {
         var all = new Dictionary<string, PlannedEntry>(StringComparer.Ordinal);
         foreach (PlannedEntry entry in entries)
@@ -740,20 +740,28 @@ public static class ArchiveWriter
     /// <summary>Writes a blob of a layout unless a file of that name already holds exactly its content.</summary>
     /// <returns>Whether a new file was written.</returns>
     /// <summary>Copies a blob of <paramref name="copies"/> into <paramref name="file"/>; off the caller's thread when asynchronous.</summary>
-    private static ValueTask CopyInKernel(LayerCopies copies, PlannedEntry entry, FileStream file, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
+    private static ValueTask CopyInKernel(RangeCopies<PlannedEntry> copies, PlannedEntry entry, FileStream file, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
     {
         if (!async)
         {
-            copies.CopyTo(entry, file, reporter, cancellationToken);
+            copies.CopyTo(entry, file, reporter is null ? null : reporter.Add, cancellationToken);
             return ValueTask.CompletedTask;
         }
 
-        return new ValueTask(Task.Run(() => copies.CopyTo(entry, file, reporter, cancellationToken), cancellationToken));
+        return new ValueTask(Task.Run(() => copies.CopyTo(entry, file, reporter is null ? null : reporter.Add, cancellationToken), cancellationToken));
     }
 
-    private static int Parallelism(ArchiveWriterOptions options) => options.MaxParallelism ?? Environment.ProcessorCount;
+    /// <summary>
+    /// The layer blobs among <paramref name="entries"/> that a write to a file of the library's own may copy in the
+    /// kernel: verbatim ones are verified beside the copy, staged ones were hashed as they were staged.
+    /// </summary>
+    private static RangeCopies<PlannedEntry> StartCopies(IEnumerable<PlannedEntry> entries, ArchiveWriterOptions options, CancellationToken cancellationToken) =>
+        RangeCopies<PlannedEntry>.Start(
+            entries.Where(e => e.Size > 0).SelectMany(e => e.Layer is { } layer ? [new RangeCandidate<PlannedEntry>(e, layer.OpenUnchecked, layer.Digest, layer.Size, $"layer {layer.Digest}")] : Array.Empty<RangeCandidate<PlannedEntry>>()),
+            options.MaxParallelism ?? Environment.ProcessorCount,
+            cancellationToken);
 
-    private static async ValueTask<bool> WriteBlobFile(string layout, PlannedEntry entry, LayerCopies copies, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
+    private static async ValueTask<bool> WriteBlobFile(string layout, PlannedEntry entry, RangeCopies<PlannedEntry> copies, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
     {
         string target = Path.Combine(layout, entry.Path);
         if (!BlobPath.TryParse(entry.Path, out Digest expected))
@@ -783,7 +791,7 @@ public static class ArchiveWriter
     /// Writes one layout file atomically. A blob of <paramref name="copies"/> is copied by the kernel, and renamed
     /// to its name only once its check passed.
     /// </summary>
-    private static async ValueTask WriteAtomically(string target, PlannedEntry entry, ProgressReporter? reporter, bool async, CancellationToken cancellationToken, LayerCopies? copies = null)
+    private static async ValueTask WriteAtomically(string target, PlannedEntry entry, ProgressReporter? reporter, bool async, CancellationToken cancellationToken, RangeCopies<PlannedEntry>? copies = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         int item = reporter?.StartItem(entry.Path) ?? 0;

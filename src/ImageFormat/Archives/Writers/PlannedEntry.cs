@@ -28,7 +28,7 @@ internal sealed class PlannedEntry
     public string? LinkName { get; }
 
     /// <summary>
-    /// For a layer blob: the layer, whose bytes a writer to a file may copy in the kernel (<see cref="LayerCopies"/>).
+    /// For a layer blob: the layer, whose bytes a writer to a file may copy in the kernel (<see cref="RangeCopies{TKey}"/>).
     /// <see langword="null"/> for everything else, which is only ever read through <see cref="Open"/>.
     /// </summary>
     public PreparedLayer? Layer { get; private init; }

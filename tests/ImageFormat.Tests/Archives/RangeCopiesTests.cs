@@ -7,14 +7,14 @@ using ImageFormat.Tests.TestSupport;
 using Xunit;
 using static ImageFormat.Tests.Archives.Writers.WriterTestSupport;
 
-namespace ImageFormat.Tests.Archives.Writers;
+namespace ImageFormat.Tests.Archives;
 
 /// <summary>
 /// Writes to a file or a layout copy layer blobs that are byte ranges of a file in the kernel, and verify them
 /// beside the copy: the result must be the streamed write's, byte for byte, and a tampered blob must fail the write
 /// with the streamed write's error and leave nothing under the target name.
 /// </summary>
-public class LayerCopiesTests
+public class RangeCopiesTests
 {
     public static TheoryData<ArchiveFormat, bool> TarFormatsSyncAndAsync()
     {
@@ -26,30 +26,6 @@ public class LayerCopiesTests
         }
 
         return data;
-    }
-
-    /// <summary>A copy of hello.tar with one byte flipped inside the stored bytes of the last layer of <paramref name="image"/>.</summary>
-    private static (string Path, Digest Layer, Digest Found) TamperedHello(TempDirectory temp, string image = "hello:base")
-    {
-        byte[] archiveBytes = File.ReadAllBytes(Hello);
-        byte[] blob;
-        Digest digest;
-        using (ImageArchive archive = ImageArchive.OpenFile(Hello))
-        {
-            LayerToWrite layer = ImageToWrite.FromArchive(archive.FindImage(image)).Layers[^1];
-            digest = layer.Digest;
-            blob = new byte[layer.Size];
-            using Stream stored = layer.OpenStored();
-            stored.ReadExactly(blob);
-        }
-
-        int at = archiveBytes.AsSpan().IndexOf(blob);
-        at.Should().BePositive("the layer is stored uncompressed in hello.tar");
-        archiveBytes[at + 600] ^= 1;
-        blob[600] ^= 1;
-        string path = temp.Combine("tampered.tar");
-        File.WriteAllBytes(path, archiveBytes);
-        return (path, digest, Digest.Compute(blob));
     }
 
     [Theory]
@@ -79,7 +55,7 @@ public class LayerCopiesTests
     public async Task File_write_with_a_tampered_layer_throws_the_digest_mismatch_and_leaves_nothing(ArchiveFormat format, bool async)
     {
         using var temp = new TempDirectory();
-        (string input, Digest layer, Digest found) = TamperedHello(temp);
+        (string input, Digest layer, Digest found) = TamperedArchive.Hello(temp);
         string outputs = temp.Combine("outputs");
         Directory.CreateDirectory(outputs);
         using ImageArchive archive = ImageArchive.OpenFile(input);
@@ -102,7 +78,7 @@ public class LayerCopiesTests
     public async Task Layout_write_with_a_tampered_layer_creates_no_layout(bool async)
     {
         using var temp = new TempDirectory();
-        (string input, Digest layer, Digest found) = TamperedHello(temp);
+        (string input, Digest layer, Digest found) = TamperedArchive.Hello(temp);
         string outputs = temp.Combine("outputs");
         Directory.CreateDirectory(outputs);
         using ImageArchive archive = ImageArchive.OpenFile(input);
@@ -121,7 +97,7 @@ public class LayerCopiesTests
     public void Layout_write_with_a_tampered_layer_leaves_an_existing_layout_as_it_was()
     {
         using var temp = new TempDirectory();
-        (string input, Digest layer, _) = TamperedHello(temp, "hello:latest");
+        (string input, Digest layer, _) = TamperedArchive.Hello(temp, "hello:latest");
         string target = temp.Combine("layout");
         using (ImageArchive good = ImageArchive.OpenFile(Hello))
         {

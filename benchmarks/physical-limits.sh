@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Issue 14 benchmark: convert, load, save, extract and commit against what the hardware must do anyway and against
+# the real peers, side by side in one run, with the peak memory of each of our commands.
+#   bash benchmarks/physical-limits.sh [ROUNDS]            # every row, best and median of ROUNDS (3) runs
+#   bash benchmarks/physical-limits.sh --scaling           # the time-against-size and time-against-files table
+# Images are made once by real Docker 20.10 (benchmarks/lib.sh) and cached in $BENCH_DIR:
+#   big:   1.1 GB, 10 layers of 400 random files (the benchmark archive of the other scripts)
+#   files: 0.9 GB, 4 layers of 2,500 random files (about 10,000 files)
+#   a 15,000-file root (150 directories x 100 small files) for commit, 100 files of it rewritten.
+# Before every timed run, its output is deleted, `sync` writes back everything dirty and the disk gets 2 s, so no
+# run pays for the previous one's writeback. Page cache warm for every contender alike (the input is read first).
+# Reference rows: `cp IN OUT && sync OUT` (what a durable copy of the same bytes costs), GNU tar -xpf of each layer
+# in order, docker load/save/commit, skopeo copy, umoci unpack. Ratios: ours / reference (lower is better for
+# "x of cp+sync"), reference / ours for "x faster".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=3; scaling=0
+case "${1:-}" in --scaling) scaling=1 ;; "") ;; *) rounds=$1 ;; esac
+dir=${BENCH_DIR:-/tmp/imagefmt-bench}; mkdir -p "$dir"
+. benchmarks/lib.sh
+bench_peers
+dotnet build src/ImageFormat.Cli -c Release -v q -nologo >/dev/null
+cli="dotnet src/ImageFormat.Cli/bin/Release/net10.0/imagefmt.dll"
+work=$(mktemp -d "$dir/limits.XXXXXX")
+tag=limits$$
+cleanup() {
+  "$docker" rm -f "$tag-c" >/dev/null 2>&1 || true
+  "$docker" rmi "$tag:committed" "$tag:base" >/dev/null 2>&1 || true
+  [ "${loaded_big:-0}" = 1 ] && "$docker" rmi bench:latest >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# run_clean CLEANUP CMD...: deletes CLEANUP (output of the last run), syncs, pauses, then runs CMD under
+# /usr/bin/time; appends "<wall seconds> <max RSS KB>" to $work/samples.
+run_clean() {
+  local out=$1; shift
+  rm -rf "$out"; sync; sleep 2
+  /usr/bin/time -f '%e %M' -o "$work/time" "$@" > /dev/null 2> "$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
+  cat "$work/time" >> "$work/samples"
+}
+
+# measure NAME CLEANUP CMD...: ROUNDS runs; sets T_<NAME> (best), M_<NAME> (median), R_<NAME> (max RSS MB).
+measure() {
+  local name=$1 out=$2; shift 2
+  : > "$work/samples"
+  for _ in $(seq 1 "$rounds"); do run_clean "$out" "$@"; done
+  rm -rf "$out"
+  read -r best median rss < <(python3 -c '
+import sys, statistics
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+t = sorted(float(r[0]) for r in rows)
+print(t[0], statistics.median(t), max(int(r[1]) for r in rows) / 1024)' "$work/samples")
+  printf -v "T_$name" '%s' "$best"; printf -v "M_$name" '%s' "$median"; printf -v "R_$name" '%.0f' "$rss"
+}
+
+ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.2f}")' "$1" "$2"; }
+row() { printf '%-44s best %7.2f s  median %7.2f s  %s\n' "$1" "$2" "$3" "${4:-}"; }
+
+if [ "$scaling" = 1 ]; then
+  echo "time against size (10 layers of random files) and against file count (4 layers), best of $rounds:"
+  printf '%-22s %10s %10s %10s %10s\n' image bytes extract load convert
+  for spec in 250:10:100 500:10:200 1000:10:400 2000:10:800 60:4:250 600:4:2500 1200:4:25000; do
+    IFS=: read -r mb l f <<< "$spec"
+    a="$dir/scale-${mb}m-${l}l-${f}f.tar"
+    make_random_image "scale$mb$f" "$a" "$mb" "$l" "$f"
+    "$docker" rmi "scale$mb$f:latest" >/dev/null 2>&1 || true
+    cat "$a" > /dev/null
+    measure x "$work/x" $cli archive extract "$a" "$work/x"
+    measure l "$work/l" $cli --root "$work/l" load -i "$a"
+    measure c "$work/c.tar" $cli archive convert --archive-format docker "$a" "$work/c.tar"
+    printf '%-22s %10d %9.2fs %9.2fs %9.2fs\n' "${mb}MB $((l * f)) files" "$(stat -c %s "$a")" "$T_x" "$T_l" "$T_c"
+  done
+  exit 0
+fi
+
+big="$dir/big-1100m-10l.tar"; files="$dir/files-900m-4l.tar"
+make_random_image bench "$big" 1100 10 400
+make_random_image files "$files" 900 4 2500
+"$docker" rmi files:latest >/dev/null 2>&1 || true
+bytes=$(stat -c %s "$big")
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM, $(df -T "$dir" | awk 'NR==2 {print $2}') at $dir; $(date -u +%F)"
+echo "big: $big ($bytes bytes); files: $files ($(stat -c %s "$files") bytes); best and median of $rounds"
+cat "$big" "$files" > /dev/null
+
+# --- convert, verbatim ---
+measure cp "$work/cp.tar" sh -c "cp '$big' '$work/cp.tar' && sync '$work/cp.tar'"
+measure conv "$work/conv.tar" $cli archive convert --archive-format docker "$big" "$work/conv.tar"
+measure skopeo "$work/sk.tar" skopeo copy -q "docker-archive:$big" "docker-archive:$work/sk.tar"
+measure verify "$work/none" $cli archive verify "$big"
+row "cp && sync (1.1 GB)" "$T_cp" "$M_cp"
+row "archive convert --archive-format docker" "$T_conv" "$M_conv" "= $(ratio "$T_conv" "$T_cp")x cp+sync (goal <= 1.25), ${R_conv} MB peak"
+row "skopeo copy docker-archive: docker-archive:" "$T_skopeo" "$M_skopeo" "-> ours $(ratio "$T_skopeo" "$T_conv")x faster"
+row "archive verify" "$T_verify" "$M_verify" "${R_verify} MB peak"
+
+# --- load ---
+measure load "$work/root" $cli --root "$work/root" load -i "$big"
+"$docker" rmi bench:latest >/dev/null 2>&1 || true
+: > "$work/samples"; sync; sleep 2
+/usr/bin/time -f '%e %M' -o "$work/time" "$docker" load -i "$big" > /dev/null; read -r T_dload _ < "$work/time"; loaded_big=1
+row "load" "$T_load" "$M_load" "= $(ratio "$T_load" "$T_cp")x cp+sync (goal <= 1.5), ${R_load} MB peak"
+row "docker load (once)" "$T_dload" "$T_dload" "-> ours $(ratio "$T_dload" "$T_load")x faster (goal >= 15)"
+
+# --- save ---
+$cli --root "$work/store" load -i "$big" > /dev/null
+measure save "$work/save.tar" $cli --root "$work/store" save -o "$work/save.tar" bench:latest
+$cli --root "$work/store" save -o "$work/save.tar" bench:latest
+measure cps "$work/cps.tar" sh -c "cp '$work/save.tar' '$work/cps.tar' && sync '$work/cps.tar'"
+rm -f "$work/save.tar"
+measure dsave "$work/dsave.tar" "$docker" save -o "$work/dsave.tar" bench:latest
+row "save" "$T_save" "$M_save" "= $(ratio "$T_save" "$T_cps")x cp+sync of the result (goal <= 1.25), ${R_save} MB peak"
+row "docker save" "$T_dsave" "$M_dsave" "-> ours $(ratio "$T_dsave" "$T_save")x faster (goal >= 10)"
+
+# --- extract ---
+for image in big files; do
+  a=${!image}
+  rm -rf "$work/layers"; mkdir -p "$work/layers"; tar -xf "$a" -C "$work/layers"
+  mapfile -t layer_files < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))[0]["Layers"]))' "$work/layers/manifest.json")
+  measure tar "$work/tar" sh -c "mkdir '$work/tar' && for l in ${layer_files[*]}; do tar -xpf '$work/layers/'\$l -C '$work/tar'; done"
+  rm -rf "$work/layers"
+  measure ext "$work/ext" $cli archive extract "$a" "$work/ext"
+  skopeo copy -q "docker-archive:$a" "oci:$work/oci:t" > /dev/null
+  measure umoci "$work/bundle" umoci unpack --image "$work/oci:t" "$work/bundle"
+  rm -rf "$work/oci"
+  row "tar -xpf of each layer ($image)" "$T_tar" "$M_tar"
+  row "archive extract ($image)" "$T_ext" "$M_ext" "-> ours $(ratio "$T_tar" "$T_ext")x faster than tar (goal >= 1.5 on files), ${R_ext} MB peak"
+  row "umoci unpack ($image)" "$T_umoci" "$M_umoci" "-> ours $(ratio "$T_umoci" "$T_ext")x faster"
+done
+
+# --- commit: 100 files rewritten in a 15,000-file root ---
+small="$dir/commit-15k.tar"
+if [ ! -f "$small" ]; then
+  echo "generating $small with Docker (15,000 files)..." >&2
+  "$docker" run --name "$tag-gen" busybox:base sh -c 'd=0; while [ $d -lt 150 ]; do mkdir -p /data/d$d; f=0; while [ $f -lt 100 ]; do echo "file $d $f" > /data/d$d/f$f; f=$((f+1)); done; d=$((d+1)); done' >/dev/null
+  "$docker" commit "$tag-gen" "$tag:base" >/dev/null
+  "$docker" rm "$tag-gen" >/dev/null
+  "$docker" save -o "$small" "$tag:base"
+  "$docker" rmi "$tag:base" >/dev/null
+fi
+small_tag=$("$docker" load -i "$small" | sed -n 's/^Loaded image: //p')
+[ "$small_tag" = "$tag:base" ] || { "$docker" tag "$small_tag" "$tag:base"; "$docker" rmi "$small_tag" >/dev/null; }
+$cli --root "$work/store" load -i "$small" > /dev/null; $cli --root "$work/store" tag "$small_tag" "$tag:base"
+mkdir -p "$work/changes"
+for d in $(seq 0 99); do mkdir -p "$work/changes/data/d$d"; echo "changed $d" > "$work/changes/data/d$d/f0"; done
+tar -C "$work/changes" -cf "$work/changes.tar" data
+"$docker" create --name "$tag-c" "$tag:base" sh > /dev/null
+"$docker" cp - "$tag-c:/" < "$work/changes.tar"
+$cli --root "$work/store" create --name "$tag-c" "$tag:base" sh > /dev/null
+tar -C "$($cli --root "$work/store" rootfs "$tag-c")" -xf "$work/changes.tar"
+: > "$work/samples"
+for _ in $(seq 1 "$rounds"); do
+  $cli --root "$work/store" rmi "$tag:committed" > /dev/null 2>&1 || true
+  run_clean "$work/none" $cli --root "$work/store" commit "$tag-c" "$tag:committed"
+done
+read -r T_commit _ < <(sort -n "$work/samples" | head -1)
+: > "$work/samples"
+for _ in $(seq 1 "$rounds"); do
+  "$docker" rmi "$tag:committed" > /dev/null 2>&1 || true
+  run_clean "$work/none" "$docker" commit "$tag-c" "$tag:committed"
+done
+read -r T_dcommit _ < <(sort -n "$work/samples" | head -1)
+row "commit (100 of 15,000 files changed)" "$T_commit" "$T_commit" "best only"
+row "docker commit" "$T_dcommit" "$T_dcommit" "-> ours $(ratio "$T_dcommit" "$T_commit")x faster (goal >= 5)"
