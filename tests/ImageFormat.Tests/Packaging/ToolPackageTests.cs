@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Xml.Linq;
 using FluentAssertions;
 using ImageFormat.Tests.Build;
 using ImageFormat.Tests.TestSupport;
@@ -61,7 +62,10 @@ public sealed class ToolPackageTests : IDisposable
         Directory.EnumerateFiles(Path.GetDirectoryName(target.FullName)!).Select(Path.GetFileName).Order(StringComparer.Ordinal)
             .Should().Equal("DotnetToolSettings.xml", "imagefmt");
 
-        ProcessRunner.Run(command, ["--version"]).EnsureSuccess("imagefmt --version").StdOut.Should().Be(PackageFeed.InformationalVersion + "\n");
+        // The version the packed build stamped: the package version and the commit its nuspec names.
+        XElement package = XElement.Parse(System.Text.Encoding.UTF8.GetString(PackageFeed.Read(native, "ImageFormat.Cli.linux-x64.nuspec")).TrimStart('\uFEFF'));
+        string? commit = package.Descendants(package.Name.Namespace + "repository").Single().Attribute("commit")?.Value;
+        ProcessRunner.Run(command, ["--version"]).EnsureSuccess("imagefmt --version").StdOut.Should().Be(PackageFeed.Version + (commit is null ? "" : "+" + commit) + "\n");
         ProcessResult ls = ProcessRunner.Run(command, ["archive", "ls", Path.Combine(RepoPaths.Samples, "hello.tar")]);
         ls.EnsureSuccess("imagefmt archive ls");
         ls.StdOut.Should().Be(
