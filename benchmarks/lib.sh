@@ -2,7 +2,7 @@
 # Starts the private Docker engine (.ci/peers.sh) and sets $docker to its client.
 bench_peers() {
   bash .ci/peers.sh >/dev/null
-  set -a; . .ci/peers.env; set +a
+  set -a; . "${PEERS_ENV:-.ci/peers.env}"; set +a
   docker="$IMAGEFMT_DOCKER"
 }
 
