@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 10 benchmark: every I/O operation's async form against its sync twin, and the cost of a progress
 # listener, side by side on one archive (verify, convert to an OCI layout, extract, load into a store).
-#   bash benchmarks/async-vs-sync.sh [ARCHIVE] [ROUNDS]
+#   bash benchmarks/async-vs-sync.sh [ARCHIVE] [ROUNDS] [OPERATION,...]   (verify, convert, extract, load; default all)
 # Without ARCHIVE, generates (once, cached in $BENCH_DIR) the 1.1 GB archive of archive-read.sh with real
 # Docker 20.10. Prints the median and best of ROUNDS (7) runs of each form, interleaved, each after sync(2) and a
 # pause, and the ratios: async/sync
@@ -21,4 +21,4 @@ else
 fi
 dotnet build benchmarks/ImageFormat.Benchmarks -c Release -v q -nologo >/dev/null
 cat "$archive" > /dev/null   # warm the page cache for every form alike
-dotnet benchmarks/ImageFormat.Benchmarks/bin/Release/net10.0/ImageFormat.Benchmarks.dll async-vs-sync "$archive" "$rounds"
+dotnet benchmarks/ImageFormat.Benchmarks/bin/Release/net10.0/ImageFormat.Benchmarks.dll async-vs-sync "$archive" "$rounds" ${3:+"$3"}

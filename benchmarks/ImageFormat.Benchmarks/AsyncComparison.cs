@@ -22,11 +22,13 @@ public static class AsyncComparison
 
     public static int Run(string[] args)
     {
-        if (args.Length is < 1 or > 2)
+        if (args.Length is < 1 or > 3)
         {
-            Console.Error.WriteLine("usage: async-vs-sync ARCHIVE [ROUNDS]");
+            Console.Error.WriteLine("usage: async-vs-sync ARCHIVE [ROUNDS] [OPERATION,...]");
             return 2;
         }
+
+        HashSet<string>? only = args.Length > 2 ? [.. args[2].Split(',', StringSplitOptions.RemoveEmptyEntries)] : null;
 
         string archivePath = Path.GetFullPath(args[0]);
         int rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 7;
@@ -50,7 +52,7 @@ public static class AsyncComparison
 
             Console.WriteLine($"archive {archivePath}: {new FileInfo(archivePath).Length / 1e6:F0} MB, {rounds} rounds, seconds (sync + {Settle.TotalSeconds:F0} s pause before each run)");
             Console.WriteLine($"{"operation",-10} {"sync",8} {"async",8} {"async+progress",15} {"async/sync",11} {"progress cost",14}");
-            foreach ((string name, Action sync, Func<IProgress<ImageProgress>?, Task> async) in operations)
+            foreach ((string name, Action sync, Func<IProgress<ImageProgress>?, Task> async) in operations.Where(o => only is null || only.Contains(o.Name)))
             {
                 var times = new List<double>[] { [], [], [] };
                 for (int round = 0; round < rounds; round++)

@@ -56,9 +56,14 @@ public sealed record Descriptor
     [JsonPropertyOrder(5)]
     public ReadOnlyMemory<byte>? Data { get; init; }
 
-    /// <summary>The platform the content runs on (<c>platform</c>, in an index).</summary>
+    /// <summary>
+    /// The platform the content runs on (<c>platform</c>, in an index). An empty object (<c>{}</c>, which the .NET
+    /// SDK's container tooling writes for an image of unknown platform) reads as no platform, as Go's decoders
+    /// leave such a platform empty and match it against nothing.
+    /// </summary>
     [JsonPropertyName("platform")]
     [JsonPropertyOrder(6)]
+    [JsonConverter(typeof(EmptyPlatformConverter))]
     public Platform? Platform { get; init; }
 
     /// <summary>The artifact type of the content when it is an artifact manifest (<c>artifactType</c>).</summary>

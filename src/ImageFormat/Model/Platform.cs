@@ -177,3 +177,25 @@ public sealed record Platform
         return builder.ToString();
     }
 }
+
+/// <summary>Reads a descriptor's <c>platform</c>, an empty object as none; writes it as it is.</summary>
+internal sealed class EmptyPlatformConverter : JsonConverter<Platform?>
+{
+    public override Platform? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.StartObject)
+        {
+            Utf8JsonReader probe = reader;
+            if (probe.Read() && probe.TokenType == JsonTokenType.EndObject)
+            {
+                reader.Read();
+                return null;
+            }
+        }
+
+        return JsonSerializer.Deserialize(ref reader, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<Platform>)options.GetTypeInfo(typeof(Platform)));
+    }
+
+    public override void Write(Utf8JsonWriter writer, Platform? value, JsonSerializerOptions options) =>
+        JsonSerializer.Serialize(writer, value!, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<Platform>)options.GetTypeInfo(typeof(Platform)));
+}

@@ -130,4 +130,25 @@ public class PlatformAndMediaTypeTests
         ImageDocuments.ParseConfig("{\"created\":\"0000-01-01T00:00:00Z\",\"rootfs\":{\"type\":\"layers\"}}"u8.ToArray(), "doc")
             .Value.CreatedTime.Should().BeNull();
     }
+
+    private static string IndexWithPlatform(string platform) =>
+        "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+        + "\"digest\":\"sha256:ee301c921b8aadc002973b2e0c3da17d701dcd994b606769a7e6eaa100b81d44\",\"size\":581,\"platform\":" + platform + "}]}";
+
+    [Fact]
+    public void An_index_entry_with_an_empty_platform_object_has_no_platform()
+    {
+        ImageIndex index = ImageDocuments.ParseIndex(System.Text.Encoding.UTF8.GetBytes(IndexWithPlatform("{}")), "doc").Value;
+
+        index.Manifests.Should().ContainSingle().Which.Platform.Should().BeNull();
+    }
+
+    [Fact]
+    public void An_index_entry_platform_with_fields_keeps_them_and_one_without_os_is_refused()
+    {
+        ImageDocuments.ParseIndex(System.Text.Encoding.UTF8.GetBytes(IndexWithPlatform("{\"architecture\":\"arm64\",\"os\":\"linux\",\"variant\":\"v8\"}")), "doc")
+            .Value.Manifests[0].Platform.Should().Be(Platform.Parse("linux/arm64/v8"));
+        FluentActions.Invoking(() => ImageDocuments.ParseIndex(System.Text.Encoding.UTF8.GetBytes(IndexWithPlatform("{\"architecture\":\"arm64\"}")), "doc"))
+            .Should().Throw<ImageFormat.Errors.InvalidDocumentException>();
+    }
 }
