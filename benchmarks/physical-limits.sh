@@ -3,6 +3,8 @@
 # the real peers, side by side in one run, with the peak memory of each of our commands.
 #   bash benchmarks/physical-limits.sh [ROUNDS]            # every row, best and median of ROUNDS (3) runs
 #   bash benchmarks/physical-limits.sh --scaling           # the time-against-size and time-against-files table
+#   IMAGEFMT_CLI=PATH bash benchmarks/physical-limits.sh   # measure that imagefmt, such as the Native AOT one of
+#       `dotnet publish src/ImageFormat.Cli -c Release -r linux-x64 -p:PublishAot=true -o DIR` (no JIT at startup)
 # Images are made once by real Docker 20.10 (benchmarks/lib.sh) and cached in $BENCH_DIR:
 #   big:   1.1 GB, 10 layers of 400 random files (the benchmark archive of the other scripts)
 #   files: 0.9 GB, 4 layers of 2,500 random files (about 10,000 files)
@@ -19,8 +21,12 @@ case "${1:-}" in --scaling) scaling=1 ;; "") ;; *) rounds=$1 ;; esac
 dir=${BENCH_DIR:-/tmp/imagefmt-bench}; mkdir -p "$dir"
 . benchmarks/lib.sh
 bench_peers
-dotnet build src/ImageFormat.Cli -c Release -v q -nologo >/dev/null
-cli="dotnet src/ImageFormat.Cli/bin/Release/net10.0/imagefmt.dll"
+if [ -n "${IMAGEFMT_CLI:-}" ]; then
+  cli=$IMAGEFMT_CLI
+else
+  dotnet build src/ImageFormat.Cli -c Release -v q -nologo >/dev/null
+  cli="dotnet src/ImageFormat.Cli/bin/Release/net10.0/imagefmt.dll"
+fi
 work=$(mktemp -d "$dir/limits.XXXXXX")
 tag=limits$$
 cleanup() {
@@ -80,6 +86,7 @@ make_random_image files "$files" 900 4 2500
 "$docker" rmi files:latest >/dev/null 2>&1 || true
 bytes=$(stat -c %s "$big")
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM, $(df -T "$dir" | awk 'NR==2 {print $2}') at $dir; $(date -u +%F)"
+echo "imagefmt: $cli"
 echo "big: $big ($bytes bytes); files: $files ($(stat -c %s "$files") bytes); best and median of $rounds"
 cat "$big" "$files" > /dev/null
 
