@@ -261,7 +261,9 @@ public static class ArchiveWriter
             : full;
         var added = new List<string>();
         List<PlannedEntry> blobs = [.. entries.Where(e => BlobPath.TryParse(e.Path, out _))];
-        using RangeCopies<PlannedEntry> copies = StartCopies(blobs, request.Options, cancellationToken);
+        // A blob already in an existing layout is checked in place by WriteBlobFile and rewritten through the
+        // streaming path only if it is bad, so only the missing ones are opened and hashed for a kernel copy.
+        using RangeCopies<PlannedEntry> copies = StartCopies(blobs.Where(e => !File.Exists(Path.Combine(target, e.Path))), request.Options, cancellationToken);
         try
         {
             Directory.CreateDirectory(target);
