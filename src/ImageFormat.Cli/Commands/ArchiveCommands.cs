@@ -32,7 +32,7 @@ internal static class ArchiveCommands
 
     private static Argument<string> FileArgument() => new("FILE")
     {
-        Description = "An image archive (tar, optionally gzip/bzip2/zstd compressed), '-' for standard input, oci:DIR for an OCI layout directory, or docker://HOST/REPO:TAG|@DIGEST for an image in a registry (ls, manifest and config; its layers are not downloaded).",
+        Description = "An image archive (tar, optionally gzip/bzip2/zstd compressed), '-' for standard input, oci:DIR for an OCI layout directory, or docker://HOST/REPO:TAG|@DIGEST for an image in a registry (ls, manifest and config fetch no layer; the other commands stream the layers they read, verified).",
     };
 
     private static Argument<string?> ImageArgument() => new("IMAGE")
@@ -63,9 +63,6 @@ internal static class ArchiveCommands
         return ImageArchive.OpenFile(location, options);
     }
 
-    /// <summary>Whether the user named an image in a registry (<c>docker://</c>) rather than an archive.</summary>
-    private static bool IsRegistry(string location) => location.StartsWith("docker://", StringComparison.Ordinal);
-
     /// <summary>Opens <c>docker://REF</c> (this machine's platform of an index): only its manifest and config are fetched.</summary>
     private static T WithRegistryImage<T>(string location, ParseResult parse, Func<IContainerImage, ImageReference, T> use)
     {
@@ -84,7 +81,7 @@ internal static class ArchiveCommands
         var command = new Command("ls", "List the images in an archive: ID, tags, platform, layer count and stored size; artifacts are counted, or listed with --artifacts.") { file, format, artifacts };
         command.SetAction(parse => console.Guard(() =>
         {
-            if (IsRegistry(parse.GetValue(file)!))
+            if (ImageOperand.IsRegistry(parse.GetValue(file)!))
             {
                 return WithRegistryImage(parse.GetValue(file)!, parse, (image, reference) =>
                 {
@@ -219,9 +216,10 @@ internal static class ArchiveCommands
         var command = new Command("inspect", "Print an image's details in the JSON shape `docker image inspect` prints.") { file, image };
         command.SetAction(parse => console.Guard(() =>
         {
-            using ImageArchive archive = Open(parse.GetValue(file)!, parse);
-            ArchiveImage found = archive.FindImage(parse.GetValue(image));
-            console.Out.Write(ArchiveInspect.Format([found]));
+            using ImageOperand operand = ImageOperand.Open(parse.GetValue(file)!, parse.GetValue(image), parse);
+            console.Out.Write(operand.ArchiveImage is { } found
+                ? ArchiveInspect.Format([found])
+                : ArchiveInspect.Format(operand.Image, operand.RepoTags, operand.Limits));
             console.Out.WriteLine();
             return 0;
         }));
@@ -235,7 +233,7 @@ internal static class ArchiveCommands
         var command = new Command(name, description) { file, image };
         command.SetAction(parse => console.Guard(() =>
         {
-            if (IsRegistry(parse.GetValue(file)!))
+            if (ImageOperand.IsRegistry(parse.GetValue(file)!))
             {
                 return WithRegistryImage(parse.GetValue(file)!, parse, (remote, _) =>
                 {
@@ -280,22 +278,35 @@ internal static class ArchiveCommands
         var command = new Command("verify", "Check every digest, size, diffID, layer count and history entry; list every problem (exit 1) or confirm all holds (exit 0).") { file, quiet };
         command.SetAction(parse => console.Guard(() =>
         {
-            using ImageArchive archive = Open(parse.GetValue(file)!, parse);
-            ArchiveVerification result = ProgressDisplay.Run(console, parse.GetValue(quiet), "verify", progress => ArchiveVerifier.VerifyAsync(archive, progress));
-            foreach (ArchiveProblem problem in result.Problems)
+            if (ImageOperand.IsRegistry(parse.GetValue(file)!))
             {
-                console.Out.WriteLine(problem.ToString());
+                using ImageOperand operand = ImageOperand.Open(parse.GetValue(file)!, null, parse);
+                ArchiveVerification verified = ProgressDisplay.Run(console, parse.GetValue(quiet), "verify", progress => ArchiveVerifier.VerifyImageAsync(operand.Image, operand.Limits, progress));
+                return Report(console, verified, 1, string.Empty);
             }
 
-            int errors = result.Problems.Count(p => p.Severity == ProblemSeverity.Error);
-            int warnings = result.Problems.Count - errors;
+            using ImageArchive archive = Open(parse.GetValue(file)!, parse);
+            ArchiveVerification result = ProgressDisplay.Run(console, parse.GetValue(quiet), "verify", progress => ArchiveVerifier.VerifyAsync(archive, progress));
             string artifacts = archive.Artifacts.Count > 0 ? $", {archive.Artifacts.Count} artifact(s) with {result.ArtifactBlobsChecked} blob(s)" : string.Empty;
-            console.Out.WriteLine(result.IsValid
-                ? $"verified: {archive.Images.Count} image(s), {result.BlobsChecked} layer blob(s){artifacts}, {result.BytesHashed} bytes; {warnings} warning(s)"
-                : $"invalid: {errors} error(s), {warnings} warning(s) in {archive.Images.Count} image(s)");
-            return result.IsValid ? CliConsole.ExitSuccess : CliConsole.ExitVerificationFailed;
+            return Report(console, result, archive.Images.Count, artifacts);
         }));
         return command;
+    }
+
+    /// <summary>Prints every problem, then the one summary line; returns the exit code.</summary>
+    private static int Report(CliConsole console, ArchiveVerification result, int images, string artifacts)
+    {
+        foreach (ArchiveProblem problem in result.Problems)
+        {
+            console.Out.WriteLine(problem.ToString());
+        }
+
+        int errors = result.Problems.Count(p => p.Severity == ProblemSeverity.Error);
+        int warnings = result.Problems.Count - errors;
+        console.Out.WriteLine(result.IsValid
+            ? $"verified: {images} image(s), {result.BlobsChecked} layer blob(s){artifacts}, {result.BytesHashed} bytes; {warnings} warning(s)"
+            : $"invalid: {errors} error(s), {warnings} warning(s) in {images} image(s)");
+        return result.IsValid ? CliConsole.ExitSuccess : CliConsole.ExitVerificationFailed;
     }
 
     private static void WriteJson(CliConsole console, Action<Utf8JsonWriter> write)

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using ImageFormat.Archives;
+using ImageFormat.Images;
 using ImageFormat.Layers;
 using ImageFormat.Model;
 using ImageFormat.Tar;
@@ -25,7 +25,7 @@ internal static class LayerCommands
 
     private static Argument<string> FileArgument() => new("FILE")
     {
-        Description = "An image archive (tar, optionally compressed), '-' for standard input, or oci:DIR for an OCI layout directory.",
+        Description = "An image archive (tar, optionally compressed), '-' for standard input, oci:DIR for an OCI layout directory, or docker://HOST/REPO:TAG|@DIGEST for an image in a registry (its layers are streamed when read, verified).",
     };
 
     private static Argument<string?> ImageArgument() => new("IMAGE")
@@ -43,8 +43,8 @@ internal static class LayerCommands
         var command = new Command("files", "List an image's merged file tree from its layers, without extracting: mode, size, layer, path.") { file, image, format, NoVerify };
         command.SetAction(parse => console.Guard(() =>
         {
-            using ImageArchive archive = ArchiveCommands.Open(parse.GetValue(file)!, parse);
-            MergedTree tree = MergedTree.Build(archive.FindImage(parse.GetValue(image)), archive.Options.Limits, !parse.GetValue(NoVerify));
+            using ImageOperand operand = ImageOperand.Open(parse.GetValue(file)!, parse.GetValue(image), parse);
+            MergedTree tree = MergedTree.Build(operand.Image, operand.Limits, !parse.GetValue(NoVerify));
             if (parse.GetValue(format) == "json")
             {
                 WriteJson(console, writer =>
@@ -103,8 +103,8 @@ internal static class LayerCommands
         var command = new Command("cat", "Write one file of an image's merged tree to standard output, read straight from its layer (verified: exit 1 if the layer does not match its digests, which can be after the bytes were written).") { file, image, path, NoVerify };
         command.SetAction(parse => console.Guard(() =>
         {
-            using ImageArchive archive = ArchiveCommands.Open(parse.GetValue(file)!, parse);
-            MergedTree tree = MergedTree.Build(archive.FindImage(parse.GetValue(image)), archive.Options.Limits, !parse.GetValue(NoVerify));
+            using ImageOperand operand = ImageOperand.Open(parse.GetValue(file)!, parse.GetValue(image), parse);
+            MergedTree tree = MergedTree.Build(operand.Image, operand.Limits, !parse.GetValue(NoVerify));
             using Stream content = tree.OpenFile(parse.GetValue(path)!);
             console.Out.Flush();
             using Stream stdout = console.OpenBinaryOutput();
@@ -123,9 +123,9 @@ internal static class LayerCommands
         var command = new Command("layers", "Per layer: digest, diffID, size, files added/changed/deleted, wasted bytes and the history entry that made it.") { file, image, format, NoVerify };
         command.SetAction(parse => console.Guard(() =>
         {
-            using ImageArchive archive = ArchiveCommands.Open(parse.GetValue(file)!, parse);
-            ArchiveImage found = archive.FindImage(parse.GetValue(image));
-            MergedTree tree = MergedTree.Build(found, archive.Options.Limits, !parse.GetValue(NoVerify));
+            using ImageOperand operand = ImageOperand.Open(parse.GetValue(file)!, parse.GetValue(image), parse);
+            IContainerImage found = operand.Image;
+            MergedTree tree = MergedTree.Build(found, operand.Limits, !parse.GetValue(NoVerify));
             List<HistoryEntry?> history = LayerHistory(found);
             if (parse.GetValue(format) == "json")
             {
@@ -134,11 +134,11 @@ internal static class LayerCommands
                     writer.WriteStartArray();
                     for (int i = 0; i < found.Layers.Count; i++)
                     {
-                        ArchiveLayer layer = found.Layers[i];
+                        IImageLayer layer = found.Layers[i];
                         MergedLayerSummary summary = tree.Layers[i];
                         writer.WriteStartObject();
                         writer.WriteNumber("Index", i);
-                        writer.WriteString("Digest", layer.DeclaredDigest?.Value);
+                        writer.WriteString("Digest", DeclaredDigest(operand, i)?.Value);
                         writer.WriteString("DiffID", layer.DiffId.Value);
                         writer.WriteNumber("Size", layer.Size);
                         writer.WriteNumber("Added", summary.Added);
@@ -157,11 +157,11 @@ internal static class LayerCommands
             var rows = new List<string[]> { LayersHeader };
             for (int i = 0; i < found.Layers.Count; i++)
             {
-                ArchiveLayer layer = found.Layers[i];
+                IImageLayer layer = found.Layers[i];
                 MergedLayerSummary summary = tree.Layers[i];
                 rows.Add([
                     i.ToString(CultureInfo.InvariantCulture),
-                    layer.DeclaredDigest is { } digest ? digest.Value[..19] : "-",
+                    DeclaredDigest(operand, i) is { } digest ? digest.Value[..19] : "-",
                     layer.DiffId.IsEmpty ? "-" : layer.DiffId.Value[..19],
                     Units.HumanSize(layer.Size),
                     summary.Added.ToString(CultureInfo.InvariantCulture),
@@ -189,9 +189,9 @@ internal static class LayerCommands
         command.SetAction(parse => console.Guard(() =>
         {
             string[] values = parse.GetValue(rest)!;
-            using ImageArchive archive = ArchiveCommands.Open(parse.GetValue(file)!, parse);
-            ArchiveImage found = archive.FindImage(values.Length == 2 ? values[0] : null);
-            var options = new LayerExtractOptions { SkipInvalidEntries = parse.GetValue(skip), Limits = archive.Options.Limits, VerifyDigests = !parse.GetValue(NoVerify) };
+            using ImageOperand operand = ImageOperand.Open(parse.GetValue(file)!, values.Length == 2 ? values[0] : null, parse);
+            IContainerImage found = operand.Image;
+            var options = new LayerExtractOptions { SkipInvalidEntries = parse.GetValue(skip), Limits = operand.Limits, VerifyDigests = !parse.GetValue(NoVerify) };
             LayerExtractResult result = ProgressDisplay.Run(console, parse.GetValue(quiet), "extract", progress => LayerExtractor.ExtractImageAsync(found, values[^1], options, progress));
             foreach (Errors.InvalidLayerException skipped in result.Skipped)
             {
@@ -203,13 +203,17 @@ internal static class LayerCommands
                 console.Error.WriteLine($"device not created: {device}");
             }
 
-            console.Out.WriteLine($"extracted {found.ShortId}: {found.Layers.Count} layers, {result.EntriesApplied} entries into {values[^1]}");
+            console.Out.WriteLine($"extracted {found.GetShortId()}: {found.Layers.Count} layers, {result.EntriesApplied} entries into {values[^1]}");
             return 0;
         }));
         return command;
     }
 
-    private static List<HistoryEntry?> LayerHistory(ArchiveImage image)
+    /// <summary>The layer's blob digest as its manifest declares it; an archive without manifests declares none.</summary>
+    private static Digests.Digest? DeclaredDigest(ImageOperand operand, int index) =>
+        operand.ArchiveImage is { } archived ? archived.Layers[index].DeclaredDigest : operand.Image.Layers[index].Digest;
+
+    private static List<HistoryEntry?> LayerHistory(IContainerImage image)
     {
         var result = new List<HistoryEntry?>();
         foreach (HistoryEntry entry in image.Config.Value.History)
