@@ -16,7 +16,9 @@ namespace ImageFormat.Cli.Commands;
 /// </summary>
 internal static class RegistryCommands
 {
-    public static IEnumerable<Command> Create(CliConsole console) => [Copy(console), Pull(console), Push(console), Login(console), Logout(console)];
+    private static readonly string[] ReferrersHeader = ["DIGEST", "ARTIFACT TYPE", "MEDIA TYPE", "SIZE"];
+
+    public static IEnumerable<Command> Create(CliConsole console) => [Copy(console), Pull(console), Push(console), Referrers(console), Login(console), Logout(console)];
 
     private static Option<bool> TlsVerifyOption(string name) => new(name)
     {
@@ -100,6 +102,42 @@ internal static class RegistryCommands
     };
 
     private static Option<string[]> InsecureOption() => new("--insecure-registry") { Description = "A registry (host[:port]) that may use plain HTTP and unverified TLS; repeatable." };
+
+    private static Command Referrers(CliConsole console)
+    {
+        var name = new Argument<string>("[docker://]NAME[:TAG|@DIGEST]") { Description = "The subject: a manifest or index in a registry." };
+        var artifactType = new Option<string?>("--artifact-type") { Description = "Only referrers of this artifact type." };
+        var format = new Option<string>("--format") { Description = "Output format: table, or json (the OCI index of the referrers' descriptors).", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json");
+        var tlsVerify = TlsVerifyOption("--tls-verify");
+        var insecure = InsecureOption();
+        var command = new Command("referrers", "List the manifests whose subject is an image (OCI 1.1 referrers: signatures, SBOMs, attestations), from the registry's referrers API or, where it has none, the referrers tag schema.")
+        {
+            name, artifactType, format, tlsVerify, insecure,
+        };
+        command.SetAction(parse => console.Guard(() =>
+        {
+            string text = parse.GetValue(name)!;
+            ImageReference reference = text.StartsWith("docker://", StringComparison.Ordinal) ? ImageLocation.Parse(text).RegistryReference! : ImageReference.Parse(text);
+            RegistryRepository repository = RegistryRepository.From(reference);
+            using RegistryClient client = new(ClientOptions(parse, tlsVerify, insecure));
+            Digests.Digest subject = reference.Digest
+                ?? client.HeadManifestAsync(repository, reference.Tag ?? ImageReference.DefaultTag).GetAwaiter().GetResult()?.Digest
+                ?? throw new NotFoundException(reference.ToString(), $"{repository.Registry}: manifest {repository.Name}:{reference.Tag ?? ImageReference.DefaultTag}: not found");
+            IReadOnlyList<Descriptor> referrers = client.ListReferrersAsync(repository, subject, parse.GetValue(artifactType)).GetAwaiter().GetResult();
+            if (parse.GetValue(format) == "json")
+            {
+                console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(RawDocument.Create(new ImageIndex { MediaType = MediaTypes.OciIndex, Manifests = referrers }).Bytes.Span));
+                return CliConsole.ExitSuccess;
+            }
+
+            var rows = new List<string[]> { ReferrersHeader };
+            rows.AddRange(referrers.Select(d => new[] { d.Digest.Value, d.ArtifactType ?? "<none>", d.MediaType, d.Size.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
+            Table.Write(console.Out, rows);
+            return CliConsole.ExitSuccess;
+        }));
+        return command;
+    }
 
     private static Command Pull(CliConsole console)
     {

@@ -140,4 +140,7 @@ public static class ErrorCodes
 
     /// <summary>A transport cannot do what a copy asks of it (every platform of an index into a docker archive or the store, recompressed layers into the store).</summary>
     public const string TransportUnsupported = "IMGFMT0310";
+
+    /// <summary>A registry's list of referrers (the referrers API's answer, or the index under the referrers tag schema's tag) is not an OCI index.</summary>
+    public const string ReferrersListInvalid = "IMGFMT0311";
 }

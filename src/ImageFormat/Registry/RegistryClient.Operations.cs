@@ -48,6 +48,12 @@ public sealed partial class RegistryClient
     public async Task<RegistryManifest> GetManifestAsync(RegistryRepository repository, string reference, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(repository);
+        return (await GetManifestCoreAsync(repository, reference, allowMissing: false, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The core of <see cref="GetManifestAsync"/>; with <paramref name="allowMissing"/>, a 404 is <see langword="null"/>.</summary>
+    private async Task<RegistryManifest?> GetManifestCoreAsync(RegistryRepository repository, string reference, bool allowMissing, CancellationToken cancellationToken)
+    {
         Digest? wanted = CheckReference(reference);
         HostState host = await GetHostAsync(repository, cancellationToken).ConfigureAwait(false);
         string path = $"v2/{repository.Name}/manifests/{reference}";
@@ -58,6 +64,11 @@ public sealed partial class RegistryClient
             retry: true,
             HttpCompletionOption.ResponseHeadersRead,
             cancellationToken).ConfigureAwait(false);
+        if (allowMissing && response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
         if (!response.IsSuccessStatusCode)
         {
             throw await ErrorAsync(host, response, $"manifest {repository.Name}:{reference}").ConfigureAwait(false);
@@ -554,6 +565,11 @@ public sealed partial class RegistryClient
             && answered != digest)
         {
             throw new RegistryException(ErrorCodes.RegistryProtocolError, host.Registry, $"push manifest {repository.Name}:{reference}: the registry stored {answered}, not {digest}");
+        }
+
+        if (!response.Headers.Contains(OciSubjectHeader) && ReferrerOf(bytes, mediaType, digest) is { } referrer)
+        {
+            await AddToReferrersTagAsync(repository, referrer.Subject, referrer.Descriptor, cancellationToken).ConfigureAwait(false);
         }
 
         return digest;

@@ -9,7 +9,7 @@ namespace ImageFormat.Registry;
 /// <see cref="ErrorCodes.RegistryUnauthorized"/>, <see cref="ErrorCodes.RegistryUnavailable"/>,
 /// <see cref="ErrorCodes.RegistryTlsFailure"/>, <see cref="ErrorCodes.RegistryProtocolError"/>,
 /// <see cref="ErrorCodes.RegistryNotFound"/>, <see cref="ErrorCodes.CredentialHelperFailed"/>,
-/// <see cref="ErrorCodes.PlatformNotFound"/> or <see cref="ErrorCodes.DockerConfigInvalid"/>. The message always names
+/// <see cref="ErrorCodes.PlatformNotFound"/>, <see cref="ErrorCodes.DockerConfigInvalid"/> or <see cref="ErrorCodes.ReferrersListInvalid"/>. The message always names
 /// the registry.
 /// </summary>
 public sealed class RegistryException : ImageFormatException
