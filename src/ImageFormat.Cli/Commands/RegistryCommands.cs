@@ -151,17 +151,22 @@ internal static class RegistryCommands
         {
             ImageReference reference = ImageReference.Parse(parse.GetValue(name)!);
             using ImageStore store = StoreCommands.OpenStore(parse);
+            StatusLines? lines = StatusLines.For(console, parse.GetValue(quiet));
+            if (reference.Tag is null && reference.Digest is null)
+            {
+                // docker/cli's pull names the tag it assumed before anything else.
+                console.Out.WriteLine($"Using default tag: {ImageReference.DefaultTag}");
+            }
+
             ImageCopyOptions options = new()
             {
                 RegistryOptions = ClientOptions(parse, tlsVerify, insecure),
                 Platform = parse.GetValue(platform) is { } p ? Platform.Parse(p) : null,
+                Status = lines,
             };
             PullResult result = ProgressDisplay.Run(console, parse.GetValue(quiet), "pull", progress => StoreTransfer.PullAsync(store, reference, options, progress));
-            foreach (string line in result.Lines)
-            {
-                console.Out.WriteLine(line);
-            }
-
+            StatusLines.WriteRest(console, lines, result.Lines);
+            console.Out.WriteLine(reference.WithDefaultTag().ToString());
             return CliConsole.ExitSuccess;
         }));
         return command;
@@ -178,12 +183,10 @@ internal static class RegistryCommands
         {
             ImageReference reference = ImageReference.Parse(parse.GetValue(name)!);
             using ImageStore store = StoreCommands.OpenStore(parse);
-            ImageCopyOptions options = new() { RegistryOptions = ClientOptions(parse, tlsVerify, insecure) };
+            StatusLines? lines = StatusLines.For(console, parse.GetValue(quiet));
+            ImageCopyOptions options = new() { RegistryOptions = ClientOptions(parse, tlsVerify, insecure), Status = lines };
             PushResult result = ProgressDisplay.Run(console, parse.GetValue(quiet), "push", progress => StoreTransfer.PushAsync(store, reference, options, progress));
-            foreach (string line in result.Lines)
-            {
-                console.Out.WriteLine(line);
-            }
+            StatusLines.WriteRest(console, lines, result.Lines);
 
             return CliConsole.ExitSuccess;
         }));
@@ -236,5 +239,49 @@ internal static class RegistryCommands
             return CliConsole.ExitSuccess;
         }));
         return command;
+    }
+}
+
+/// <summary>
+/// Docker's status lines of a pull or push, printed as they come when no progress bar is drawn (standard error is not
+/// a terminal), as docker/cli prints a daemon's progress messages then: one <c>ID: STATUS</c> line per message.
+/// </summary>
+internal sealed class StatusLines(CliConsole console) : IProgress<TransferStatus>
+{
+    private readonly Lock _lock = new();
+    private readonly HashSet<string> _written = new(StringComparer.Ordinal);
+
+    /// <summary>The printer, or <see langword="null"/> when a progress bar is drawn instead.</summary>
+    public static StatusLines? For(CliConsole console, bool quiet) => ProgressDisplay.Enabled(console, quiet) ? null : new StatusLines(console);
+
+    /// <summary>Prints the operation's last lines that were not already printed as a status (the push's first line).</summary>
+    public static void WriteRest(CliConsole console, StatusLines? printed, IReadOnlyList<string> lines)
+    {
+        foreach (string line in lines)
+        {
+            if (printed is null || !printed.WasWritten(line))
+            {
+                console.Out.WriteLine(line);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Report(TransferStatus value)
+    {
+        string line = value.ToString();
+        lock (_lock)
+        {
+            _written.Add(line);
+            console.Out.WriteLine(line);
+        }
+    }
+
+    private bool WasWritten(string line)
+    {
+        lock (_lock)
+        {
+            return _written.Contains(line);
+        }
     }
 }

@@ -364,7 +364,7 @@ public sealed partial class RegistryClient
 
         if (await BlobExistsAsync(host, repository, blob.Digest, scopes, cancellationToken).ConfigureAwait(false))
         {
-            return BlobPushResult.AlreadyPresent;
+            return Done(BlobPushResult.AlreadyPresent);
         }
 
         for (int attempt = 0; ; attempt++)
@@ -374,16 +374,22 @@ public sealed partial class RegistryClient
                 Uri? location = await StartUploadAsync(host, repository, blob, mountFrom, scopes, cancellationToken).ConfigureAwait(false);
                 if (location is null)
                 {
-                    return BlobPushResult.Mounted;
+                    return Done(BlobPushResult.Mounted);
                 }
 
                 await UploadAsync(host, repository, blob, location, openContent, scopes, progress, cancellationToken).ConfigureAwait(false);
-                return BlobPushResult.Uploaded;
+                return Done(BlobPushResult.Uploaded);
             }
             catch (Exception e) when (attempt < Options.MaxRetries && IsRetryableUploadFailure(e, attempt, cancellationToken))
             {
                 await Task.Delay(RetryDelay(attempt, null), Options.TimeProvider, cancellationToken).ConfigureAwait(false);
             }
+        }
+
+        BlobPushResult Done(BlobPushResult result)
+        {
+            progress?.Report(new BlobProgress(blob.Digest, blob.Size, blob.Size) { Result = result });
+            return result;
         }
     }
 

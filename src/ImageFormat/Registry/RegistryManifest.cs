@@ -53,4 +53,8 @@ public enum BlobPushResult
 /// <param name="Digest">The blob.</param>
 /// <param name="Transferred">Bytes moved so far.</param>
 /// <param name="Total">The blob's size.</param>
-public readonly record struct BlobProgress(Digest Digest, long Transferred, long Total);
+public readonly record struct BlobProgress(Digest Digest, long Transferred, long Total)
+{
+    /// <summary>What a push did with the blob, on the one report it makes when the blob is done; otherwise <see langword="null"/>.</summary>
+    public BlobPushResult? Result { get; init; }
+}

@@ -260,7 +260,7 @@ public static class ImageCopier
         IContainerImage image = dockerFormat ? AsDockerSchema2(images[0]) : images[0];
         if (options.DestinationCompression is null)
         {
-            Digest pushed = await client.PushImageAsync(image, repository, ReferenceOf(to), mountFrom, BlobReporter.Create(progress, image), cancellationToken).ConfigureAwait(false);
+            Digest pushed = await client.PushImageAsync(image, repository, ReferenceOf(to), mountFrom, PushStatusReporter.Start(options.Status, image, mountFrom, BlobReporter.Create(progress, image)), cancellationToken).ConfigureAwait(false);
             return new ImageCopyResult(pushed, [image.Config.Digest]);
         }
 
@@ -271,7 +271,7 @@ public static class ImageCopier
             await ArchiveWriter.WriteLayoutAsync([image], staging, new ArchiveWriterOptions { LayerCompression = options.DestinationCompression, TempDirectory = options.TempDirectory }, null, null, cancellationToken).ConfigureAwait(false);
             using ImageArchive layout = ImageArchive.OpenLayout(staging);
             IContainerImage recompressed = dockerFormat ? AsDockerSchema2(layout.Images[0]) : layout.Images[0];
-            Digest pushed = await client.PushImageAsync(recompressed, repository, ReferenceOf(to), null, BlobReporter.Create(progress, recompressed), cancellationToken).ConfigureAwait(false);
+            Digest pushed = await client.PushImageAsync(recompressed, repository, ReferenceOf(to), null, PushStatusReporter.Start(options.Status, recompressed, null, BlobReporter.Create(progress, recompressed)), cancellationToken).ConfigureAwait(false);
             return new ImageCopyResult(pushed, [recompressed.Config.Digest]);
         }
         finally
@@ -303,6 +303,55 @@ public static class ImageCopier
 
         ImageToWrite write = ImageToWrite.From(image);
         return new ImageToWrite(write.Config, write.Layers) { Manifest = manifest, Tags = write.Tags };
+    }
+
+    /// <summary>
+    /// Docker's per-layer push lines (moby v20.10 <c>distribution/push_v2.go</c>, <c>distribution/xfer/upload.go</c>):
+    /// <c>Preparing</c> for every layer, top first, when the push starts, then what the registry did with each layer's
+    /// blob; layers are named by their diffID's short form. The config blob has no line.
+    /// </summary>
+    private sealed class PushStatusReporter(IProgress<TransferStatus> status, Dictionary<Digest, List<string>> ids, string? mountFrom, IProgress<BlobProgress>? inner) : IProgress<BlobProgress>
+    {
+        public static IProgress<BlobProgress>? Start(IProgress<TransferStatus>? status, IContainerImage image, string? mountFrom, IProgress<BlobProgress>? inner)
+        {
+            if (status is null)
+            {
+                return inner;
+            }
+
+            Dictionary<Digest, List<string>> ids = [];
+            HashSet<Digest> seen = [];
+            foreach (IImageLayer layer in image.Layers.Reverse())
+            {
+                if (seen.Add(layer.DiffId))
+                {
+                    string id = layer.DiffId.ShortId;
+                    status.Report(new TransferStatus(TransferStatusKind.Preparing, id));
+                    (ids.TryGetValue(layer.Digest, out List<string>? list) ? list : ids[layer.Digest] = []).Add(id);
+                }
+            }
+
+            return new PushStatusReporter(status, ids, mountFrom, inner);
+        }
+
+        public void Report(BlobProgress value)
+        {
+            inner?.Report(value);
+            if (value.Result is not { } result || !ids.TryGetValue(value.Digest, out List<string>? layers))
+            {
+                return;
+            }
+
+            foreach (string id in layers)
+            {
+                status.Report(result switch
+                {
+                    BlobPushResult.AlreadyPresent => new TransferStatus(TransferStatusKind.LayerAlreadyExists, id),
+                    BlobPushResult.Mounted => new TransferStatus(TransferStatusKind.MountedFrom, id, mountFrom),
+                    _ => new TransferStatus(TransferStatusKind.Pushed, id),
+                });
+            }
+        }
     }
 
     /// <summary>Turns a registry's per-blob byte counts into <see cref="ImageProgress"/> over the whole copy.</summary>

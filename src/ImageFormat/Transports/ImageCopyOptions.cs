@@ -39,6 +39,13 @@ public sealed record ImageCopyOptions
 
     /// <summary>Where a recompressed image bound for a registry is staged; the system's temporary directory when <see langword="null"/>.</summary>
     public string? TempDirectory { get; init; }
+
+    /// <summary>
+    /// Receives Docker's status lines of a push to a registry and of <see cref="StoreTransfer.PullAsync"/> (<c>Preparing</c>,
+    /// <c>Pushed</c>, <c>Pulling fs layer</c>, <c>Pull complete</c>…), synchronously, from the thread that did the step;
+    /// none when <see langword="null"/>.
+    /// </summary>
+    public IProgress<TransferStatus>? Status { get; init; }
 }
 
 /// <summary>What <see cref="ImageCopier.CopyAsync"/> wrote.</summary>

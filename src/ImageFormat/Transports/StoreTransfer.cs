@@ -52,10 +52,14 @@ public static class StoreTransfer
         try
         {
             RegistryClient client = options.Client ?? owned!;
-            IContainerImage image = await client.OpenImageAsync(RegistryRepository.From(named), named.Digest?.Value ?? named.Tag!, options.Platform, cancellationToken).ConfigureAwait(false);
+            RegistryRepository repository = RegistryRepository.From(named);
+            options.Status?.Report(new TransferStatus(TransferStatusKind.PullingFrom, named.Digest?.Value ?? named.Tag!, repository.Name));
+            IContainerImage image = await client.OpenImageAsync(repository, named.Digest?.Value ?? named.Tag!, options.Platform, cancellationToken).ConfigureAwait(false);
             ImageToWrite write = ImageToWrite.From(image);
             ImageToWrite tagged = new(write.Config, write.Layers) { Tags = named.Digest is null ? [named] : [], Manifest = write.Manifest };
-            LoadResult loaded = await store.LoadAsync([tagged], progress, cancellationToken).ConfigureAwait(false);
+            PullStatusReporter? statuses = PullStatusReporter.Start(options.Status, store, image, progress);
+            LoadResult loaded = await store.LoadAsync([tagged], statuses ?? progress, cancellationToken).ConfigureAwait(false);
+            statuses?.Finish();
             Digest id = loaded.ImageIds[0];
             bool updated = before != id || loaded.LayersWritten > 0;
             string familiar = named.FamiliarString();
@@ -94,6 +98,7 @@ public static class StoreTransfer
             throw new ImageLocationException(ErrorCodes.TransportUnsupported, reference.ToString(), "push takes a tag, not a digest");
         }
 
+        options?.Status?.Report(new TransferStatus(TransferStatusKind.PushRefersTo, string.Empty, $"{named.Domain}/{named.Path}"));
         ImageCopyResult pushed = await ImageCopier.CopyAsync(
             ImageLocation.Parse("store:" + named), ImageLocation.Parse("docker://" + named), (options ?? ImageCopyOptions.Default) with { Store = store, All = false, DestinationCompression = null },
             progress, cancellationToken).ConfigureAwait(false);
@@ -101,6 +106,87 @@ public static class StoreTransfer
         // push.go names the repository first; push_v2.go ends with "<tag>: digest: <digest> size: <manifest bytes>".
         return new PushResult(pushed.ManifestDigest, size,
             [$"The push refers to repository [{named.Domain}/{named.Path}]", $"{named.Tag}: digest: {pushed.ManifestDigest} size: {size}"]);
+    }
+}
+
+/// <summary>
+/// Docker's per-layer pull lines (moby v20.10 <c>distribution/pull_v2.go</c>, <c>distribution/xfer/download.go</c>):
+/// <c>Already exists</c> or <c>Pulling fs layer</c> for every layer, base first, when the pull starts; then, as the
+/// store finishes each layer it lacked (downloaded, verified against its digest and diffID, and stored in one pass),
+/// <c>Verifying Checksum</c>, <c>Download complete</c> and <c>Pull complete</c>. Layers are named by their blob
+/// digest's short form. The store reports each layer as one item, in order: a layer is finished when the next starts.
+/// An image the store has already gets no layer lines, as the engine prints none.
+/// </summary>
+internal sealed class PullStatusReporter : IProgress<ImageProgress>
+{
+    private readonly IProgress<TransferStatus> _status;
+    private readonly IProgress<ImageProgress>? _inner;
+    private readonly string[] _ids;
+    private readonly bool[] _pulled;
+    private int _current = -1;
+
+    private PullStatusReporter(IProgress<TransferStatus> status, IProgress<ImageProgress>? inner, string[] ids, bool[] pulled)
+    {
+        _status = status;
+        _inner = inner;
+        _ids = ids;
+        _pulled = pulled;
+    }
+
+    public static PullStatusReporter? Start(IProgress<TransferStatus>? status, ImageStore store, IContainerImage image, IProgress<ImageProgress>? inner)
+    {
+        if (status is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            // pull_v2.go stops before the layers when the engine has the image's config already: no layer lines.
+            store.OpenImage(image.Id.Value);
+            return new PullStatusReporter(status, inner, [], []);
+        }
+        catch (NotFoundException)
+        {
+            // Not in the store: each layer is either there already or pulled.
+        }
+
+        HashSet<Digest> present = [.. store.Layers.Select(l => l.ChainId)];
+        IReadOnlyList<Digest> chains = image.GetChainIds();
+        string[] ids = new string[chains.Count];
+        bool[] pulled = new bool[chains.Count];
+        for (int i = 0; i < chains.Count; i++)
+        {
+            ids[i] = image.Layers[i].Digest.ShortId;
+            pulled[i] = !present.Contains(chains[i]) && !chains.Take(i).Contains(chains[i]);
+            status.Report(new TransferStatus(pulled[i] ? TransferStatusKind.PullingFsLayer : TransferStatusKind.AlreadyExists, ids[i]));
+        }
+
+        return new PullStatusReporter(status, inner, ids, pulled);
+    }
+
+    public void Report(ImageProgress value)
+    {
+        _inner?.Report(value);
+        if (value.Phase == ImageProgressPhase.Loading && value.ItemIndex != _current && value.Item.Length > 0)
+        {
+            FinishCurrent();
+            _current = value.ItemIndex;
+        }
+    }
+
+    /// <summary>The last layer is finished when the load returns.</summary>
+    public void Finish() => FinishCurrent();
+
+    private void FinishCurrent()
+    {
+        if (_current >= 0 && _current < _ids.Length && _pulled[_current])
+        {
+            _pulled[_current] = false;
+            _status.Report(new TransferStatus(TransferStatusKind.VerifyingChecksum, _ids[_current]));
+            _status.Report(new TransferStatus(TransferStatusKind.DownloadComplete, _ids[_current]));
+            _status.Report(new TransferStatus(TransferStatusKind.PullComplete, _ids[_current]));
+        }
     }
 }
 

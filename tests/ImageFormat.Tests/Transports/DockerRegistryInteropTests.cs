@@ -120,7 +120,7 @@ public class DockerRegistryInteropTests(PlainRegistryFixture fixture) : IClassFi
         pull.ExitCode.Should().Be(0, pull.StdErr);
         string digestLine = pushed.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
         string digest = digestLine.Split(' ')[2];
-        pull.StdOut.Should().Be($"Digest: {digest}\nStatus: Downloaded newer image for {name}\n");
+        pull.StdOut.Should().EndWith($"Digest: {digest}\nStatus: Downloaded newer image for {name}\n{name}\n");
         using ImageStore store = ImageStore.Open(dir.Path);
         store.OpenImage(name).Config.Digest.Value.Should().Be(dockerId);
     }

@@ -31,11 +31,20 @@ public class StoreTransferTests(PlainRegistryFixture fixture) : IClassFixture<Pl
 
         using RegistryClient client = new();
         RegistryManifest manifest = await client.GetManifestAsync(new RegistryRepository(registry.Host, "transfer/app"), "v1", TestContext.Current.CancellationToken);
+        string[] diffIds = [.. BuiltArchives.BazelLayers().Select(l => Digest.Compute(l).ShortId)];
+        string[] blobs = [.. manifest.Document.Manifest!.Value.Layers.Select(l => l.Digest.ShortId)];
         push.ExitCode.Should().Be(0, push.StdErr);
-        push.StdOut.Should().Be($"The push refers to repository [{registry.Host}/transfer/app]\nv1: digest: {manifest.Digest} size: {manifest.Bytes.Length}\n");
+        string[] pushed = push.StdOut.Split('\n');
+        pushed[..4].Should().Equal($"The push refers to repository [{registry.Host}/transfer/app]", $"{diffIds[2]}: Preparing", $"{diffIds[1]}: Preparing", $"{diffIds[0]}: Preparing");
+        pushed[4..7].Should().BeEquivalentTo(diffIds.Select(d => $"{d}: Pushed"), "the layers are pushed in parallel");
+        pushed[7..].Should().Equal($"v1: digest: {manifest.Digest} size: {manifest.Bytes.Length}", string.Empty);
         pull.ExitCode.Should().Be(0, pull.StdErr);
-        pull.StdOut.Should().Be($"Digest: {manifest.Digest}\nStatus: Downloaded newer image for {name}\n");
-        again.StdOut.Should().Be($"Digest: {manifest.Digest}\nStatus: Image is up to date for {name}\n");
+        pull.StdOut.Should().Be(
+            "v1: Pulling from transfer/app\n"
+            + string.Concat(blobs.Select(b => $"{b}: Pulling fs layer\n"))
+            + string.Concat(blobs.Select(b => $"{b}: Verifying Checksum\n{b}: Download complete\n{b}: Pull complete\n"))
+            + $"Digest: {manifest.Digest}\nStatus: Downloaded newer image for {name}\n{name}\n");
+        again.StdOut.Should().Be($"v1: Pulling from transfer/app\nDigest: {manifest.Digest}\nStatus: Image is up to date for {name}\n{name}\n");
         // Progress goes only to a terminal: redirected (as here) or with --quiet, standard error stays empty.
         (push.StdErr + pull.StdErr + again.StdErr).Should().BeEmpty();
         using ImageStore second = ImageStore.Open(dir.Combine("second"));

@@ -1,0 +1,92 @@
+using FluentAssertions;
+using ImageFormat.Archives;
+using ImageFormat.Registry;
+using ImageFormat.Store;
+using ImageFormat.Tests.Cli;
+using ImageFormat.Tests.Registry;
+using ImageFormat.Tests.TestSupport;
+using Xunit;
+
+namespace ImageFormat.Tests.Transports;
+
+/// <summary>
+/// <c>imagefmt push</c> and <c>pull</c> print the lines <c>docker push</c> and <c>docker pull</c> (20.10, output
+/// redirected) print for the same image through the same registry: per-layer lines compared as sets (layers move
+/// in parallel), the first and last lines in order.
+/// </summary>
+public class DockerStatusLinesInteropTests(PlainRegistryFixture fixture) : IClassFixture<PlainRegistryFixture>
+{
+    private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>The header lines in order, the per-layer lines (those with a 12-hex ID) sorted, the last lines in order.</summary>
+    private static (string[] Head, string[] Layers, string[] Tail) Shape(string output, int tail)
+    {
+        string[] lines = Lines(output);
+        int head = Array.FindIndex(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, "^[0-9a-f]{12}: "));
+        head = head < 0 ? lines.Length - tail : head;
+        return (lines[..head], [.. lines[head..^tail].Order(StringComparer.Ordinal)], lines[^tail..]);
+    }
+
+    [Fact]
+    public async Task Push_and_pull_print_the_lines_docker_push_and_docker_pull_print_for_the_same_image()
+    {
+        DockerCli docker = Peers.RequireDocker();
+        TestRegistry registry = fixture.Registry;
+        using TempDirectory dir = new();
+        string tag = "v-" + Guid.NewGuid().ToString("N")[..10]; // not 12 hex characters, so never taken for a layer ID
+        string theirs = $"{registry.Host}/lines/docker:{tag}";
+        string ours = $"{registry.Host}/lines/ours:{tag}";
+        using (ImageArchive baseArchive = DockerRegistryInteropTests.SaveBase(docker, dir))
+        using (ImageStore store = ImageStore.Open(dir.Combine("store")))
+        using (ImageStore puller = ImageStore.Open(dir.Combine("puller")))
+        {
+            store.AddImage(DockerRegistryInteropTests.HelloImage(baseArchive, "lines " + tag), null, ours);
+            store.Tag(ours, theirs);
+            store.Save([theirs], dir.Combine("image.tar"));
+            puller.Load(dir.Combine("base.tar"));
+        }
+
+        docker.RunChecked("load", "-i", dir.Combine("image.tar"));
+        string dockerPush, dockerPushAgain, dockerPull;
+        try
+        {
+            dockerPush = docker.RunChecked("push", theirs).StdOut;
+            dockerPushAgain = docker.RunChecked("push", theirs).StdOut;
+        }
+        finally
+        {
+            docker.Run(["rmi", theirs]);
+        }
+
+        CliResult push = CliRunner.Run("--root", dir.Combine("store"), "push", ours);
+        CliResult pushAgain = CliRunner.Run("--root", dir.Combine("store"), "push", ours);
+        try
+        {
+            dockerPull = docker.RunChecked("pull", ours).StdOut;
+        }
+        finally
+        {
+            docker.Run(["rmi", ours]);
+        }
+
+        CliResult pull = CliRunner.Run("--root", dir.Combine("puller"), "pull", ours);
+
+        using RegistryClient client = new();
+        RegistryManifest theirManifest = await client.GetManifestAsync(new RegistryRepository(registry.Host, "lines/docker"), tag, TestContext.Current.CancellationToken);
+        RegistryManifest ourManifest = await client.GetManifestAsync(new RegistryRepository(registry.Host, "lines/ours"), tag, TestContext.Current.CancellationToken);
+        push.ExitCode.Should().Be(0, push.StdErr);
+        pushAgain.ExitCode.Should().Be(0, pushAgain.StdErr);
+        pull.ExitCode.Should().Be(0, pull.StdErr);
+
+        // Each names its own repository and the manifest it pushed (Docker recompresses the base layer, so the digests differ).
+        string Normalise(string output, RegistryManifest manifest) => output
+            .Replace("lines/docker", "lines/REPO", StringComparison.Ordinal).Replace("lines/ours", "lines/REPO", StringComparison.Ordinal)
+            .Replace($"digest: {manifest.Digest} size: {manifest.Bytes.Length}", "digest: DIGEST size: SIZE", StringComparison.Ordinal);
+        Shape(Normalise(push.StdOut, ourManifest), 1).Should().BeEquivalentTo(Shape(Normalise(dockerPush, theirManifest), 1), o => o.WithStrictOrdering());
+        Shape(Normalise(pushAgain.StdOut, ourManifest), 1).Should().BeEquivalentTo(Shape(Normalise(dockerPushAgain, theirManifest), 1), o => o.WithStrictOrdering());
+        Shape(pull.StdOut, 3).Should().BeEquivalentTo(Shape(dockerPull, 3), o => o.WithStrictOrdering());
+        Lines(push.StdOut).Should().Contain(l => l.EndsWith(": Pushed", StringComparison.Ordinal));
+        Lines(pushAgain.StdOut).Should().Contain(l => l.EndsWith(": Layer already exists", StringComparison.Ordinal));
+        Lines(pull.StdOut).Should().Contain(l => l.EndsWith(": Already exists", StringComparison.Ordinal)).And.Contain(l => l.EndsWith(": Pull complete", StringComparison.Ordinal));
+    }
+}
