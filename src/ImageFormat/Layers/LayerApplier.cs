@@ -22,7 +22,8 @@ internal sealed class LayerApplier : IDisposable
     private readonly bool _chown;
     private readonly PathResolver<DiskNode, DiskAdapter> _resolver;
     private readonly PathResolver<DiskNode, DiskAdapter> _linkResolver;
-    private readonly WriteBehind? _writer;
+    private readonly bool _writeBehind = Environment.ProcessorCount > 1;
+    private WriteBehind? _writer;
 
     // Paths this layer wrote (and their ancestors): what an opaque whiteout keeps.
     private readonly HashSet<string> _unpacked = new(StringComparer.Ordinal);
@@ -38,10 +39,6 @@ internal sealed class LayerApplier : IDisposable
         _root = DiskTree.OpenRoot(root);
         _resolver = DiskTree.Resolver(_root, RootPolicy.Clamp, _maxHops);
         _linkResolver = DiskTree.Resolver(_root, RootPolicy.Clamp, _maxHops);
-        if (Environment.ProcessorCount > 1)
-        {
-            _writer = new WriteBehind(WriteBehindBudget);
-        }
     }
 
     /// <summary>The most file bytes read ahead of the writer thread (see <see cref="WriteBehind"/>).</summary>
@@ -270,6 +267,11 @@ internal sealed class LayerApplier : IDisposable
         }
 
         var handle = new SafeFileHandle(fd, ownsHandle: true);
+        if (_writeBehind && !entry.IsSparse && entry.Size > 0)
+        {
+            _writer ??= new WriteBehind(WriteBehindBudget);
+        }
+
         if (_writer is null || entry.IsSparse)
         {
             using (handle)

@@ -36,13 +36,13 @@ public sealed class WriteBehindTests
     }
 
     [Fact]
-    public void A_failed_write_is_rethrown_on_the_callers_thread_and_the_work_after_it_is_dropped_with_its_files_closed()
+    public void A_failed_write_is_rethrown_on_the_callers_thread_and_the_work_after_it_is_dropped_with_its_files_closed_by_dispose()
     {
         using var temp = new TempDirectory();
         File.WriteAllText(temp.Combine("read-only"), "unchanged");
         SafeFileHandle readOnly = File.OpenHandle(temp.Combine("read-only"), FileMode.Open, FileAccess.Read);
         SafeFileHandle next = File.OpenHandle(temp.Combine("next"), FileMode.CreateNew, FileAccess.Write);
-        using var writer = new WriteBehind(4 << 20);
+        var writer = new WriteBehind(4 << 20);
         Action queueAndDrain = () =>
         {
             // The failure surfaces on the first call after it happens: Finish or Drain, whichever that is.
@@ -55,6 +55,7 @@ public sealed class WriteBehindTests
         Action queueMore = () => Queue(writer, next, "never", 0);
         queueMore.Should().Throw<Exception>().Which.Should().BeSameAs(failure);
         writer.Close(next);
+        writer.Dispose();
 
         File.ReadAllText(temp.Combine("read-only")).Should().Be("unchanged");
         new FileInfo(temp.Combine("next")).Length.Should().Be(0);
