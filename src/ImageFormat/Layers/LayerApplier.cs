@@ -22,6 +22,8 @@ internal sealed class LayerApplier : IDisposable
     private readonly bool _chown;
     private readonly PathResolver<DiskNode, DiskAdapter> _resolver;
     private readonly PathResolver<DiskNode, DiskAdapter> _linkResolver;
+    private readonly bool _writeBehind = Environment.ProcessorCount > 1;
+    private WriteBehind? _writer;
 
     // Paths this layer wrote (and their ancestors): what an opaque whiteout keeps.
     private readonly HashSet<string> _unpacked = new(StringComparer.Ordinal);
@@ -38,6 +40,9 @@ internal sealed class LayerApplier : IDisposable
         _resolver = DiskTree.Resolver(_root, RootPolicy.Clamp, _maxHops);
         _linkResolver = DiskTree.Resolver(_root, RootPolicy.Clamp, _maxHops);
     }
+
+    /// <summary>The most file bytes read ahead of the writer thread (see <see cref="WriteBehind"/>).</summary>
+    internal const long WriteBehindBudget = 16L << 20;
 
     /// <summary>Component lookups made so far (for tests proving the cost is linear in depth).</summary>
     public long Lookups => _resolver.Lookups + _linkResolver.Lookups;
@@ -86,6 +91,9 @@ internal sealed class LayerApplier : IDisposable
         (int Fd, string? Name, NodeKind Kind) linkSource = default;
         if (entry.Type == TarEntryKind.HardLink)
         {
+            // The link shares its target's inode, whose bytes and attributes may still be queued: they land first,
+            // so the link's own attributes are applied after them, as in entry order.
+            _writer?.Drain();
             linkSource = ResolveHardLinkTarget(entry, relative);
         }
 
@@ -183,6 +191,8 @@ internal sealed class LayerApplier : IDisposable
 
     public void Finish()
     {
+        _writer?.Drain();
+
         // Children change their directory's times, so directories get theirs last, deepest first. Each is found
         // again inside the root (openat2 where the kernel has it, else the resolver: the stored path holds no link,
         // so both apply the same rules) and must still be the very directory written (same inode), or it is left alone.
@@ -234,6 +244,7 @@ internal sealed class LayerApplier : IDisposable
 
     public void Dispose()
     {
+        _writer?.Dispose();
         _resolver.Dispose();
         _linkResolver.Dispose();
         NativeAt.Close(_root.Fd);
@@ -255,18 +266,75 @@ internal sealed class LayerApplier : IDisposable
             throw NativeAt.Error("openat", relative, -fd);
         }
 
-        using var handle = new SafeFileHandle(fd, ownsHandle: true);
-        SparseFileCopy.Copy(reader, entry, handle);
-        ApplyAttributes(fd, pathOnly: false, symlink: false, relative, entry, setTimes: true);
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        if (_writeBehind && !entry.IsSparse && entry.Size > 0)
+        {
+            _writer ??= new WriteBehind(WriteBehindBudget);
+        }
+
+        if (_writer is null || entry.IsSparse)
+        {
+            using (handle)
+            {
+                SparseFileCopy.Copy(reader, entry, handle);
+                ApplyAttributes(fd, pathOnly: false, symlink: false, relative, entry, setTimes: true);
+            }
+
+            return;
+        }
+
+        // Read here, write on the writer thread: the descriptor is already open inside the root, so the writer
+        // needs no path, and the next entries are read while this file's bytes go to the kernel.
+        bool handed = false;
+        try
+        {
+            if (entry.Size > 0)
+            {
+                using Stream data = reader.OpenEntryData();
+                long position = 0;
+                while (true)
+                {
+                    long rent = entry.Size - position;
+                    byte[] buffer = _writer.Rent(rent);
+                    int want = (int)Math.Clamp(rent, 1, WriteBehind.ChunkSize);
+                    int n = data.ReadAtLeast(buffer.AsSpan(0, want), want, throwOnEndOfStream: false);
+                    if (n == 0)
+                    {
+                        _writer.Return(buffer, rent);
+                        break;
+                    }
+
+                    _writer.Write(handle, buffer, rent, n, position);
+                    position += n;
+                }
+            }
+
+            if (!_chown)
+            {
+                _result.OwnershipList.Add(new LayerOwnership(relative, entry.Uid, entry.Gid));
+            }
+
+            _writer.Finish(handle, fileFd => ApplyAttributes(fileFd, pathOnly: false, symlink: false, relative, entry, setTimes: true, ownershipListed: true));
+            handed = true;
+        }
+        finally
+        {
+            if (!handed)
+            {
+                _writer.Close(handle);
+            }
+        }
     }
 
-    private void ApplyAttributes(int fd, bool pathOnly, bool symlink, string relative, TarEntryHeader entry, bool setTimes)
+    // Runs on the writer thread for regular files (see WriteFile): it touches only the descriptor and, under a lock,
+    // the list of refused extended attributes. ownershipListed: the caller already listed the unapplied owner.
+    private void ApplyAttributes(int fd, bool pathOnly, bool symlink, string relative, TarEntryHeader entry, bool setTimes, bool ownershipListed = false)
     {
         if (_chown)
         {
             NativeAt.ChownFd(fd, entry.Uid, entry.Gid);
         }
-        else
+        else if (!ownershipListed)
         {
             _result.OwnershipList.Add(new LayerOwnership(relative, entry.Uid, entry.Gid));
         }
@@ -277,7 +345,10 @@ internal sealed class LayerApplier : IDisposable
             {
                 if (NativeAt.SetXattrFd(fd, xattr.Key, xattr.Value, pathOnly) != 0)
                 {
-                    _result.XattrsList.Add($"{relative}: {xattr.Key}");
+                    lock (_result.XattrsList)
+                    {
+                        _result.XattrsList.Add($"{relative}: {xattr.Key}");
+                    }
                 }
             }
         }

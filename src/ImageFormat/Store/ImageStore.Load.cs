@@ -383,8 +383,6 @@ public sealed partial class ImageStore
         return ImageDocuments.ParseConfig(buffer.ToArray(), imageId.Value, _options.Limits);
     }
 
-    /// <summary>Stores a layer's uncompressed tar (verified against its DiffID) and, when it came compressed, the original blob.</summary>
-    /// <returns>Whether a tar was copied (false when the DiffID's blob was already stored).</returns>
     /// <summary>
     /// The uncompressed layer tars of <paramref name="sources"/> that the load will store and that are byte ranges of
     /// a file (an uncompressed archive, a layout): copied in the kernel and hashed against their DiffIDs on the other
@@ -402,12 +400,11 @@ public sealed partial class ImageStore
                 continue;
             }
 
-            Digest chain = default;
+            IReadOnlyList<Digest> chains = ChainId.Compute(diffIds);
             for (int i = 0; i < diffIds.Count; i++)
             {
-                chain = ChainId.Next(chain, diffIds[i]);
                 IImageLayer layer = image.Layers[i];
-                if (state.Layers.ContainsKey(chain) || _backing.HasBlob(diffIds[i]) || layer is ArchiveLayer { IsPresent: false } || layer.Size > _options.Limits.MaxLoadLayerBytes)
+                if (state.Layers.ContainsKey(chains[i]) || _backing.HasBlob(diffIds[i]) || layer is ArchiveLayer { IsPresent: false } || layer.Size > _options.Limits.MaxLoadLayerBytes)
                 {
                     continue;
                 }
@@ -437,6 +434,8 @@ public sealed partial class ImageStore
         return RangeCopies<Digest>.Start(candidates, Environment.ProcessorCount, cancellationToken);
     }
 
+    /// <summary>Stores a layer's uncompressed tar (verified against its DiffID) and, when it came compressed, the original blob.</summary>
+    /// <returns>Whether a tar was copied (false when the DiffID's blob was already stored).</returns>
     private bool StoreLayerBlobs(StoreState state, Func<Stream> open, string subject, Digest diffId, int index, Digest chain, Digest parentChain, RangeCopies<Digest>? copies = null, ProgressReporter? reporter = null, CancellationToken cancellationToken = default)
     {
         bool copied = false;

@@ -1,0 +1,236 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace ImageFormat.Layers;
+
+/// <summary>
+/// The second stage of layer extraction: a thread that writes file contents and applies their attributes while the
+/// applier reads the next entries. The applier does every namespace change itself (resolving, creating, linking,
+/// removing), in entry order, and hands this stage only descriptors it already opened inside the root, with the
+/// bytes to write at given offsets and, last, what to apply to the file before closing it. Nothing here takes a
+/// path, so containment is exactly the applier's.
+/// </summary>
+/// <remarks>
+/// <para>One writer, first in first out: the writes and attribute changes of one file happen in the order they were
+/// queued, and files are finished in entry order. The applier calls <see cref="Drain"/> before anything whose
+/// outcome depends on a queued file's final state (a hard link to it, the layer's end).</para>
+/// <para>Memory is bounded: queued bytes never exceed the budget; <see cref="Rent"/> blocks until the writer has
+/// caught up. A failure on the writer (a full disk, an I/O error) is rethrown on the applier's thread by its next
+/// call; the queued work after it is dropped and its descriptors closed.</para>
+/// </remarks>
+internal sealed class WriteBehind : IDisposable
+{
+    /// <summary>The largest buffer <see cref="Rent"/> hands out; larger files are queued in pieces of this size.</summary>
+    public const int ChunkSize = 1 << 20;
+
+    private readonly object _gate = new();
+    private readonly Queue<Job> _jobs = new();
+    private readonly long _budget;
+    private readonly Thread _thread;
+    private long _queuedBytes;
+    private bool _busy;
+    private bool _closed;
+    private Exception? _failure;
+
+    /// <summary>Starts the writer thread.</summary>
+    /// <param name="budgetBytes">The most bytes queued at once (at least <see cref="ChunkSize"/>).</param>
+    public WriteBehind(long budgetBytes)
+    {
+        _budget = Math.Max(budgetBytes, ChunkSize);
+        _thread = new Thread(Run) { IsBackground = true, Name = "ImageFormat write" };
+        _thread.Start();
+    }
+
+    /// <summary>A buffer for up to <paramref name="size"/> bytes (at most <see cref="ChunkSize"/>), once the budget allows it.</summary>
+    /// <param name="size">The bytes wanted.</param>
+    /// <returns>A pooled buffer of at least <c>min(size, ChunkSize)</c> bytes; give it back through <see cref="Write"/> or <see cref="Return"/>.</returns>
+    public byte[] Rent(long size)
+    {
+        int length = (int)Math.Clamp(size, 1, ChunkSize);
+        lock (_gate)
+        {
+            while (_queuedBytes > 0 && _queuedBytes + length > _budget && _failure is null)
+            {
+                Monitor.Wait(_gate);
+            }
+
+            ThrowIfFailed();
+            _queuedBytes += length;
+        }
+
+        return System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+    }
+
+    /// <summary>Gives back a buffer <see cref="Rent"/> handed out and that was not queued.</summary>
+    /// <param name="buffer">The buffer.</param>
+    /// <param name="size">The size passed to <see cref="Rent"/>.</param>
+    public void Return(byte[] buffer, long size)
+    {
+        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        lock (_gate)
+        {
+            _queuedBytes -= (int)Math.Clamp(size, 1, ChunkSize);
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>Queues <paramref name="length"/> bytes of <paramref name="buffer"/> for <paramref name="file"/> at <paramref name="offset"/>; the buffer goes back to the pool once written.</summary>
+    /// <param name="file">The file, which stays the caller's until <see cref="Finish"/> or <see cref="Close"/>.</param>
+    /// <param name="buffer">A buffer from <see cref="Rent"/>.</param>
+    /// <param name="rented">The size passed to <see cref="Rent"/>.</param>
+    /// <param name="length">The bytes to write.</param>
+    /// <param name="offset">Where in the file.</param>
+    public void Write(SafeFileHandle file, byte[] buffer, long rented, int length, long offset) =>
+        Enqueue(new Job(file, buffer, (int)Math.Clamp(rented, 1, ChunkSize), length, offset, null, false));
+
+    /// <summary>Queues <paramref name="apply"/> (attributes, given the open descriptor) and then the closing of <paramref name="file"/>, which the writer now owns.</summary>
+    /// <param name="file">The file.</param>
+    /// <param name="apply">What to do on the descriptor once its bytes are written.</param>
+    public void Finish(SafeFileHandle file, Action<int> apply) => Enqueue(new Job(file, null, 0, 0, 0, apply, true));
+
+    /// <summary>Queues the closing of <paramref name="file"/> after what was queued for it, with nothing applied (the entry failed).</summary>
+    /// <param name="file">The file, which the writer now owns.</param>
+    public void Close(SafeFileHandle file)
+    {
+        lock (_gate)
+        {
+            if (_closed || _failure is not null)
+            {
+                file.Dispose();
+                return;
+            }
+
+            _jobs.Enqueue(new Job(file, null, 0, 0, 0, null, true));
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>Waits until everything queued is written, applied and closed; rethrows the writer's failure.</summary>
+    public void Drain()
+    {
+        lock (_gate)
+        {
+            while ((_jobs.Count > 0 || _busy) && _failure is null)
+            {
+                Monitor.Wait(_gate);
+            }
+
+            ThrowIfFailed();
+        }
+    }
+
+    /// <summary>Stops the writer after what was queued (or at once, after a failure) and closes every descriptor it still holds.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _closed = true;
+            Monitor.PulseAll(_gate);
+        }
+
+        _thread.Join();
+    }
+
+    private void Enqueue(Job job)
+    {
+        lock (_gate)
+        {
+            if (_failure is not null || _closed)
+            {
+                Release(job);
+                ThrowIfFailed();
+                throw new ObjectDisposedException(nameof(WriteBehind));
+            }
+
+            _jobs.Enqueue(job);
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (_failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_failure);
+        }
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            Job job;
+            lock (_gate)
+            {
+                _busy = false;
+                Monitor.PulseAll(_gate);
+                while (_jobs.Count == 0 && !_closed)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                if (_jobs.Count == 0)
+                {
+                    return;
+                }
+
+                job = _jobs.Dequeue();
+                _busy = true;
+            }
+
+            bool failed;
+            lock (_gate)
+            {
+                failed = _failure is not null;
+            }
+
+            try
+            {
+                if (!failed)
+                {
+                    Execute(job);
+                }
+            }
+            catch (Exception ex)
+            {
+                lock (_gate)
+                {
+                    _failure ??= ex;
+                }
+            }
+            finally
+            {
+                Release(job);
+            }
+        }
+    }
+
+    private static void Execute(Job job)
+    {
+        if (job.Buffer is not null)
+        {
+            RandomAccess.Write(job.File, job.Buffer.AsSpan(0, job.Length), job.Offset);
+        }
+
+        job.Apply?.Invoke((int)job.File.DangerousGetHandle());
+    }
+
+    private void Release(Job job)
+    {
+        if (job.Buffer is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(job.Buffer);
+            lock (_gate)
+            {
+                _queuedBytes -= job.Rented;
+                Monitor.PulseAll(_gate);
+            }
+        }
+
+        if (job.Closes)
+        {
+            job.File.Dispose();
+        }
+    }
+
+    private readonly record struct Job(SafeFileHandle File, byte[]? Buffer, int Rented, int Length, long Offset, Action<int>? Apply, bool Closes);
+}
