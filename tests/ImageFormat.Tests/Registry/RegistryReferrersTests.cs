@@ -62,6 +62,14 @@ public class RegistryReferrersTests(PlainRegistryFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void The_referrers_tag_of_a_sha512_digest_keeps_the_first_64_hex_characters()
+    {
+        Digest digest = Digest.Compute("x"u8, DigestAlgorithm.Sha512);
+
+        RegistryClient.ReferrersTag(digest).Should().Be("sha512-" + digest.Encoded[..64]);
+    }
+
+    [Fact]
     public async Task A_manifest_with_subject_pushes_verbatim_and_the_client_keeps_the_referrers_tag_index_appending_without_duplicates()
     {
         TestRegistry registry = fixture.Registry;
