@@ -9,6 +9,8 @@
 #   big:   1.1 GB, 10 layers of 400 random files (the benchmark archive of the other scripts)
 #   files: 0.9 GB, 4 layers of 2,500 random files (about 10,000 files)
 #   a 15,000-file root (150 directories x 100 small files) for commit, 100 files of it rewritten.
+# and, for extraction, one written by benchmarks/make-image.py:
+#   large: 1 GB, one layer of ten 100 MB files
 # Before every timed run, `sync` writes back everything dirty, the previous run's output is deleted, and `sync` again
 # commits the deletion, so no run pays for the previous one's writeback. The run starts at once: on a virtual
 # machine that reports free pages to its host (benchmarks/page-cost.sh), memory left free for a few seconds goes back
@@ -134,7 +136,11 @@ row "save" "$T_save" "$M_save" "= $(ratio "$T_save" "$T_cps")x cp+sync of the re
 row "docker save" "$T_dsave" "$M_dsave" "-> ours $(ratio "$T_dsave" "$T_save")x faster (goal >= 10)"
 
 # --- extract ---
-for image in big files; do
+# A third shape: one layer of ten 100 MB files (benchmarks/make-image.py), where tar does nothing but write.
+large="$dir/large-1000m-1l-10f.tar"
+[ -f "$large" ] || python3 benchmarks/make-image.py "$large" 1000 1 10
+cat "$large" > /dev/null
+for image in big files large; do
   a=${!image}
   rm -rf "$work/layers"; mkdir -p "$work/layers"; tar -xf "$a" -C "$work/layers"
   mapfile -t layer_files < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))[0]["Layers"]))' "$work/layers/manifest.json")
