@@ -27,12 +27,7 @@ case "${1:-}" in --scaling) scaling=1 ;; "") ;; *) rounds=$1 ;; esac
 dir=${BENCH_DIR:-/tmp/imagefmt-bench}; mkdir -p "$dir"
 . benchmarks/lib.sh
 bench_peers
-if [ -n "${IMAGEFMT_CLI:-}" ]; then
-  cli=$IMAGEFMT_CLI
-else
-  dotnet build src/ImageFormat.Cli -c Release -v q -nologo >/dev/null
-  cli="dotnet src/ImageFormat.Cli/bin/Release/net10.0/imagefmt.dll"
-fi
+bench_cli
 work=$(mktemp -d "$dir/limits.XXXXXX")
 tag=limits$$
 cleanup() {

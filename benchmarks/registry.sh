@@ -23,12 +23,7 @@ command -v docker-registry >/dev/null || { echo "docker-registry not found: apt-
 
 . benchmarks/lib.sh
 bench_peers
-if [ -n "${IMAGEFMT_CLI:-}" ]; then
-  cli=$IMAGEFMT_CLI
-else
-  dotnet build src/ImageFormat.Cli -c Release -v q -nologo >/dev/null
-  cli="dotnet src/ImageFormat.Cli/bin/Release/net10.0/imagefmt.dll"
-fi
+bench_cli
 work=$(mktemp -d "$dir/registry-XXXXXX")
 registry_pid=
 cleanup() {
