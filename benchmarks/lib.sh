@@ -6,6 +6,17 @@ bench_peers() {
   docker="$IMAGEFMT_DOCKER"
 }
 
+# Sets $cli to the imagefmt to measure: $IMAGEFMT_CLI when set (such as the Native AOT binary of
+# `dotnet publish src/ImageFormat.Cli -c Release -r linux-x64 -p:PublishAot=true -o DIR`), else the JIT build of the tree.
+bench_cli() {
+  if [ -n "${IMAGEFMT_CLI:-}" ]; then
+    cli=$IMAGEFMT_CLI
+  else
+    dotnet build src/ImageFormat.Cli -c Release -v q -nologo >/dev/null
+    cli="dotnet src/ImageFormat.Cli/bin/Release/net10.0/imagefmt.dll"
+  fi
+}
+
 # make_random_image NAME ARCHIVE SIZE_MB LAYERS FILES_PER_LAYER
 # Builds NAME:latest with real Docker: LAYERS commits on busybox:base, each adding FILES_PER_LAYER files of
 # random data (incompressible, so no layer is shared with anything else), saves it to ARCHIVE once (cached),

@@ -22,7 +22,7 @@ internal sealed class LayerApplier : IDisposable
     private readonly bool _chown;
     private readonly PathResolver<DiskNode, DiskAdapter> _resolver;
     private readonly PathResolver<DiskNode, DiskAdapter> _linkResolver;
-    private readonly bool _writeBehind = Environment.ProcessorCount > 1;
+    private readonly bool _writeBehind;
     private WriteBehind? _writer;
 
     // Paths this layer wrote (and their ancestors): what an opaque whiteout keeps.
@@ -36,6 +36,7 @@ internal sealed class LayerApplier : IDisposable
         _maxHops = limits.MaxLinkHops;
         _maxDepth = limits.MaxWalkDepth;
         _chown = options.ApplyOwnership ?? Native.EffectiveUserId == 0;
+        _writeBehind = options.WriteBehind ?? Environment.ProcessorCount > 1;
         _root = DiskTree.OpenRoot(root);
         _resolver = DiskTree.Resolver(_root, RootPolicy.Clamp, _maxHops);
         _linkResolver = DiskTree.Resolver(_root, RootPolicy.Clamp, _maxHops);

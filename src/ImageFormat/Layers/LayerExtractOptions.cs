@@ -30,4 +30,7 @@ public sealed record LayerExtractOptions
 
     /// <summary>Safety limits (tar headers, link hops, decompression); <see cref="ImageFormatLimits.Default"/> when <see langword="null"/>.</summary>
     public ImageFormatLimits? Limits { get; init; }
+
+    /// <summary>Whether file contents go to a writer thread (see <c>WriteBehind</c>); <see langword="null"/>: when there is more than one core. Tests set it to compare both paths.</summary>
+    internal bool? WriteBehind { get; init; }
 }

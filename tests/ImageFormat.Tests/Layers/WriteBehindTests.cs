@@ -143,6 +143,66 @@ public sealed class WriteBehindTests
         }
     }
 
+    [Fact]
+    public void The_writer_thread_and_the_single_thread_path_leave_identical_trees_and_results()
+    {
+        var random = new Random(41);
+        byte[] Bytes(int n)
+        {
+            byte[] b = new byte[n];
+            random.NextBytes(b);
+            return b;
+        }
+
+        var xattr = new Dictionary<string, byte[]> { ["user.k"] = [7, 0, 9] };
+        LayerTar lower = new LayerTar().Dir("d/").File("d/keep", "keep").File("d/gone", "gone").Dir("o/").File("o/lower", "L")
+            .Add(new TarEntryHeader { Name = "big", Size = 3 * WriteBehind.ChunkSize + 5, Mode = 0x1ED, Uid = 3, Gid = 4, ModificationTime = s_first }, Bytes(3 * WriteBehind.ChunkSize + 5));
+        LayerTar upper = new LayerTar().Dir("d/").Whiteout("d/.wh.gone").Dir("o/").Whiteout("o/.wh..wh..opq").File("o/upper", "U")
+            .Add(new TarEntryHeader { Name = "x", Size = 5, Mode = 0x124, Uid = 5, Gid = 6, ModificationTime = s_second, Xattrs = xattr }, Bytes(5))
+            .HardLink("x-link", "x", 0x1A4)
+            .File("dup", "first").Symlink("ln", "d/keep").File("dup", "second")
+            .Add(new TarEntryHeader { Name = "empty", Size = 0, Mode = 0x180, ModificationTime = s_second }, null)
+            .Add(new TarEntryHeader { Name = "big", Size = 2 * WriteBehind.ChunkSize, Mode = 0x1A4, ModificationTime = s_second }, Bytes(2 * WriteBehind.ChunkSize));
+
+        using var temp = new TempDirectory();
+        var snapshots = new List<string>();
+        foreach (bool writeBehind in new[] { true, false })
+        {
+            string root = temp.Combine(writeBehind ? "threaded" : "single");
+            var options = new LayerExtractOptions { WriteBehind = writeBehind, ApplyOwnership = false };
+            var results = new List<string>();
+            foreach (LayerTar layer in new[] { lower, upper })
+            {
+                using MemoryStream tar = layer.ToStream();
+                LayerExtractResult result = LayerExtractor.ApplyLayer(tar, root, null, options);
+                results.Add($"{result.EntriesApplied} [{string.Join(", ", result.OwnershipNotApplied)}] [{string.Join(", ", result.XattrsNotApplied)}]");
+            }
+
+            snapshots.Add(Snapshot(root));
+            snapshots.Add(string.Join("\n", results));
+        }
+
+        snapshots[0].Should().Be(snapshots[2]);
+        snapshots[1].Should().Be(snapshots[3]);
+        // The hard link entry came last: its mode and time are the shared inode's.
+        snapshots[0].Should().Contain("\nx 644 5 2 2024-01-02T03:04:05").And.NotContain("gone").And.NotContain("o/lower");
+    }
+
+    // Every entry under root, sorted: path, type, permissions, size, nlink, mtime, content hash or link target, xattrs.
+    private static string Snapshot(string root)
+    {
+        var lines = new List<string>();
+        foreach (string path in Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            FileStatus status = Native.LStat(path)!.Value;
+            string content = status.IsSymlink ? Native.ReadLink(path)! : status.IsDirectory ? "-" : Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+            string xattrs = string.Join(",", Native.LGetXattrs(path).OrderBy(x => x.Key, StringComparer.Ordinal).Select(x => x.Key + "=" + Convert.ToHexString(x.Value)));
+            lines.Add($"{Path.GetRelativePath(root, path)} {Convert.ToString(status.Permissions, 8)} {status.Size} {status.Nlink} {status.ModificationTime:O} {content} {xattrs}");
+        }
+
+        return string.Join("\n", lines) + "\n";
+    }
+
     private static void Queue(WriteBehind writer, SafeFileHandle file, string text, long offset)
     {
         byte[] bytes = System.Text.Encoding.ASCII.GetBytes(text);
