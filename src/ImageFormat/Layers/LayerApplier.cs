@@ -270,7 +270,8 @@ internal sealed class LayerApplier : IDisposable
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         if (_writeBehind && !entry.IsSparse && entry.Size > 0)
         {
-            _writer ??= new WriteBehind(WriteBehindBudget);
+            // One lane fewer than cores: the applier and the hashing thread keep one busy between them.
+            _writer ??= new WriteBehind(WriteBehindBudget, Math.Max(1, Environment.ProcessorCount - 1));
         }
 
         if (_writer is null || entry.IsSparse)
@@ -287,6 +288,7 @@ internal sealed class LayerApplier : IDisposable
         // Read here, write on the writer thread: the descriptor is already open inside the root, so the writer
         // needs no path, and the next entries are read while this file's bytes go to the kernel.
         bool handed = false;
+        int lane = _writer.NextLane();
         try
         {
             if (entry.Size > 0)
@@ -305,7 +307,7 @@ internal sealed class LayerApplier : IDisposable
                         break;
                     }
 
-                    _writer.Write(handle, buffer, rent, n, position);
+                    _writer.Write(lane, handle, buffer, rent, n, position);
                     position += n;
                 }
             }
@@ -315,14 +317,14 @@ internal sealed class LayerApplier : IDisposable
                 _result.OwnershipList.Add(new LayerOwnership(relative, entry.Uid, entry.Gid));
             }
 
-            _writer.Finish(handle, fileFd => ApplyAttributes(fileFd, pathOnly: false, symlink: false, relative, entry, setTimes: true, ownershipListed: true));
+            _writer.Finish(lane, handle, fileFd => ApplyAttributes(fileFd, pathOnly: false, symlink: false, relative, entry, setTimes: true, ownershipListed: true));
             handed = true;
         }
         finally
         {
             if (!handed)
             {
-                _writer.Close(handle);
+                _writer.Close(lane, handle);
             }
         }
     }

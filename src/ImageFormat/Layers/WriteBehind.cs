@@ -3,18 +3,19 @@ using Microsoft.Win32.SafeHandles;
 namespace ImageFormat.Layers;
 
 /// <summary>
-/// The second stage of layer extraction: a thread that writes file contents and applies their attributes while the
+/// The second stage of layer extraction: threads that write file contents and apply their attributes while the
 /// applier reads the next entries. The applier does every namespace change itself (resolving, creating, linking,
 /// removing), in entry order, and hands this stage only descriptors it already opened inside the root, with the
 /// bytes to write at given offsets and, last, what to apply to the file before closing it. Nothing here takes a
 /// path, so containment is exactly the applier's.
 /// </summary>
 /// <remarks>
-/// <para>One writer, first in first out: the writes and attribute changes of one file happen in the order they were
-/// queued, and files are finished in entry order. The applier calls <see cref="Drain"/> before anything whose
+/// <para>Each file goes to one lane (<see cref="NextLane"/>), and each lane is one thread, first in first out: the
+/// writes and attribute changes of one file happen in the order they were queued. Different files, on different
+/// lanes, finish in any order; they are different inodes. The applier calls <see cref="Drain"/> before anything whose
 /// outcome depends on a queued file's final state (a hard link to it, the layer's end).</para>
-/// <para>Memory is bounded: queued bytes never exceed the budget; <see cref="Rent"/> blocks until the writer has
-/// caught up. A failure on the writer (a full disk, an I/O error) is rethrown on the applier's thread by its next
+/// <para>Memory is bounded: queued bytes never exceed the budget; <see cref="Rent"/> blocks until the writers have
+/// caught up. A failure on a writer (a full disk, an I/O error) is rethrown on the applier's thread by its next
 /// call; the queued work after it is dropped and its descriptors closed.</para>
 /// </remarks>
 internal sealed class WriteBehind : IDisposable
@@ -23,21 +24,41 @@ internal sealed class WriteBehind : IDisposable
     public const int ChunkSize = 1 << 20;
 
     private readonly object _gate = new();
-    private readonly Queue<Job> _jobs = new();
+    private readonly Queue<Job>[] _lanes;
+    private readonly bool[] _busy;
+    private readonly Thread[] _threads;
     private readonly long _budget;
-    private readonly Thread _thread;
     private long _queuedBytes;
-    private bool _busy;
+    private int _nextLane;
     private bool _closed;
     private Exception? _failure;
 
-    /// <summary>Starts the writer thread.</summary>
+    /// <summary>Starts the writer threads.</summary>
     /// <param name="budgetBytes">The most bytes queued at once (at least <see cref="ChunkSize"/>).</param>
-    public WriteBehind(long budgetBytes)
+    /// <param name="writers">How many writer threads (lanes); each file goes to one lane.</param>
+    public WriteBehind(long budgetBytes, int writers = 1)
     {
         _budget = Math.Max(budgetBytes, ChunkSize);
-        _thread = new Thread(Run) { IsBackground = true, Name = "ImageFormat write" };
-        _thread.Start();
+        int count = Math.Max(1, writers);
+        _lanes = new Queue<Job>[count];
+        _busy = new bool[count];
+        _threads = new Thread[count];
+        for (int i = 0; i < count; i++)
+        {
+            _lanes[i] = new Queue<Job>();
+            int lane = i;
+            _threads[i] = new Thread(() => Run(lane)) { IsBackground = true, Name = "ImageFormat write" };
+            _threads[i].Start();
+        }
+    }
+
+    /// <summary>The lane for the next file: every piece, the finish and the close of one file go to the same lane, in order.</summary>
+    /// <returns>A lane number to pass to <see cref="Write"/>, <see cref="Finish"/> and <see cref="Close"/>.</returns>
+    public int NextLane()
+    {
+        int lane = _nextLane;
+        _nextLane = (lane + 1) % _lanes.Length;
+        return lane;
     }
 
     /// <summary>A buffer for up to <paramref name="size"/> bytes (at most <see cref="ChunkSize"/>), once the budget allows it.</summary>
@@ -74,22 +95,25 @@ internal sealed class WriteBehind : IDisposable
     }
 
     /// <summary>Queues <paramref name="length"/> bytes of <paramref name="buffer"/> for <paramref name="file"/> at <paramref name="offset"/>; the buffer goes back to the pool once written.</summary>
+    /// <param name="lane">The file's lane (<see cref="NextLane"/>).</param>
     /// <param name="file">The file, which stays the caller's until <see cref="Finish"/> or <see cref="Close"/>.</param>
     /// <param name="buffer">A buffer from <see cref="Rent"/>.</param>
     /// <param name="rented">The size passed to <see cref="Rent"/>.</param>
     /// <param name="length">The bytes to write.</param>
     /// <param name="offset">Where in the file.</param>
-    public void Write(SafeFileHandle file, byte[] buffer, long rented, int length, long offset) =>
-        Enqueue(new Job(file, buffer, (int)Math.Clamp(rented, 1, ChunkSize), length, offset, null, false));
+    public void Write(int lane, SafeFileHandle file, byte[] buffer, long rented, int length, long offset) =>
+        Enqueue(lane, new Job(file, buffer, (int)Math.Clamp(rented, 1, ChunkSize), length, offset, null, false));
 
     /// <summary>Queues <paramref name="apply"/> (attributes, given the open descriptor) and then the closing of <paramref name="file"/>, which the writer now owns.</summary>
+    /// <param name="lane">The file's lane.</param>
     /// <param name="file">The file.</param>
     /// <param name="apply">What to do on the descriptor once its bytes are written.</param>
-    public void Finish(SafeFileHandle file, Action<int> apply) => Enqueue(new Job(file, null, 0, 0, 0, apply, true));
+    public void Finish(int lane, SafeFileHandle file, Action<int> apply) => Enqueue(lane, new Job(file, null, 0, 0, 0, apply, true));
 
     /// <summary>Queues the closing of <paramref name="file"/> after what was queued for it, with nothing applied (the entry failed).</summary>
+    /// <param name="lane">The file's lane.</param>
     /// <param name="file">The file, which the writer now owns.</param>
-    public void Close(SafeFileHandle file)
+    public void Close(int lane, SafeFileHandle file)
     {
         lock (_gate)
         {
@@ -99,7 +123,7 @@ internal sealed class WriteBehind : IDisposable
                 return;
             }
 
-            _jobs.Enqueue(new Job(file, null, 0, 0, 0, null, true));
+            _lanes[lane].Enqueue(new Job(file, null, 0, 0, 0, null, true));
             Monitor.PulseAll(_gate);
         }
     }
@@ -109,7 +133,7 @@ internal sealed class WriteBehind : IDisposable
     {
         lock (_gate)
         {
-            while ((_jobs.Count > 0 || _busy) && _failure is null)
+            while (Pending() && _failure is null)
             {
                 Monitor.Wait(_gate);
             }
@@ -127,10 +151,26 @@ internal sealed class WriteBehind : IDisposable
             Monitor.PulseAll(_gate);
         }
 
-        _thread.Join();
+        foreach (Thread thread in _threads)
+        {
+            thread.Join();
+        }
     }
 
-    private void Enqueue(Job job)
+    private bool Pending()
+    {
+        for (int i = 0; i < _lanes.Length; i++)
+        {
+            if (_lanes[i].Count > 0 || _busy[i])
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void Enqueue(int lane, Job job)
     {
         lock (_gate)
         {
@@ -141,7 +181,7 @@ internal sealed class WriteBehind : IDisposable
                 throw new ObjectDisposedException(nameof(WriteBehind));
             }
 
-            _jobs.Enqueue(job);
+            _lanes[lane].Enqueue(job);
             Monitor.PulseAll(_gate);
         }
     }
@@ -154,27 +194,28 @@ internal sealed class WriteBehind : IDisposable
         }
     }
 
-    private void Run()
+    private void Run(int lane)
     {
+        Queue<Job> jobs = _lanes[lane];
         while (true)
         {
             Job job;
             lock (_gate)
             {
-                _busy = false;
+                _busy[lane] = false;
                 Monitor.PulseAll(_gate);
-                while (_jobs.Count == 0 && !_closed)
+                while (jobs.Count == 0 && !_closed)
                 {
                     Monitor.Wait(_gate);
                 }
 
-                if (_jobs.Count == 0)
+                if (jobs.Count == 0)
                 {
                     return;
                 }
 
-                job = _jobs.Dequeue();
-                _busy = true;
+                job = jobs.Dequeue();
+                _busy[lane] = true;
             }
 
             bool failed;

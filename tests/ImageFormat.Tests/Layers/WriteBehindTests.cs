@@ -26,7 +26,7 @@ public sealed class WriteBehindTests
         {
             Queue(writer, file, "world", 6);
             Queue(writer, file, "hello ", 0);
-            writer.Finish(file, fd => sizeSeenByApply = NativeAt.StatAt(fd, string.Empty)!.Value.Size);
+            writer.Finish(0, file, fd => sizeSeenByApply = NativeAt.StatAt(fd, string.Empty)!.Value.Size);
             writer.Drain();
         }
 
@@ -47,14 +47,14 @@ public sealed class WriteBehindTests
         {
             // The failure surfaces on the first call after it happens: Finish or Drain, whichever that is.
             Queue(writer, readOnly, "x", 0);
-            writer.Finish(readOnly, _ => { });
+            writer.Finish(0, readOnly, _ => { });
             writer.Drain();
         };
 
         Exception failure = queueAndDrain.Should().Throw<UnauthorizedAccessException>().Which;
         Action queueMore = () => Queue(writer, next, "never", 0);
         queueMore.Should().Throw<Exception>().Which.Should().BeSameAs(failure);
-        writer.Close(next);
+        writer.Close(0, next);
         writer.Dispose();
 
         File.ReadAllText(temp.Combine("read-only")).Should().Be("unchanged");
@@ -70,10 +70,10 @@ public sealed class WriteBehindTests
         SafeFileHandle file = File.OpenHandle(temp.Combine("f"), FileMode.CreateNew, FileAccess.Write);
         using var release = new ManualResetEventSlim();
         using var writer = new WriteBehind(WriteBehind.ChunkSize);
-        writer.Finish(file, _ => release.Wait());
+        writer.Finish(0, file, _ => release.Wait());
         byte[] first = writer.Rent(WriteBehind.ChunkSize);
         SafeFileHandle second = File.OpenHandle(temp.Combine("h"), FileMode.CreateNew, FileAccess.Write);
-        writer.Write(second, first, WriteBehind.ChunkSize, 1, 0);
+        writer.Write(0, second, first, WriteBehind.ChunkSize, 1, 0);
 
         byte[]? got = null;
         using var returned = new ManualResetEventSlim();
@@ -88,8 +88,32 @@ public sealed class WriteBehindTests
         returned.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken).Should().BeTrue();
         renter.Join();
         writer.Return(got!, 1);
-        writer.Close(second);
+        writer.Close(0, second);
         writer.Drain();
+    }
+
+    [Fact]
+    public void A_file_on_another_lane_is_written_and_finished_while_the_first_lane_is_held()
+    {
+        using var temp = new TempDirectory();
+        SafeFileHandle held = File.OpenHandle(temp.Combine("held"), FileMode.CreateNew, FileAccess.Write);
+        SafeFileHandle other = File.OpenHandle(temp.Combine("other"), FileMode.CreateNew, FileAccess.Write);
+        using var release = new ManualResetEventSlim();
+        using var finished = new ManualResetEventSlim();
+        using var writer = new WriteBehind(4 << 20, writers: 2);
+        int first = writer.NextLane(), second = writer.NextLane();
+        (first, second).Should().Be((0, 1));
+        writer.Finish(first, held, _ => release.Wait());
+        byte[] buffer = writer.Rent(5);
+        "other"u8.CopyTo(buffer);
+        writer.Write(second, other, buffer, 5, 5, 0);
+        writer.Finish(second, other, _ => finished.Set());
+
+        finished.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken).Should().BeTrue("the second lane does not wait for the first");
+        release.Set();
+        writer.Drain();
+        File.ReadAllText(temp.Combine("other")).Should().Be("other");
+        (held.IsClosed, other.IsClosed).Should().Be((true, true));
     }
 
     [Fact]
@@ -208,6 +232,6 @@ public sealed class WriteBehindTests
         byte[] bytes = System.Text.Encoding.ASCII.GetBytes(text);
         byte[] buffer = writer.Rent(bytes.Length);
         bytes.CopyTo(buffer, 0);
-        writer.Write(file, buffer, bytes.Length, bytes.Length, offset);
+        writer.Write(0, file, buffer, bytes.Length, bytes.Length, offset);
     }
 }
