@@ -43,7 +43,7 @@ internal sealed class LayerApplier : IDisposable
     }
 
     /// <summary>The most file bytes read ahead of the writer thread (see <see cref="WriteBehind"/>).</summary>
-    internal const long WriteBehindBudget = 16L << 20;
+    internal const long WriteBehindBudget = 8L << 20;
 
     /// <summary>Component lookups made so far (for tests proving the cost is linear in depth).</summary>
     public long Lookups => _resolver.Lookups + _linkResolver.Lookups;
@@ -307,7 +307,7 @@ internal sealed class LayerApplier : IDisposable
                         break;
                     }
 
-                    _writer.Write(lane, handle, buffer, rent, n, position);
+                    _writer.Write(lane, handle, buffer, n, position);
                     position += n;
                 }
             }

@@ -21,13 +21,14 @@ namespace ImageFormat.Layers;
 internal sealed class WriteBehind : IDisposable
 {
     /// <summary>The largest buffer <see cref="Rent"/> hands out; larger files are queued in pieces of this size.</summary>
-    public const int ChunkSize = 1 << 20;
+    public const int ChunkSize = 256 << 10;
 
     private readonly object _gate = new();
     private readonly Queue<Job>[] _lanes;
     private readonly bool[] _busy;
     private readonly Thread[] _threads;
     private readonly long _budget;
+    private readonly Stack<byte[]> _free = new();
     private long _queuedBytes;
     private int _nextLane;
     private bool _closed;
@@ -63,22 +64,23 @@ internal sealed class WriteBehind : IDisposable
 
     /// <summary>A buffer for up to <paramref name="size"/> bytes (at most <see cref="ChunkSize"/>), once the budget allows it.</summary>
     /// <param name="size">The bytes wanted.</param>
-    /// <returns>A pooled buffer of at least <c>min(size, ChunkSize)</c> bytes; give it back through <see cref="Write"/> or <see cref="Return"/>.</returns>
+    /// <returns>A block of <see cref="ChunkSize"/> bytes from this writer's own pool; give it back through <see cref="Write"/> or <see cref="Return"/>.</returns>
+    /// <remarks>Every buffer is one block of the same size, kept for reuse: the budget is a fixed number of blocks,
+    /// so memory stays at the budget whatever the sizes of the files, and nothing is left for the collector.</remarks>
     public byte[] Rent(long size)
     {
-        int length = (int)Math.Clamp(size, 1, ChunkSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(size);
         lock (_gate)
         {
-            while (_queuedBytes > 0 && _queuedBytes + length > _budget && _failure is null)
+            while (_queuedBytes > 0 && _queuedBytes + ChunkSize > _budget && _failure is null)
             {
                 Monitor.Wait(_gate);
             }
 
             ThrowIfFailed();
-            _queuedBytes += length;
+            _queuedBytes += ChunkSize;
+            return _free.Count > 0 ? _free.Pop() : GC.AllocateUninitializedArray<byte>(ChunkSize);
         }
-
-        return System.Buffers.ArrayPool<byte>.Shared.Rent(length);
     }
 
     /// <summary>Gives back a buffer <see cref="Rent"/> handed out and that was not queued.</summary>
@@ -86,29 +88,24 @@ internal sealed class WriteBehind : IDisposable
     /// <param name="size">The size passed to <see cref="Rent"/>.</param>
     public void Return(byte[] buffer, long size)
     {
-        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        lock (_gate)
-        {
-            _queuedBytes -= (int)Math.Clamp(size, 1, ChunkSize);
-            Monitor.PulseAll(_gate);
-        }
+        ArgumentOutOfRangeException.ThrowIfNegative(size);
+        GiveBack(buffer);
     }
 
     /// <summary>Queues <paramref name="length"/> bytes of <paramref name="buffer"/> for <paramref name="file"/> at <paramref name="offset"/>; the buffer goes back to the pool once written.</summary>
     /// <param name="lane">The file's lane (<see cref="NextLane"/>).</param>
     /// <param name="file">The file, which stays the caller's until <see cref="Finish"/> or <see cref="Close"/>.</param>
     /// <param name="buffer">A buffer from <see cref="Rent"/>.</param>
-    /// <param name="rented">The size passed to <see cref="Rent"/>.</param>
     /// <param name="length">The bytes to write.</param>
     /// <param name="offset">Where in the file.</param>
-    public void Write(int lane, SafeFileHandle file, byte[] buffer, long rented, int length, long offset) =>
-        Enqueue(lane, new Job(file, buffer, (int)Math.Clamp(rented, 1, ChunkSize), length, offset, null, false));
+    public void Write(int lane, SafeFileHandle file, byte[] buffer, int length, long offset) =>
+        Enqueue(lane, new Job(file, buffer, length, offset, null, false));
 
     /// <summary>Queues <paramref name="apply"/> (attributes, given the open descriptor) and then the closing of <paramref name="file"/>, which the writer now owns.</summary>
     /// <param name="lane">The file's lane.</param>
     /// <param name="file">The file.</param>
     /// <param name="apply">What to do on the descriptor once its bytes are written.</param>
-    public void Finish(int lane, SafeFileHandle file, Action<int> apply) => Enqueue(lane, new Job(file, null, 0, 0, 0, apply, true));
+    public void Finish(int lane, SafeFileHandle file, Action<int> apply) => Enqueue(lane, new Job(file, null, 0, 0, apply, true));
 
     /// <summary>Queues the closing of <paramref name="file"/> after what was queued for it, with nothing applied (the entry failed).</summary>
     /// <param name="lane">The file's lane.</param>
@@ -123,7 +120,7 @@ internal sealed class WriteBehind : IDisposable
                 return;
             }
 
-            _lanes[lane].Enqueue(new Job(file, null, 0, 0, 0, null, true));
+            _lanes[lane].Enqueue(new Job(file, null, 0, 0, null, true));
             Monitor.PulseAll(_gate);
         }
     }
@@ -255,16 +252,21 @@ internal sealed class WriteBehind : IDisposable
         job.Apply?.Invoke((int)job.File.DangerousGetHandle());
     }
 
+    private void GiveBack(byte[] buffer)
+    {
+        lock (_gate)
+        {
+            _free.Push(buffer);
+            _queuedBytes -= ChunkSize;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
     private void Release(Job job)
     {
         if (job.Buffer is not null)
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(job.Buffer);
-            lock (_gate)
-            {
-                _queuedBytes -= job.Rented;
-                Monitor.PulseAll(_gate);
-            }
+            GiveBack(job.Buffer);
         }
 
         if (job.Closes)
@@ -273,5 +275,5 @@ internal sealed class WriteBehind : IDisposable
         }
     }
 
-    private readonly record struct Job(SafeFileHandle File, byte[]? Buffer, int Rented, int Length, long Offset, Action<int>? Apply, bool Closes);
+    private readonly record struct Job(SafeFileHandle File, byte[]? Buffer, int Length, long Offset, Action<int>? Apply, bool Closes);
 }

@@ -73,7 +73,7 @@ public sealed class WriteBehindTests
         writer.Finish(0, file, _ => release.Wait());
         byte[] first = writer.Rent(WriteBehind.ChunkSize);
         SafeFileHandle second = File.OpenHandle(temp.Combine("h"), FileMode.CreateNew, FileAccess.Write);
-        writer.Write(0, second, first, WriteBehind.ChunkSize, 1, 0);
+        writer.Write(0, second, first, 1, 0);
 
         byte[]? got = null;
         using var returned = new ManualResetEventSlim();
@@ -106,7 +106,7 @@ public sealed class WriteBehindTests
         writer.Finish(first, held, _ => release.Wait());
         byte[] buffer = writer.Rent(5);
         "other"u8.CopyTo(buffer);
-        writer.Write(second, other, buffer, 5, 5, 0);
+        writer.Write(second, other, buffer, 5, 0);
         writer.Finish(second, other, _ => finished.Set());
 
         finished.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken).Should().BeTrue("the second lane does not wait for the first");
@@ -232,6 +232,6 @@ public sealed class WriteBehindTests
         byte[] bytes = System.Text.Encoding.ASCII.GetBytes(text);
         byte[] buffer = writer.Rent(bytes.Length);
         bytes.CopyTo(buffer, 0);
-        writer.Write(0, file, buffer, bytes.Length, bytes.Length, offset);
+        writer.Write(0, file, buffer, bytes.Length, offset);
     }
 }
