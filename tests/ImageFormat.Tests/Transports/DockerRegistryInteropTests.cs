@@ -161,6 +161,9 @@ public class DockerRegistryInteropTests(PlainRegistryFixture fixture) : IClassFi
         IContainerImage pulled = second.OpenImage(again);
         pulled.Config.Digest.Should().Be(id);
         manifest.Document.Manifest!.Value.Layers.Should().OnlyContain(l => l.MediaType == MediaTypes.DockerLayerGzip);
-        manifest.Document.Manifest!.Value.Layers.Select(l => l.Digest).Should().Equal(pulled.GetDiffIds());
+
+        // Our layer went up as a plain tar, so Docker reuses that blob under the gzip type: its digest is its diffID.
+        // (The base layer's digest depends on what Docker pushed of it before, to this registry: a gzip it made, or not.)
+        manifest.Document.Manifest!.Value.Layers[^1].Digest.Should().Be(pulled.GetDiffIds()[^1]);
     }
 }
