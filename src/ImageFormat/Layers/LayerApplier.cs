@@ -268,13 +268,7 @@ internal sealed class LayerApplier : IDisposable
         }
 
         var handle = new SafeFileHandle(fd, ownsHandle: true);
-        if (_writeBehind && !entry.IsSparse && entry.Size > 0)
-        {
-            // One lane fewer than cores: the applier and the hashing thread keep one busy between them.
-            _writer ??= new WriteBehind(WriteBehindBudget, Math.Max(1, Environment.ProcessorCount - 1));
-        }
-
-        if (_writer is null || entry.IsSparse)
+        if (!_writeBehind || entry.IsSparse)
         {
             using (handle)
             {
@@ -287,6 +281,8 @@ internal sealed class LayerApplier : IDisposable
 
         // Read here, write on the writer thread: the descriptor is already open inside the root, so the writer
         // needs no path, and the next entries are read while this file's bytes go to the kernel.
+        // One lane fewer than cores: the applier and the hashing thread keep one busy between them.
+        _writer ??= new WriteBehind(WriteBehindBudget, Math.Max(1, Environment.ProcessorCount - 1));
         bool handed = false;
         int lane = _writer.NextLane();
         try
@@ -297,13 +293,12 @@ internal sealed class LayerApplier : IDisposable
                 long position = 0;
                 while (true)
                 {
-                    long rent = entry.Size - position;
-                    byte[] buffer = _writer.Rent(rent);
-                    int want = (int)Math.Clamp(rent, 1, WriteBehind.ChunkSize);
+                    byte[] buffer = _writer.Rent();
+                    int want = (int)Math.Clamp(entry.Size - position, 1, WriteBehind.ChunkSize);
                     int n = data.ReadAtLeast(buffer.AsSpan(0, want), want, throwOnEndOfStream: false);
                     if (n == 0)
                     {
-                        _writer.Return(buffer, rent);
+                        _writer.Return(buffer);
                         break;
                     }
 

@@ -62,14 +62,12 @@ internal sealed class WriteBehind : IDisposable
         return lane;
     }
 
-    /// <summary>A buffer for up to <paramref name="size"/> bytes (at most <see cref="ChunkSize"/>), once the budget allows it.</summary>
-    /// <param name="size">The bytes wanted.</param>
-    /// <returns>A block of <see cref="ChunkSize"/> bytes from this writer's own pool; give it back through <see cref="Write"/> or <see cref="Return"/>.</returns>
+    /// <summary>A block of <see cref="ChunkSize"/> bytes from this writer's own pool, once the budget allows it.</summary>
+    /// <returns>The block; give it back through <see cref="Write"/> or <see cref="Return"/>.</returns>
     /// <remarks>Every buffer is one block of the same size, kept for reuse: the budget is a fixed number of blocks,
     /// so memory stays at the budget whatever the sizes of the files, and nothing is left for the collector.</remarks>
-    public byte[] Rent(long size)
+    public byte[] Rent()
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(size);
         lock (_gate)
         {
             while (_queuedBytes > 0 && _queuedBytes + ChunkSize > _budget && _failure is null)
@@ -83,14 +81,9 @@ internal sealed class WriteBehind : IDisposable
         }
     }
 
-    /// <summary>Gives back a buffer <see cref="Rent"/> handed out and that was not queued.</summary>
-    /// <param name="buffer">The buffer.</param>
-    /// <param name="size">The size passed to <see cref="Rent"/>.</param>
-    public void Return(byte[] buffer, long size)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(size);
-        GiveBack(buffer);
-    }
+    /// <summary>Gives back a block <see cref="Rent"/> handed out and that was not queued.</summary>
+    /// <param name="buffer">The block.</param>
+    public void Return(byte[] buffer) => GiveBack(buffer);
 
     /// <summary>Queues <paramref name="length"/> bytes of <paramref name="buffer"/> for <paramref name="file"/> at <paramref name="offset"/>; the buffer goes back to the pool once written.</summary>
     /// <param name="lane">The file's lane (<see cref="NextLane"/>).</param>
@@ -197,6 +190,7 @@ internal sealed class WriteBehind : IDisposable
         while (true)
         {
             Job job;
+            bool failed;
             lock (_gate)
             {
                 _busy[lane] = false;
@@ -213,11 +207,6 @@ internal sealed class WriteBehind : IDisposable
 
                 job = jobs.Dequeue();
                 _busy[lane] = true;
-            }
-
-            bool failed;
-            lock (_gate)
-            {
                 failed = _failure is not null;
             }
 

@@ -71,7 +71,7 @@ public sealed class WriteBehindTests
         using var release = new ManualResetEventSlim();
         using var writer = new WriteBehind(WriteBehind.ChunkSize);
         writer.Finish(0, file, _ => release.Wait());
-        byte[] first = writer.Rent(WriteBehind.ChunkSize);
+        byte[] first = writer.Rent();
         SafeFileHandle second = File.OpenHandle(temp.Combine("h"), FileMode.CreateNew, FileAccess.Write);
         writer.Write(0, second, first, 1, 0);
 
@@ -79,7 +79,7 @@ public sealed class WriteBehindTests
         using var returned = new ManualResetEventSlim();
         var renter = new Thread(() =>
         {
-            got = writer.Rent(1);
+            got = writer.Rent();
             returned.Set();
         });
         renter.Start();
@@ -87,7 +87,7 @@ public sealed class WriteBehindTests
         release.Set();
         returned.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken).Should().BeTrue();
         renter.Join();
-        writer.Return(got!, 1);
+        writer.Return(got!);
         writer.Close(0, second);
         writer.Drain();
     }
@@ -104,7 +104,7 @@ public sealed class WriteBehindTests
         int first = writer.NextLane(), second = writer.NextLane();
         (first, second).Should().Be((0, 1));
         writer.Finish(first, held, _ => release.Wait());
-        byte[] buffer = writer.Rent(5);
+        byte[] buffer = writer.Rent();
         "other"u8.CopyTo(buffer);
         writer.Write(second, other, buffer, 5, 0);
         writer.Finish(second, other, _ => finished.Set());
@@ -230,7 +230,7 @@ public sealed class WriteBehindTests
     private static void Queue(WriteBehind writer, SafeFileHandle file, string text, long offset)
     {
         byte[] bytes = System.Text.Encoding.ASCII.GetBytes(text);
-        byte[] buffer = writer.Rent(bytes.Length);
+        byte[] buffer = writer.Rent();
         bytes.CopyTo(buffer, 0);
         writer.Write(0, file, buffer, bytes.Length, offset);
     }
