@@ -30,10 +30,37 @@ public static class LayerDiff
     public static IReadOnlyList<LayerChange> Compute(MergedTree baseTree, string directory, LayerDiffOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(baseTree);
-        using DirectoryTree newTree = DirectoryTree.Open(CheckDirectory(directory), (options ?? LayerDiffOptions.Default).Limits.MaxWalkDepth);
-        FsNode newRoot = FsNode.FromDirectory(newTree);
-        FsNode oldRoot = FsNode.FromTree(baseTree);
-        return Diff(oldRoot, newRoot, options ?? LayerDiffOptions.Default, baseTree);
+        return Compute(() => baseTree, directory, options);
+    }
+
+    /// <summary>
+    /// <see cref="Compute(MergedTree, string, LayerDiffOptions?)"/> with the base tree built by <paramref name="buildBase"/>
+    /// on a pool thread while this one walks <paramref name="directory"/>: the two are independent, and each is
+    /// mostly system calls (the walk's <c>statx</c> and attribute reads; the layer headers' reads).
+    /// </summary>
+    /// <remarks>This returns only once <paramref name="buildBase"/> has returned or thrown, so the caller may
+    /// dispose what it reads from. A failure of the walk is reported before one of the base.</remarks>
+    internal static IReadOnlyList<LayerChange> Compute(Func<MergedTree> buildBase, string directory, LayerDiffOptions? options = null)
+    {
+        options ??= LayerDiffOptions.Default;
+        string full = CheckDirectory(directory);
+        Task<(MergedTree Tree, FsNode Root)> building = Task.Run(() =>
+        {
+            MergedTree tree = buildBase();
+            return (tree, FsNode.FromTree(tree));
+        });
+        try
+        {
+            // Open until the comparison ends: content comparison reads changed files again through it.
+            using DirectoryTree newTree = DirectoryTree.Open(full, options.Limits.MaxWalkDepth);
+            FsNode newRoot = FsNode.FromDirectory(newTree);
+            (MergedTree baseTree, FsNode oldRoot) = building.GetAwaiter().GetResult();
+            return Diff(oldRoot, newRoot, options, baseTree);
+        }
+        finally
+        {
+            WaitQuietly(building);
+        }
     }
 
     /// <summary>Changes from <paramref name="baseDirectory"/> to <paramref name="directory"/>.</summary>
@@ -48,11 +75,52 @@ public static class LayerDiff
     public static IReadOnlyList<LayerChange> ComputeDirectories(string baseDirectory, string directory, LayerDiffOptions? options = null)
     {
         int maxDepth = (options ?? LayerDiffOptions.Default).Limits.MaxWalkDepth;
-        using DirectoryTree oldTree = DirectoryTree.Open(CheckDirectory(baseDirectory), maxDepth);
-        using DirectoryTree newTree = DirectoryTree.Open(CheckDirectory(directory), maxDepth);
-        FsNode oldRoot = FsNode.FromDirectory(oldTree);
-        FsNode newRoot = FsNode.FromDirectory(newTree);
-        return Diff(oldRoot, newRoot, options ?? LayerDiffOptions.Default, null);
+        string oldFull = CheckDirectory(baseDirectory);
+        string newFull = CheckDirectory(directory);
+
+        // The two walks are independent: the base is walked on a pool thread while this one walks the other.
+        // Both trees stay open until the comparison ends: content comparison reads changed files again through them.
+        Task<(DirectoryTree Tree, FsNode Root)> walkingOld = Task.Run(() =>
+        {
+            DirectoryTree oldTree = DirectoryTree.Open(oldFull, maxDepth);
+            try
+            {
+                return (oldTree, FsNode.FromDirectory(oldTree));
+            }
+            catch
+            {
+                oldTree.Dispose();
+                throw;
+            }
+        });
+        try
+        {
+            using DirectoryTree newTree = DirectoryTree.Open(newFull, maxDepth);
+            FsNode newRoot = FsNode.FromDirectory(newTree);
+            FsNode oldRoot = walkingOld.GetAwaiter().GetResult().Root;
+            return Diff(oldRoot, newRoot, options ?? LayerDiffOptions.Default, null);
+        }
+        finally
+        {
+            WaitQuietly(walkingOld);
+            if (walkingOld.IsCompletedSuccessfully)
+            {
+                walkingOld.Result.Tree.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Waits for <paramref name="task"/> to end; its failure, if any, is left for the caller to read.</summary>
+    private static void WaitQuietly(Task task)
+    {
+        try
+        {
+            task.Wait();
+        }
+        catch (AggregateException)
+        {
+            // Read again by GetResult when this thread's own work succeeded; otherwise that failure is the one reported.
+        }
     }
 
     private static string CheckDirectory(string directory)

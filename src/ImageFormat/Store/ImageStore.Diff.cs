@@ -35,11 +35,12 @@ public sealed partial class ImageStore
         {
             foreach (Digest diffId in diffIds)
             {
-                streams.Add(_backing.OpenBlob(diffId));
+                // Buffered: indexing reads every 512-byte header and skips small contents, which would otherwise
+                // be one system call each.
+                streams.Add(new BufferedStream(_backing.OpenBlob(diffId), 64 << 10));
             }
 
-            MergedTree tree = MergedTree.FromStreams(streams, _options.Limits);
-            return LayerDiff.Compute(tree, rootfs, new LayerDiffOptions { Limits = _options.Limits });
+            return LayerDiff.Compute(() => MergedTree.FromStreams(streams, _options.Limits), rootfs, new LayerDiffOptions { Limits = _options.Limits });
         }
         finally
         {

@@ -28,6 +28,7 @@ public sealed class TarEntryReader : IDisposable
     private long _sparseTotal;
     private readonly bool _canSeek;
     private readonly long _origin;
+    private long _knownLength = -1;
     private readonly byte[] _block = new byte[BlockSize];
     private readonly List<KeyValuePair<string, byte[]>> _globalRecords = [];
     private long _globalRecordBytes;
@@ -965,9 +966,12 @@ public sealed class TarEntryReader : IDisposable
         if (_canSeek)
         {
             long target = _origin + _position + count;
-            if (target > _stream.Length)
+
+            // The length last seen, asked again only when the target lies beyond it: asking is a system call on a
+            // file, and a layer of small files skips thousands of times.
+            if (target > _knownLength && target > (_knownLength = _stream.Length))
             {
-                throw Truncated(entryName, $"the archive ends inside the entry's data or padding ({target - _stream.Length} bytes missing)");
+                throw Truncated(entryName, $"the archive ends inside the entry's data or padding ({target - _knownLength} bytes missing)");
             }
 
             _stream.Seek(target, SeekOrigin.Begin);

@@ -1,4 +1,5 @@
 using FluentAssertions;
+using ImageFormat.Archives;
 using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Layers;
@@ -66,6 +67,24 @@ public sealed class MergedTreeAndDiffTests
         File.SetLastWriteTimeUtc(Path.Combine(newDir, "f"), time);
         LayerDiff.ComputeDirectories(baseDir, newDir).Should().BeEmpty();
         LayerDiff.ComputeDirectories(baseDir, newDir, new LayerDiffOptions { CompareContent = true }).Select(c => c.ToString()).Should().Equal("C /f");
+    }
+
+    [Fact]
+    public void Content_comparison_against_an_image_reads_the_edited_file_of_the_directory_and_the_image()
+    {
+        using var temp = new TempDirectory();
+        using ImageArchive archive = ImageArchive.OpenFile(AsyncImages.WriteArchive(temp.Path));
+        string root = temp.Combine("root");
+        LayerExtractor.ExtractImage(archive.Images[0], root);
+        string edited = Path.Combine(root, "layer1/name.txt");
+        DateTime time = File.GetLastWriteTimeUtc(edited);
+        File.WriteAllText(edited, "LAYER 1\n");
+        File.SetLastWriteTimeUtc(edited, time);
+        MergedTree tree = MergedTree.Build(archive.Images[0]);
+
+        LayerDiff.Compute(tree, root).Should().BeEmpty();
+        LayerDiff.Compute(tree, root, new LayerDiffOptions { CompareContent = true }).Select(c => c.ToString())
+            .Should().Equal("C /layer1", "C /layer1/name.txt");
     }
 
     [Fact]
