@@ -755,8 +755,6 @@ public static class ArchiveWriter
         }
     }
 
-    /// <summary>Writes a blob of a layout unless a file of that name already holds exactly its content.</summary>
-    /// <returns>Whether a new file was written.</returns>
     /// <summary>Copies a blob of <paramref name="copies"/> into <paramref name="file"/>; off the caller's thread when asynchronous.</summary>
     private static ValueTask CopyInKernel(RangeCopies<PlannedEntry> copies, PlannedEntry entry, FileStream file, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
     {
