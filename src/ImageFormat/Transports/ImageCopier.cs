@@ -355,7 +355,7 @@ public static class ImageCopier
     }
 
     /// <summary>Turns a registry's per-blob byte counts into <see cref="ImageProgress"/> over the whole copy.</summary>
-    private sealed class BlobReporter(IProgress<ImageProgress> target, Dictionary<Digest, long> sizes) : IProgress<BlobProgress>
+    internal sealed class BlobReporter(IProgress<ImageProgress> target, Dictionary<Digest, long> sizes) : IProgress<BlobProgress>
     {
         private readonly Lock _lock = new();
         private readonly Dictionary<Digest, long> _done = [];
@@ -379,7 +379,8 @@ public static class ImageCopier
 
         public void Report(BlobProgress value)
         {
-            ImageProgress report;
+            // Reported under the lock, as ProgressReporter does: blobs are copied concurrently, and a report made
+            // outside it could reach the caller after a later one, with fewer bytes done.
             lock (_lock)
             {
                 if (!sizes.TryGetValue(value.Digest, out long size))
@@ -394,10 +395,8 @@ public static class ImageCopier
                 long now = Math.Min(Math.Max(before, value.Transferred), size);
                 _done[value.Digest] = now;
                 _reported += now - before;
-                report = new ImageProgress(ImageProgressPhase.Writing, value.Digest.Value, _order.IndexOf(value.Digest), _order.Count, _reported, _total);
+                target.Report(new ImageProgress(ImageProgressPhase.Writing, value.Digest.Value, _order.IndexOf(value.Digest), _order.Count, _reported, _total));
             }
-
-            target.Report(report);
         }
     }
 }

@@ -228,6 +228,29 @@ public class ImageCopierTests(PlainRegistryFixture fixture) : IClassFixture<Plai
     }
 
     [Fact]
+    public void Blob_reports_of_concurrent_copies_reach_the_caller_with_bytes_done_never_decreasing()
+    {
+        Dictionary<Digest, long> sizes = Enumerable.Range(0, 4).ToDictionary(i => Digest.Compute([(byte)i]), _ => 1_000_000L);
+        List<ImageProgress> reports = [];
+        ImageCopier.BlobReporter reporter = ImageCopier.BlobReporter.Create(new SyncProgress(reports), sizes)!;
+
+        // Four blobs copied at once, each reporting 1,000 times: a report made outside the reporter's lock reaches
+        // the caller after a later one now and then.
+        Parallel.ForEach(sizes.Keys, new ParallelOptions { MaxDegreeOfParallelism = 4 }, digest =>
+        {
+            for (long sent = 1000; sent <= 1_000_000; sent += 1000)
+            {
+                reporter.Report(new BlobProgress(digest, sent, 1_000_000));
+            }
+        });
+
+        reports.Should().HaveCount(4000);
+        reports.Select(r => r.BytesDone).Should().BeInAscendingOrder();
+        reports[^1].BytesDone.Should().Be(4_000_000);
+        reports[^1].BytesTotal.Should().Be(4_000_000);
+    }
+
+    [Fact]
     public void An_unknown_transport_is_one_coded_error_line_and_a_usage_exit()
     {
         CliResult result = CliRunner.Run("copy", "dir:/nowhere", "oci:out");
