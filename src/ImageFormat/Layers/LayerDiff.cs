@@ -40,28 +40,15 @@ public static class LayerDiff
     /// </summary>
     /// <remarks>This returns only once <paramref name="buildBase"/> has returned or thrown, so the caller may
     /// dispose what it reads from. A failure of the walk is reported before one of the base.</remarks>
-    internal static IReadOnlyList<LayerChange> Compute(Func<MergedTree> buildBase, string directory, LayerDiffOptions? options = null)
-    {
-        options ??= LayerDiffOptions.Default;
-        string full = CheckDirectory(directory);
-        Task<(MergedTree Tree, FsNode Root)> building = Task.Run(() =>
-        {
-            MergedTree tree = buildBase();
-            return (tree, FsNode.FromTree(tree));
-        });
-        try
-        {
-            // Open until the comparison ends: content comparison reads changed files again through it.
-            using DirectoryTree newTree = DirectoryTree.Open(full, options.Limits.MaxWalkDepth);
-            FsNode newRoot = FsNode.FromDirectory(newTree);
-            (MergedTree baseTree, FsNode oldRoot) = building.GetAwaiter().GetResult();
-            return Diff(oldRoot, newRoot, options, baseTree);
-        }
-        finally
-        {
-            WaitQuietly(building);
-        }
-    }
+    internal static IReadOnlyList<LayerChange> Compute(Func<MergedTree> buildBase, string directory, LayerDiffOptions? options = null) =>
+        DiffWithBaseOnPool(
+            () =>
+            {
+                MergedTree tree = buildBase();
+                return new BaseSide(FsNode.FromTree(tree), tree, null);
+            },
+            CheckDirectory(directory),
+            options ?? LayerDiffOptions.Default);
 
     /// <summary>Changes from <paramref name="baseDirectory"/> to <paramref name="directory"/>.</summary>
     /// <param name="baseDirectory">The base directory.</param>
@@ -74,52 +61,63 @@ public static class LayerDiff
     /// <exception cref="Errors.ImageFormatException">A directory changed while it was read (<see cref="Errors.ErrorCodes.TreeChanged"/>), or is deeper than the walk allows (<see cref="Errors.LimitExceededException"/>).</exception>
     public static IReadOnlyList<LayerChange> ComputeDirectories(string baseDirectory, string directory, LayerDiffOptions? options = null)
     {
-        int maxDepth = (options ?? LayerDiffOptions.Default).Limits.MaxWalkDepth;
+        options ??= LayerDiffOptions.Default;
+        int maxDepth = options.Limits.MaxWalkDepth;
         string oldFull = CheckDirectory(baseDirectory);
         string newFull = CheckDirectory(directory);
+        return DiffWithBaseOnPool(
+            () =>
+            {
+                // Open until the comparison ends (DiffWithBaseOnPool disposes it): content comparison reads changed
+                // files again through it.
+                DirectoryTree oldTree = DirectoryTree.Open(oldFull, maxDepth);
+                try
+                {
+                    return new BaseSide(FsNode.FromDirectory(oldTree), null, oldTree);
+                }
+                catch
+                {
+                    oldTree.Dispose();
+                    throw;
+                }
+            },
+            newFull,
+            options);
+    }
 
-        // The two walks are independent: the base is walked on a pool thread while this one walks the other.
-        // Both trees stay open until the comparison ends: content comparison reads changed files again through them.
-        Task<(DirectoryTree Tree, FsNode Root)> walkingOld = Task.Run(() =>
-        {
-            DirectoryTree oldTree = DirectoryTree.Open(oldFull, maxDepth);
-            try
-            {
-                return (oldTree, FsNode.FromDirectory(oldTree));
-            }
-            catch
-            {
-                oldTree.Dispose();
-                throw;
-            }
-        });
+    /// <summary>
+    /// Reads the base side with <paramref name="readBase"/> on a pool thread while this one walks
+    /// <paramref name="directory"/>, then compares them: the two are independent, and each is mostly system calls
+    /// (a walk's <c>statx</c> and attribute reads; layer headers' reads). Returns only once <paramref name="readBase"/>
+    /// has returned or thrown, so callers may dispose what it reads from; a failure of the walk is reported before
+    /// one of the base; what the base side owns is disposed after the comparison.
+    /// </summary>
+    private static List<LayerChange> DiffWithBaseOnPool(Func<BaseSide> readBase, string directory, LayerDiffOptions options)
+    {
+        Task<BaseSide> reading = Task.Run(readBase);
         try
         {
-            using DirectoryTree newTree = DirectoryTree.Open(newFull, maxDepth);
+            // Open until the comparison ends: content comparison reads changed files again through it.
+            using DirectoryTree newTree = DirectoryTree.Open(directory, options.Limits.MaxWalkDepth);
             FsNode newRoot = FsNode.FromDirectory(newTree);
-            FsNode oldRoot = walkingOld.GetAwaiter().GetResult().Root;
-            return Diff(oldRoot, newRoot, options ?? LayerDiffOptions.Default, null);
+            BaseSide old = reading.GetAwaiter().GetResult();
+            return Diff(old.Root, newRoot, options, old.Tree);
         }
         finally
         {
-            WaitQuietly(walkingOld);
-            if (walkingOld.IsCompletedSuccessfully)
+            try
             {
-                walkingOld.Result.Tree.Dispose();
+                reading.Wait();
             }
-        }
-    }
+            catch (AggregateException)
+            {
+                // Read by GetResult above when the walk succeeded; otherwise the walk's failure is the one reported.
+            }
 
-    /// <summary>Waits for <paramref name="task"/> to end; its failure, if any, is left for the caller to read.</summary>
-    private static void WaitQuietly(Task task)
-    {
-        try
-        {
-            task.Wait();
-        }
-        catch (AggregateException)
-        {
-            // Read again by GetResult when this thread's own work succeeded; otherwise that failure is the one reported.
+            if (reading.IsCompletedSuccessfully)
+            {
+                reading.Result.Owner?.Dispose();
+            }
         }
     }
 
@@ -232,6 +230,9 @@ public static class LayerDiff
         hash.Append(content);
         return hash.GetCurrentHash();
     }
+
+    /// <summary>The base side of a comparison: its nodes, the image tree content is read from (if any), and what to dispose after.</summary>
+    private readonly record struct BaseSide(FsNode Root, MergedTree? Tree, IDisposable? Owner);
 
     /// <summary>What the comparison needs to know of one path, from a stat or from a tar header.</summary>
     private sealed class FsNode

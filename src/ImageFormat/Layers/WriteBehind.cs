@@ -81,9 +81,17 @@ internal sealed class WriteBehind : IDisposable
         }
     }
 
-    /// <summary>Gives back a block <see cref="Rent"/> handed out and that was not queued.</summary>
+    /// <summary>Gives back a block <see cref="Rent"/> handed out: one that was not queued, or (from the writer) one written.</summary>
     /// <param name="buffer">The block.</param>
-    public void Return(byte[] buffer) => GiveBack(buffer);
+    public void Return(byte[] buffer)
+    {
+        lock (_gate)
+        {
+            _free.Push(buffer);
+            _queuedBytes -= ChunkSize;
+            Monitor.PulseAll(_gate);
+        }
+    }
 
     /// <summary>Queues <paramref name="length"/> bytes of <paramref name="buffer"/> for <paramref name="file"/> at <paramref name="offset"/>; the buffer goes back to the pool once written.</summary>
     /// <param name="lane">The file's lane (<see cref="NextLane"/>).</param>
@@ -241,21 +249,11 @@ internal sealed class WriteBehind : IDisposable
         job.Apply?.Invoke((int)job.File.DangerousGetHandle());
     }
 
-    private void GiveBack(byte[] buffer)
-    {
-        lock (_gate)
-        {
-            _free.Push(buffer);
-            _queuedBytes -= ChunkSize;
-            Monitor.PulseAll(_gate);
-        }
-    }
-
     private void Release(Job job)
     {
         if (job.Buffer is not null)
         {
-            GiveBack(job.Buffer);
+            Return(job.Buffer);
         }
 
         if (job.Closes)
