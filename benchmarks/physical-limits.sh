@@ -124,14 +124,19 @@ b = [float(l.split()[0]) for l in open(sys.argv[2]) if l.strip()]
 print(f"{statistics.median(x / y for x, y in zip(a, b)):.2f}")' "$work/samples.$a" "$work/samples.$b")"
 }
 
+# machine: what the figures were measured on, and where extractions write.
+machine() {
+  echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM, $(df -T "$dir" | awk 'NR==2 {print $2}') at $dir; $(date -u +%F)"
+  echo "extraction into: $xroot ($(df -T "$xroot" | awk 'NR==2 {print $2}'))"
+}
+
 ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.2f}")' "$1" "$2"; }
 row() { printf '%-44s best %7.2f s  median %7.2f s  %s\n' "$1" "$2" "$3" "${4:-}"; }
 
 if [ "$scaling" = 1 ]; then
   # These images are written by benchmarks/make-image.py (random files, uncompressed layers, no Docker needed): what
   # is measured is how time grows with bytes and with files, which does not depend on who made the archive.
-  echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM, $(df -T "$dir" | awk 'NR==2 {print $2}') at $dir; $(date -u +%F)"
-  echo "extraction into: $xroot ($(df -T "$xroot" | awk 'NR==2 {print $2}'))"
+  machine
   echo "time against size (10 layers of random files) and against file count (4 layers), best of $rounds; peak RSS of the three:"
   printf '%-22s %12s %10s %10s %10s %8s\n' image bytes extract load convert 'peak MB'
   for spec in 250:10:100 500:10:200 1000:10:400 2000:10:800 60:4:250 600:4:2500 1200:4:25000; do
@@ -161,9 +166,8 @@ make_random_image bench "$big" 1100 10 400
 make_random_image files "$files" 900 4 2500
 "$docker" rmi files:latest >/dev/null 2>&1 || true
 bytes=$(stat -c %s "$big")
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM, $(df -T "$dir" | awk 'NR==2 {print $2}') at $dir; $(date -u +%F)"
+machine
 echo "imagefmt: $cli"
-echo "extraction into: $xroot ($(df -T "$xroot" | awk 'NR==2 {print $2}'))"
 echo "big: $big ($bytes bytes); files: $files ($(stat -c %s "$files") bytes); best and median of $rounds"
 cat "$big" "$files" > /dev/null
 
@@ -221,7 +225,7 @@ for image in big files large; do
   row "archive extract ($image)" "$T_ext" "$M_ext" "-> ours ${Q_tar}x faster than tar, median of rounds (goal >= 1.5 on files, >= 1 on all); best/best $(ratio "$T_tar" "$T_ext")x; ${R_ext} MB peak, CPU ${C_ext} s"
   # What bounds extraction on these cores: all of our CPU time spread evenly over them, and the part of it that
   # verification alone takes (archive verify reads and hashes the same bytes and writes nothing).
-  spread=$(python3 -c 'import sys; print(f"{float(sys.argv[1]) / int(sys.argv[2]):.2f}")' "$C_ext" "$(nproc)")
+  spread=$(ratio "$C_ext" "$(nproc)")
   echo "  bound: ours spread evenly over $(nproc) cores ${spread} s -> at most $(ratio "$M_tar" "$spread")x tar's median; verification alone: CPU ${C_ver} s, ${M_ver} s"
   row "umoci unpack ($image)" "$T_umoci" "$M_umoci" "-> ours $(ratio "$T_umoci" "$T_ext")x faster"
 done
@@ -251,12 +255,12 @@ for _ in $(seq 1 "$rounds"); do
   $cli --root "$work/store" rmi "$tag:committed" > /dev/null 2>&1 || true
   run_clean "$work/none" $cli --root "$work/store" commit "$tag-c" "$tag:committed"
 done
-read -r T_commit _ < <(sort -n "$work/samples" | head -1)
+summarize commit "$work/samples"
 samples=$work/samples; : > "$samples"
 for _ in $(seq 1 "$rounds"); do
   "$docker" rmi "$tag:committed" > /dev/null 2>&1 || true
   run_clean "$work/none" "$docker" commit "$tag-c" "$tag:committed"
 done
-read -r T_dcommit _ < <(sort -n "$work/samples" | head -1)
+summarize dcommit "$work/samples"
 row "commit (100 of 15,000 files changed)" "$T_commit" "$T_commit" "best only"
 row "docker commit" "$T_dcommit" "$T_dcommit" "-> ours $(ratio "$T_dcommit" "$T_commit")x faster (goal >= 5)"
