@@ -132,10 +132,19 @@ internal sealed class PathResolver<TNode, TAdapter> : IDisposable
     /// </summary>
     /// <param name="parts">The components.</param>
     /// <param name="followFinal">Whether a symbolic link as the last component is followed too.</param>
+    /// <param name="lookUpFinal">Whether the last component is looked up. When <see langword="false"/> (only with
+    /// <paramref name="followFinal"/> <see langword="false"/>), its frame says <see cref="NodeKind.Missing"/> without
+    /// asking: for a caller about to create that name exclusively (<c>O_CREAT | O_EXCL</c>, <c>mkdirat</c>), which
+    /// fails on whatever is there, and which then resolves again with the lookup to see what it is.</param>
     /// <returns>The status; on <see cref="ResolveStatus.Ok"/>, <see cref="Frames"/> holds the result, whose last
     /// frame is the final component (the root alone when the path names the root).</returns>
-    public ResolveStatus Resolve(IReadOnlyList<string> parts, bool followFinal)
+    public ResolveStatus Resolve(IReadOnlyList<string> parts, bool followFinal, bool lookUpFinal = true)
     {
+        if (!lookUpFinal && followFinal)
+        {
+            throw new ArgumentException("A final component that is not looked up cannot be followed.", nameof(lookUpFinal));
+        }
+
         LastLink = null;
         LastLinkTarget = null;
 
@@ -193,6 +202,12 @@ internal sealed class PathResolver<TNode, TAdapter> : IDisposable
             {
                 // Below something missing (or not a directory) nothing exists, and nothing is looked up.
                 plain = false;
+                _frames.Add(new Frame<TNode> { Name = part, Kind = NodeKind.Missing });
+                continue;
+            }
+
+            if (isFinal && !lookUpFinal)
+            {
                 _frames.Add(new Frame<TNode> { Name = part, Kind = NodeKind.Missing });
                 continue;
             }

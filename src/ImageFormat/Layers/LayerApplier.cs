@@ -76,7 +76,10 @@ internal sealed class LayerApplier : IDisposable
             return;
         }
 
-        Resolve(_resolver, parts, followFinal: false, entry.Name);
+        // A regular file is created exclusively, which fails on anything already there: its name is looked up only
+        // then (CreateFile), so the common case of a new file costs no lookup of its own.
+        bool regular = entry.Type is TarEntryKind.RegularFile or TarEntryKind.ContiguousFile;
+        Resolve(_resolver, parts, followFinal: false, entry.Name, lookUpFinal: !regular);
         IReadOnlyList<Frame<DiskNode>> frames = _resolver.Frames;
         if (frames.Count == 1)
         {
@@ -108,7 +111,7 @@ internal sealed class LayerApplier : IDisposable
         switch (entry.Type)
         {
             case TarEntryKind.RegularFile or TarEntryKind.ContiguousFile:
-                WriteFile(parentFd, name, relative, entry, reader);
+                WriteFile(CreateFile(parts, parentFd, name, relative, entry), relative, entry, reader);
                 MarkUnpacked(relative);
                 return;
             case TarEntryKind.Directory:
@@ -251,29 +254,52 @@ internal sealed class LayerApplier : IDisposable
         NativeAt.Close(_root.Fd);
     }
 
-    private void Resolve(PathResolver<DiskNode, DiskAdapter> resolver, IReadOnlyList<string> parts, bool followFinal, string name)
+    private void Resolve(PathResolver<DiskNode, DiskAdapter> resolver, IReadOnlyList<string> parts, bool followFinal, string name, bool lookUpFinal = true)
     {
-        if (resolver.Resolve(parts, followFinal) != ResolveStatus.Ok)
+        if (resolver.Resolve(parts, followFinal, lookUpFinal) != ResolveStatus.Ok)
         {
             throw Unsafe(name, $"more than {_maxHops} symbolic links to follow");
         }
     }
 
-    private void WriteFile(int parentFd, string name, string relative, TarEntryHeader entry, TarEntryReader reader)
+    /// <summary>
+    /// Creates the regular file <paramref name="name"/> in <paramref name="parentFd"/>, which the resolver found without
+    /// looking the name itself up. Whatever is there already (a lower layer's file, a link, a directory) makes the
+    /// exclusive create fail: then the name is resolved again with its lookup, what it is removed as for any other
+    /// entry, and the file created again.
+    /// </summary>
+    /// <returns>The new file's descriptor, open for writing, with the entry's permission bits less the umask (only
+    /// this descriptor may write to it: the bits apply to later opens).</returns>
+    private int CreateFile(List<string> parts, int parentFd, string name, string relative, TarEntryHeader entry)
     {
-        int fd = NativeAt.OpenAt(parentFd, name, NativeAt.O_CREAT | NativeAt.O_EXCL | NativeAt.O_NOFOLLOW | NativeAt.O_WRONLY, 0x180);
-        if (fd < 0)
+        const int Flags = NativeAt.O_CREAT | NativeAt.O_EXCL | NativeAt.O_NOFOLLOW | NativeAt.O_WRONLY;
+        int mode = entry.Mode & 0x1FF;
+        int fd = NativeAt.OpenAt(parentFd, name, Flags, mode);
+        if (fd == -NativeAt.EEXIST)
         {
-            throw NativeAt.Error("openat", relative, -fd);
+            Resolve(_resolver, parts, followFinal: false, entry.Name);
+            IReadOnlyList<Frame<DiskNode>> frames = _resolver.Frames;
+            parentFd = frames[^2].Node.Fd;
+            if (frames[^1].Kind != NodeKind.Missing)
+            {
+                Remove(parentFd, name, frames[^1].Node.Status);
+            }
+
+            fd = NativeAt.OpenAt(parentFd, name, Flags, mode);
         }
 
+        return fd >= 0 ? fd : throw NativeAt.Error("openat", relative, -fd);
+    }
+
+    private void WriteFile(int fd, string relative, TarEntryHeader entry, TarEntryReader reader)
+    {
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         if (!_writeBehind || entry.IsSparse)
         {
             using (handle)
             {
                 SparseFileCopy.Copy(reader, entry, handle);
-                ApplyAttributes(fd, pathOnly: false, symlink: false, relative, entry, setTimes: true);
+                ApplyAttributes(fd, pathOnly: false, symlink: false, relative, entry, setTimes: true, created: true);
             }
 
             return;
@@ -312,7 +338,7 @@ internal sealed class LayerApplier : IDisposable
                 _result.OwnershipList.Add(new LayerOwnership(relative, entry.Uid, entry.Gid));
             }
 
-            _writer.Finish(lane, handle, fileFd => ApplyAttributes(fileFd, pathOnly: false, symlink: false, relative, entry, setTimes: true, ownershipListed: true));
+            _writer.Finish(lane, handle, fileFd => ApplyAttributes(fileFd, pathOnly: false, symlink: false, relative, entry, setTimes: true, ownershipListed: true, created: true));
             handed = true;
         }
         finally
@@ -326,11 +352,17 @@ internal sealed class LayerApplier : IDisposable
 
     // Runs on the writer thread for regular files (see WriteFile): it touches only the descriptor and, under a lock,
     // the list of refused extended attributes. ownershipListed: the caller already listed the unapplied owner.
-    private void ApplyAttributes(int fd, bool pathOnly, bool symlink, string relative, TarEntryHeader entry, bool setTimes, bool ownershipListed = false)
+    // created: fd is a regular file CreateFile just made, whose owner and permission bits are asked first, so that
+    // a change that would change nothing (the common case: root's file, the entry's bits) costs no inode update.
+    private void ApplyAttributes(int fd, bool pathOnly, bool symlink, string relative, TarEntryHeader entry, bool setTimes, bool ownershipListed = false, bool created = false)
     {
+        FileStatus? now = created ? NativeAt.StatAt(fd, string.Empty) : null;
         if (_chown)
         {
-            NativeAt.ChownFd(fd, entry.Uid, entry.Gid);
+            if (now is not { } owned || owned.Uid != entry.Uid || owned.Gid != entry.Gid)
+            {
+                NativeAt.ChownFd(fd, entry.Uid, entry.Gid);
+            }
         }
         else if (!ownershipListed)
         {
@@ -351,7 +383,7 @@ internal sealed class LayerApplier : IDisposable
             }
         }
 
-        if (!symlink)
+        if (!symlink && (now is not { } made || made.Permissions != (entry.Mode & 0xFFF)))
         {
             // After chown, which clears setuid and setgid.
             NativeAt.ChmodFd(fd, entry.Mode, pathOnly);

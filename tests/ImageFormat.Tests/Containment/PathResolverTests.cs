@@ -142,6 +142,23 @@ public sealed class PathResolverTests
     }
 
     [Fact]
+    public void A_final_component_not_looked_up_is_missing_and_costs_no_lookup_while_its_parents_are_resolved()
+    {
+        var fs = new FakeFileSystem();
+        fs.Directories.UnionWith(["real", "real/d"]);
+        fs.Links["l"] = "real";
+        fs.Files.Add("real/d/f");
+        using PathResolver<string, FakeFileSystem> resolver = Resolver(fs, RootPolicy.Clamp);
+        resolver.Resolve(["l", "d", "f"], followFinal: false, lookUpFinal: false).Should().Be(ResolveStatus.Ok);
+        resolver.Frames.Skip(1).Select(f => (f.Name, f.Kind)).Should().Equal(("real", NodeKind.Directory), ("d", NodeKind.Directory), ("f", NodeKind.Missing));
+        resolver.Lookups.Should().Be(3);
+        resolver.Resolve(["l", "d", "f"], followFinal: false).Should().Be(ResolveStatus.Ok);
+        resolver.Frames[^1].Kind.Should().Be(NodeKind.Other);
+        resolver.Lookups.Should().Be(7);
+        FluentActions.Invoking(() => resolver.Resolve(["l"], followFinal: true, lookUpFinal: false)).Should().Throw<ArgumentException>();
+    }
+
+    [Fact]
     public void The_cache_reuses_the_common_prefix_and_is_dropped_on_invalidate()
     {
         var fs = new FakeFileSystem();

@@ -112,6 +112,20 @@ public sealed class HostileLayerTests
     }
 
     [Fact]
+    public void File_over_a_dangling_symlink_to_outside_replaces_the_link_and_creates_nothing_outside()
+    {
+        using var scene = new Scene();
+        string outside = Path.Combine(scene.Canary, "created-by-layer");
+        scene.ApplyAll(new LayerTar().Symlink("s", outside).Symlink("r", "../canary/created-relative"), new LayerTar().File("s", "pwned").File("r", "pwned too"));
+        scene.AssertCanaryIntact();
+        File.Exists(outside).Should().BeFalse();
+        File.Exists(Path.Combine(scene.Canary, "created-relative")).Should().BeFalse();
+        File.ReadAllText(Path.Combine(scene.Root, "s")).Should().Be("pwned");
+        File.ReadAllText(Path.Combine(scene.Root, "r")).Should().Be("pwned too");
+        Native.LStat(Path.Combine(scene.Root, "s"))!.Value.IsSymlink.Should().BeFalse();
+    }
+
+    [Fact]
     public void Hardlink_to_outside_is_refused_or_contained()
     {
         using var scene = new Scene();

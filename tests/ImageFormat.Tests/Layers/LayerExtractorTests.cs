@@ -87,6 +87,22 @@ public sealed class LayerExtractorTests
     }
 
     [Fact]
+    public void Files_get_their_exact_permission_bits_whatever_the_umask_clears_at_creation()
+    {
+        using var temp = new TempDirectory();
+        string root = temp.Combine("root");
+        var layer = new LayerTar();
+        int[] modes = [0x1FF /* 0777 */, 0x1B6 /* 0666 */, 0x1A4 /* 0644 */, 0x120 /* 0440 */, 0, 0x9ED /* 04755 */, 0x5ED /* 02755 */];
+        foreach (int mode in modes)
+        {
+            layer.Add(new TarEntryHeader { Name = $"m{mode:x}", Size = 1, Mode = mode, ModificationTime = DateTimeOffset.UnixEpoch }, [0x41]);
+        }
+
+        Apply(root, layer);
+        modes.Select(m => Native.LStat(Path.Combine(root, $"m{m:x}"))!.Value.Permissions).Should().Equal(modes);
+    }
+
+    [Fact]
     public void Duplicate_entries_last_one_wins()
     {
         using var temp = new TempDirectory();
