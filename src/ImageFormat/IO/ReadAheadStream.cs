@@ -4,38 +4,73 @@ using System.Runtime.ExceptionServices;
 namespace ImageFormat.IO;
 
 /// <summary>
+/// A stream that can lend the bytes it holds instead of copying them out: a consumer that passes bytes on to another
+/// thread (a writer) hands over the lent memory and the lease with it, and the bytes stay as they are until the lease
+/// is disposed.
+/// </summary>
+internal interface IBlockLender
+{
+    /// <summary>Whether <see cref="Lend"/> works (else only <see cref="Stream.Read(Span{byte})"/> does).</summary>
+    bool CanLend { get; }
+
+    /// <summary>
+    /// Takes the next bytes, at most <paramref name="max"/>, in place: the memory is the lender's, unchanged until
+    /// <paramref name="lease"/> is disposed (once, on any thread). Reading and lending may be mixed; each byte is
+    /// returned once either way.
+    /// </summary>
+    /// <param name="max">The most bytes wanted (at least 1).</param>
+    /// <param name="lease">Disposed when the bytes are no longer needed; <see langword="null"/> at the end.</param>
+    /// <returns>The bytes; empty only at the end of the content.</returns>
+    ReadOnlyMemory<byte> Lend(int max, out IDisposable? lease);
+}
+
+/// <summary>
 /// Reads an inner stream ahead on its own thread, a few large chunks at a time, so that the work the inner
 /// stream does (hashing and verifying while it reads) overlaps with what the consumer does with the bytes
 /// (writing them out). On two cores this turns read+hash+write into max(read+hash, write).
 /// A failure of the inner stream (a digest mismatch at its end, say) surfaces from the consumer's next read,
 /// after every byte read before it, exactly as it would without read-ahead.
 /// </summary>
-internal sealed class ReadAheadStream : ForwardReadStream
+/// <remarks>
+/// The consumer may also borrow the bytes (<see cref="Lend"/>): a chunk goes back to the reading thread only once the
+/// consumer has moved past it and every lease on it was disposed, so memory stays at the chunks made at the start.
+/// </remarks>
+internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
 {
     private readonly Stream _inner;
+    private readonly int _chunkSize;
     private readonly BlockingCollection<Chunk> _filled;
     private readonly BlockingCollection<byte[]> _free;
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _producer;
+    private readonly object _recycling = new();
     private Chunk? _current;
     private int _offset;
     private bool _ended;
+    private bool _disposed;
+    private ExceptionDispatchInfo? _failure;
 
+    /// <summary>Starts reading <paramref name="inner"/> ahead.</summary>
+    /// <param name="inner">The stream to read ahead; this stream owns it.</param>
+    /// <param name="chunkSize">The size of one chunk.</param>
+    /// <param name="chunks">How many chunks exist: read ahead, being read, or lent.</param>
     public ReadAheadStream(Stream inner, int chunkSize = 1 << 20, int chunks = 4)
     {
         _inner = inner;
+        _chunkSize = chunkSize;
         _filled = new BlockingCollection<Chunk>(chunks);
         _free = new BlockingCollection<byte[]>(chunks);
         for (int i = 0; i < chunks; i++)
         {
-            _free.Add(new byte[chunkSize]);
+            _free.Add(System.Buffers.ArrayPool<byte>.Shared.Rent(chunkSize));
         }
 
         _producer = new Thread(Produce) { IsBackground = true, Name = "imagefmt read-ahead" };
         _producer.Start();
     }
 
-    private sealed record Chunk(byte[]? Buffer, int Count, ExceptionDispatchInfo? Error);
+    /// <inheritdoc/>
+    public bool CanLend => true;
 
     private void Produce()
     {
@@ -48,12 +83,12 @@ internal sealed class ReadAheadStream : ForwardReadStream
                 buffer = _free.Take(_stop.Token);
                 filled = 0;
                 int n;
-                while (filled < buffer.Length && (n = _inner.Read(buffer, filled, buffer.Length - filled)) > 0)
+                while (filled < _chunkSize && (n = _inner.Read(buffer, filled, _chunkSize - filled)) > 0)
                 {
                     filled += n;
                 }
 
-                Chunk chunk = new(buffer, filled, null);
+                Chunk chunk = new(this, buffer, filled, null);
                 buffer = null;
                 _filled.Add(chunk, _stop.Token);
                 if (filled == 0)
@@ -72,10 +107,10 @@ internal sealed class ReadAheadStream : ForwardReadStream
             {
                 if (buffer is not null && filled > 0)
                 {
-                    _filled.Add(new Chunk(buffer, filled, null), _stop.Token);
+                    _filled.Add(new Chunk(this, buffer, filled, null), _stop.Token);
                 }
 
-                _filled.Add(new Chunk(null, 0, ExceptionDispatchInfo.Capture(e)), _stop.Token);
+                _filled.Add(new Chunk(this, null, 0, ExceptionDispatchInfo.Capture(e)), _stop.Token);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
@@ -85,35 +120,92 @@ internal sealed class ReadAheadStream : ForwardReadStream
 
     public override int Read(Span<byte> buffer)
     {
-        if (buffer.IsEmpty || _ended)
+        if (buffer.IsEmpty || !NextChunk())
         {
             return 0;
+        }
+
+        int count = Math.Min(buffer.Length, _current!.Count - _offset);
+        _current.Buffer.AsSpan(_offset, count).CopyTo(buffer);
+        Advance(count);
+        return count;
+    }
+
+    /// <inheritdoc/>
+    public ReadOnlyMemory<byte> Lend(int max, out IDisposable? lease)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        if (!NextChunk())
+        {
+            lease = null;
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        Chunk chunk = _current!;
+        int count = Math.Min(max, chunk.Count - _offset);
+        var lent = new ReadOnlyMemory<byte>(chunk.Buffer, _offset, count);
+        lease = chunk.Lease();
+        Advance(count);
+        return lent;
+    }
+
+    /// <summary>Makes <see cref="_current"/> a chunk with bytes left, taking the next one when needed.</summary>
+    /// <returns>Whether there are bytes; <see langword="false"/> at the end.</returns>
+    private bool NextChunk()
+    {
+        _failure?.Throw();
+        if (_ended)
+        {
+            return false;
         }
 
         if (_current is null)
         {
             Chunk next = _filled.Take();
-            next.Error?.Throw();
+            if (next.Error is { } error)
+            {
+                // Every later read fails the same way: the reading thread has ended.
+                _failure = error;
+                error.Throw();
+            }
+
             if (next.Count == 0)
             {
                 _ended = true;
-                return 0;
+                next.Release();
+                return false;
             }
 
             _current = next;
             _offset = 0;
         }
 
-        int count = Math.Min(buffer.Length, _current.Count - _offset);
-        _current.Buffer.AsSpan(_offset, count).CopyTo(buffer);
+        return true;
+    }
+
+    private void Advance(int count)
+    {
         _offset += count;
-        if (_offset == _current.Count)
+        if (_offset == _current!.Count)
         {
-            _free.Add(_current.Buffer!);
+            _current.Release();
             _current = null;
         }
+    }
 
-        return count;
+    /// <summary>Gives a chunk's buffer back to the reading thread (or, once disposed, to the pool).</summary>
+    private void Recycle(byte[] buffer)
+    {
+        lock (_recycling)
+        {
+            if (_disposed)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                return;
+            }
+
+            _free.Add(buffer);
+        }
     }
 
     protected override void Dispose(bool disposing)
@@ -123,11 +215,71 @@ internal sealed class ReadAheadStream : ForwardReadStream
             _stop.Cancel();
             _producer.Join();
             _inner.Dispose();
+            lock (_recycling)
+            {
+                _disposed = true;
+                while (_free.TryTake(out byte[]? buffer))
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                }
+
+                while (_filled.TryTake(out Chunk? chunk))
+                {
+                    chunk.Release();
+                }
+            }
+
+            // A chunk still lent goes to the pool when its last lease is disposed (Recycle, after _disposed).
+            _current?.Release();
+            _current = null;
             _filled.Dispose();
             _free.Dispose();
             _stop.Dispose();
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>
+    /// One chunk: its buffer goes back once nothing holds it: the consumer while reading it (the first reference),
+    /// and each lease.
+    /// </summary>
+    private sealed class Chunk(ReadAheadStream owner, byte[]? buffer, int count, ExceptionDispatchInfo? error)
+    {
+        private int _references = 1;
+
+        public byte[]? Buffer => buffer;
+
+        public int Count => count;
+
+        public ExceptionDispatchInfo? Error => error;
+
+        public ChunkLease Lease()
+        {
+            Interlocked.Increment(ref _references);
+            return new ChunkLease(this);
+        }
+
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref _references) == 0 && buffer is not null)
+            {
+                owner.Recycle(buffer);
+            }
+        }
+    }
+
+    /// <summary>One lease on a chunk; disposing it more than once releases once.</summary>
+    private sealed class ChunkLease(Chunk chunk) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                chunk.Release();
+            }
+        }
     }
 }

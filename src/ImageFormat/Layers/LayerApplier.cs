@@ -317,7 +317,21 @@ internal sealed class LayerApplier : IDisposable
             {
                 using Stream data = reader.OpenEntryData();
                 long position = 0;
-                while (true)
+                while (data is IO.IBlockLender { CanLend: true } lender)
+                {
+                    // The bytes go to the writer where the reader holds them: no copy, and no budget to wait for
+                    // (the reader lends from a fixed set of chunks).
+                    ReadOnlyMemory<byte> lent = lender.Lend(WriteBehind.ChunkSize, out IDisposable? lease);
+                    if (lent.IsEmpty)
+                    {
+                        break;
+                    }
+
+                    _writer.Write(lane, handle, lent, lease!, position);
+                    position += lent.Length;
+                }
+
+                while (position < entry.Size)
                 {
                     byte[] buffer = _writer.Rent();
                     int want = (int)Math.Clamp(entry.Size - position, 1, WriteBehind.ChunkSize);

@@ -104,7 +104,7 @@ public static class LayerExtractor
                 string item = LayerStreams.SubjectOf(layer);
                 int index = reporter?.StartItem(item) ?? 0;
                 bool counted;
-                using (Stream tar = LayerStreams.OpenUncompressed(layer, options.VerifyDigests, reporter, cancellationToken, out counted))
+                using (Stream tar = ReadAhead(layer, options, LayerStreams.OpenUncompressed(layer, options.VerifyDigests, reporter, cancellationToken, out counted)))
                 {
                     Apply(tar, fullRoot, LayerLabel(i, layer), options, result, cancellationToken);
                     if (options.VerifyDigests)
@@ -155,6 +155,24 @@ public static class LayerExtractor
         Apply(tar, fullRoot, layer, options ?? LayerExtractOptions.Default, result, CancellationToken.None);
         return result;
     }
+
+    /// <summary>
+    /// A verified layer stored uncompressed is read (and hashed) by a thread of its own, ahead of the applier, which
+    /// hands file bytes to the writers where that thread read them (<see cref="IO.IBlockLender"/>): the applier then
+    /// only parses and creates, reading, hashing and writing run beside it, and no byte is copied in this process
+    /// but into the hashing thread's queue. A compressed layer is read as before: its decompression and two digests
+    /// would make the reading thread the one stage everything waits for.
+    /// </summary>
+    private static Stream ReadAhead(IImageLayer layer, LayerExtractOptions options, Stream tar) =>
+        options.VerifyDigests && layer.Compression == Compression.CompressionFormat.None && Environment.ProcessorCount > 1
+            ? new IO.ReadAheadStream(tar, ReadAheadChunkBytes, ReadAheadChunks)
+            : tar;
+
+    /// <summary>The size of one read-ahead chunk of a layer.</summary>
+    internal const int ReadAheadChunkBytes = 1 << 20;
+
+    /// <summary>How many read-ahead chunks a layer has: read ahead, being parsed, or lent to the writers.</summary>
+    internal const int ReadAheadChunks = 8;
 
     internal static string LayerLabel(int index, IImageLayer layer) =>
         layer.DiffId.IsEmpty ? index.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{index} ({layer.DiffId})";

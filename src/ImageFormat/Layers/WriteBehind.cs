@@ -54,7 +54,7 @@ internal sealed class WriteBehind : IDisposable
     }
 
     /// <summary>The lane for the next file: every piece, the finish and the close of one file go to the same lane, in order.</summary>
-    /// <returns>A lane number to pass to <see cref="Write"/>, <see cref="Finish"/> and <see cref="Close"/>.</returns>
+    /// <returns>A lane number to pass to <c>Write</c>, <see cref="Finish"/> and <see cref="Close"/>.</returns>
     public int NextLane()
     {
         int lane = _nextLane;
@@ -63,7 +63,7 @@ internal sealed class WriteBehind : IDisposable
     }
 
     /// <summary>A block of <see cref="ChunkSize"/> bytes from this writer's own pool, once the budget allows it.</summary>
-    /// <returns>The block; give it back through <see cref="Write"/> or <see cref="Return"/>.</returns>
+    /// <returns>The block; give it back through <see cref="Write(int, SafeFileHandle, byte[], int, long)"/> or <see cref="Return"/>.</returns>
     /// <remarks>Every buffer is one block of the same size, kept for reuse: the budget is a fixed number of blocks,
     /// so memory stays at the budget whatever the sizes of the files, and nothing is left for the collector.</remarks>
     public byte[] Rent()
@@ -101,6 +101,19 @@ internal sealed class WriteBehind : IDisposable
     /// <param name="offset">Where in the file.</param>
     public void Write(int lane, SafeFileHandle file, byte[] buffer, int length, long offset) =>
         Enqueue(lane, new Job(file, buffer, length, offset, null, false));
+
+    /// <summary>
+    /// Queues <paramref name="lent"/>, bytes borrowed from the reader (<see cref="IO.IBlockLender"/>), for
+    /// <paramref name="file"/> at <paramref name="offset"/>; <paramref name="lease"/> is disposed once they are
+    /// written (or dropped). They count against no budget here: the lender has only so many chunks to lend.
+    /// </summary>
+    /// <param name="lane">The file's lane (<see cref="NextLane"/>).</param>
+    /// <param name="file">The file, which stays the caller's until <see cref="Finish"/> or <see cref="Close"/>.</param>
+    /// <param name="lent">The bytes.</param>
+    /// <param name="lease">What keeps them unchanged until written.</param>
+    /// <param name="offset">Where in the file.</param>
+    public void Write(int lane, SafeFileHandle file, ReadOnlyMemory<byte> lent, IDisposable lease, long offset) =>
+        Enqueue(lane, new Job(file, null, lent.Length, offset, null, false, lent, lease));
 
     /// <summary>Queues <paramref name="apply"/> (attributes, given the open descriptor) and then the closing of <paramref name="file"/>, which the writer now owns.</summary>
     /// <param name="lane">The file's lane.</param>
@@ -245,6 +258,10 @@ internal sealed class WriteBehind : IDisposable
         {
             RandomAccess.Write(job.File, job.Buffer.AsSpan(0, job.Length), job.Offset);
         }
+        else if (job.Lease is not null)
+        {
+            RandomAccess.Write(job.File, job.Lent.Span, job.Offset);
+        }
 
         job.Apply?.Invoke((int)job.File.DangerousGetHandle());
     }
@@ -256,11 +273,12 @@ internal sealed class WriteBehind : IDisposable
             Return(job.Buffer);
         }
 
+        job.Lease?.Dispose();
         if (job.Closes)
         {
             job.File.Dispose();
         }
     }
 
-    private readonly record struct Job(SafeFileHandle File, byte[]? Buffer, int Length, long Offset, Action<int>? Apply, bool Closes);
+    private readonly record struct Job(SafeFileHandle File, byte[]? Buffer, int Length, long Offset, Action<int>? Apply, bool Closes, ReadOnlyMemory<byte> Lent = default, IDisposable? Lease = null);
 }

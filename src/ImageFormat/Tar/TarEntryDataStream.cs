@@ -4,7 +4,7 @@ namespace ImageFormat.Tar;
 /// The content of one tar entry, read through its <see cref="TarEntryReader"/>: the stored bytes, or for a sparse
 /// file the expanded content with zeros in the holes. Forward-only and valid until the reader moves on.
 /// </summary>
-internal sealed class TarEntryDataStream : Stream
+internal sealed class TarEntryDataStream : Stream, IO.IBlockLender
 {
     private readonly TarEntryReader _reader;
     private readonly int _generation;
@@ -84,6 +84,24 @@ internal sealed class TarEntryDataStream : Stream
         buffer[..zeros].Clear();
         _position += zeros;
         return zeros;
+    }
+
+    /// <summary>Whether the data can be lent in place: a plain (not sparse) entry of a stream that lends.</summary>
+    public bool CanLend => _map is null && _reader.CanLend;
+
+    /// <inheritdoc/>
+    public ReadOnlyMemory<byte> Lend(int max, out IDisposable? lease)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        if (!CanLend)
+        {
+            throw new NotSupportedException("This entry's data cannot be lent: read it.");
+        }
+
+        ReadOnlyMemory<byte> lent = _reader.LendStored(_generation, (int)Math.Min(max, _length - _position), _name, out lease);
+        _position += lent.Length;
+        return lent;
     }
 
     public override int ReadByte()

@@ -167,6 +167,35 @@ public sealed class TarEntryReader : IDisposable
         return n;
     }
 
+    /// <summary>Whether the stream read can lend its bytes (<see cref="IO.IBlockLender"/>).</summary>
+    internal bool CanLend => _stream is IO.IBlockLender { CanLend: true };
+
+    /// <summary>Lends up to <paramref name="max"/> bytes of the current entry's stored data, in place.</summary>
+    internal ReadOnlyMemory<byte> LendStored(int generation, int max, string entryName, out IDisposable? lease)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (generation != _generation)
+        {
+            throw new ObjectDisposedException(nameof(TarEntryDataStream), "The entry's data stream is no longer valid: the reader moved to the next entry.");
+        }
+
+        lease = null;
+        if (_storedRemaining == 0)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        ReadOnlyMemory<byte> lent = ((IO.IBlockLender)_stream).Lend((int)Math.Min(max, _storedRemaining), out lease);
+        if (lent.IsEmpty)
+        {
+            throw Truncated(entryName, $"the archive ends inside the entry's data ({_storedRemaining} bytes missing)");
+        }
+
+        _position += lent.Length;
+        _storedRemaining -= lent.Length;
+        return lent;
+    }
+
     private TarEntryHeader? ReadEntry()
     {
         long headerOffset = _position;

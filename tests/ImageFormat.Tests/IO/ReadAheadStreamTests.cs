@@ -61,4 +61,50 @@ public class ReadAheadStreamTests
 
         inner.CanRead.Should().BeFalse("the inner stream is disposed with it, and Dispose returned, so the producer stopped");
     }
+
+    [Fact]
+    public void A_failure_is_thrown_again_by_every_later_read_and_lend()
+    {
+        byte[] data = Data(5000);
+        Digest wrong = Digest.Compute([1, 2, 3]);
+        using var ahead = new ReadAheadStream(new VerifyingReadStream(new MemoryStream(data), wrong, data.Length, "blob"), chunkSize: 4096, chunks: 2);
+        Action readAll = () => ahead.CopyTo(Stream.Null);
+        Action readAgain = () => ahead.ReadByte();
+        Action lendAgain = () => ahead.Lend(10, out _);
+
+        readAll.Should().Throw<DigestMismatchException>();
+        readAgain.Should().Throw<DigestMismatchException>();
+        readAgain.Should().Throw<DigestMismatchException>();
+        lendAgain.Should().Throw<DigestMismatchException>();
+    }
+
+    [Fact]
+    public async Task Lent_bytes_stay_unchanged_while_reading_goes_on_and_their_chunk_is_reused_only_after_the_lease_ends()
+    {
+        byte[] data = Data((3 * 16) + 5);
+        using var ahead = new ReadAheadStream(new MemoryStream(data), chunkSize: 16, chunks: 2);
+
+        ReadOnlyMemory<byte> first = ahead.Lend(100, out IDisposable? firstLease);
+        first.ToArray().Should().Equal(data[..16], "a lend never goes past its chunk");
+        ahead.Lend(10, out IDisposable? secondLease).ToArray().Should().Equal(data[16..26]);
+        ReadOnlyMemory<byte> third = ahead.Lend(100, out IDisposable? thirdLease);
+        third.ToArray().Should().Equal(data[26..32]);
+
+        // Both chunks are lent: reading on needs one of them back, so the read waits for a lease to end.
+        byte[] tail = new byte[data.Length - 32];
+        Task<int> reading = Task.Run(() => ahead.ReadAtLeast(tail, tail.Length, throwOnEndOfStream: false));
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        reading.IsCompleted.Should().BeFalse("every chunk is lent");
+        first.ToArray().Should().Equal(data[..16]);
+
+        firstLease!.Dispose();
+        firstLease.Dispose();
+        secondLease!.Dispose();
+        (await reading.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken)).Should().Be(tail.Length);
+        tail.Should().Equal(data[32..]);
+        third.ToArray().Should().Equal(data[26..32], "its chunk is still lent: one of its two leases ended, the other did not");
+        thirdLease!.Dispose();
+        ahead.Lend(10, out IDisposable? endLease).IsEmpty.Should().BeTrue();
+        endLease.Should().BeNull();
+    }
 }

@@ -3,6 +3,7 @@ using ImageFormat.Archives;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
 using ImageFormat.Layers;
+using ImageFormat.Tar;
 using ImageFormat.Tests.Hostile;
 using ImageFormat.Tests.TestSupport;
 using Xunit;
@@ -42,6 +43,33 @@ public class VerifiedReadTests
         Action extract = () => LayerExtractor.ExtractImage(archive.Images[0], root.Path);
 
         extract.Should().Throw<DigestMismatchException>().Which.Actual.Should().Be(Digest.Compute(appended));
+    }
+
+    [Fact]
+    public void Extract_writes_files_larger_than_a_read_ahead_chunk_and_across_chunk_ends_byte_for_byte()
+    {
+        // Sizes around the read-ahead chunk (1 MiB) and the writer's piece (256 KiB): the bytes of one file come from
+        // two or three chunks, lent to the writer in place.
+        int[] sizes = [(2 * LayerExtractor.ReadAheadChunkBytes) + 12_345, 1, 300_000, LayerExtractor.ReadAheadChunkBytes - 700, 5, (3 * WriteBehind.ChunkSize) + 1];
+        var layer = new LayerTar();
+        var contents = new List<byte[]>();
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            byte[] content = new byte[sizes[i]];
+            new Random(i).NextBytes(content);
+            contents.Add(content);
+            layer.Add(new TarEntryHeader { Name = $"f{i}", Size = content.Length, Mode = 0x1A4, ModificationTime = DateTimeOffset.UnixEpoch }, content);
+        }
+
+        using ImageArchive archive = Open(HostileImages.Archive(layer.ToBytes()));
+        using var root = new TempDirectory();
+
+        LayerExtractor.ExtractImage(archive.Images[0], root.Path);
+
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            File.ReadAllBytes(root.Combine($"f{i}")).Should().Equal(contents[i], $"f{i} has {sizes[i]} bytes");
+        }
     }
 
     [Fact]
