@@ -162,7 +162,8 @@ internal sealed class RangeCopies<TKey> : IDisposable
         try
         {
             RangeCandidate<TKey> blob = source.Candidate;
-            using var verifying = new VerifyingReadStream(new FileSegmentStream(source.Handle, source.Offset, source.Length), blob.Expected, blob.Size, blob.Subject);
+            // Each worker hashes on its own thread: the workers already spread the blobs over the cores.
+            using var verifying = new VerifyingReadStream(new FileSegmentStream(source.Handle, source.Offset, source.Length), blob.Expected, blob.Size, blob.Subject, leaveOpen: false, offloadHashing: false);
             while (verifying.Read(buffer) > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();

@@ -46,6 +46,19 @@ public sealed class VerifyingReadStream : Stream
     /// <exception cref="ArgumentException"><paramref name="inner"/> cannot be read, or <paramref name="expected"/> is <c>default</c>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="expectedSize"/> is less than <c>-1</c>.</exception>
     public VerifyingReadStream(Stream inner, Digest expected, long expectedSize, string subject, bool leaveOpen = false)
+        : this(inner, expected, expectedSize, subject, leaveOpen, offloadHashing: true)
+    {
+    }
+
+    /// <summary>Creates the stream, saying whether long content may be hashed on a second core (<see cref="DigestHasher"/>).</summary>
+    /// <param name="inner">The content.</param>
+    /// <param name="expected">The digest the content must have.</param>
+    /// <param name="expectedSize">The exact size, or <c>-1</c>.</param>
+    /// <param name="subject">What the content is, for error messages.</param>
+    /// <param name="leaveOpen">Whether <paramref name="inner"/> stays open.</param>
+    /// <param name="offloadHashing"><see langword="false"/> for a caller that is itself one of several threads
+    /// hashing at once: a hand-off there would only add a copy and a thread.</param>
+    internal VerifyingReadStream(Stream inner, Digest expected, long expectedSize, string subject, bool leaveOpen, bool offloadHashing)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(subject);
@@ -60,7 +73,7 @@ public sealed class VerifyingReadStream : Stream
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(expectedSize, -1);
-        _hasher = new DigestHasher(expected.Algorithm);
+        _hasher = new DigestHasher(expected.Algorithm, offloadHashing && Environment.ProcessorCount > 1);
         _inner = inner;
         Expected = expected;
         ExpectedSize = expectedSize;
