@@ -268,8 +268,8 @@ internal sealed class LayerApplier : IDisposable
     /// exclusive create fail: then the name is resolved again with its lookup, what it is removed as for any other
     /// entry, and the file created again.
     /// </summary>
-    /// <returns>The new file's descriptor, open for writing, with the entry's permission bits less the umask (only
-    /// this descriptor may write to it: the bits apply to later opens).</returns>
+    /// <returns>The new file's descriptor, open for writing whatever the entry's permission bits (which it gets at
+    /// creation, less the umask: they apply to later opens).</returns>
     private int CreateFile(List<string> parts, int parentFd, string name, string relative, TarEntryHeader entry)
     {
         const int Flags = NativeAt.O_CREAT | NativeAt.O_EXCL | NativeAt.O_NOFOLLOW | NativeAt.O_WRONLY;

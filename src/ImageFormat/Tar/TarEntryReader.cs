@@ -144,11 +144,7 @@ public sealed class TarEntryReader : IDisposable
     /// <summary>Reads up to <paramref name="buffer"/>'s length of the current entry's stored data.</summary>
     internal int ReadStored(int generation, Span<byte> buffer, string entryName)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (generation != _generation)
-        {
-            throw new ObjectDisposedException(nameof(TarEntryDataStream), "The entry's data stream is no longer valid: the reader moved to the next entry.");
-        }
+        CheckCurrent(generation);
 
         if (_storedRemaining == 0 || buffer.IsEmpty)
         {
@@ -167,17 +163,23 @@ public sealed class TarEntryReader : IDisposable
         return n;
     }
 
-    /// <summary>Whether the stream read can lend its bytes (<see cref="IO.IBlockLender"/>).</summary>
-    internal bool CanLend => _stream is IO.IBlockLender { CanLend: true };
-
-    /// <summary>Lends up to <paramref name="max"/> bytes of the current entry's stored data, in place.</summary>
-    internal ReadOnlyMemory<byte> LendStored(int generation, int max, string entryName, out IDisposable? lease)
+    /// <summary>Throws unless the reader is open and still on the entry whose data stream has <paramref name="generation"/>.</summary>
+    private void CheckCurrent(int generation)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (generation != _generation)
         {
             throw new ObjectDisposedException(nameof(TarEntryDataStream), "The entry's data stream is no longer valid: the reader moved to the next entry.");
         }
+    }
+
+    /// <summary>Whether the stream read can lend its bytes (<see cref="IO.IBlockLender"/>).</summary>
+    internal bool CanLend => _stream is IO.IBlockLender { CanLend: true };
+
+    /// <summary>Lends up to <paramref name="max"/> bytes of the current entry's stored data, in place.</summary>
+    internal ReadOnlyMemory<byte> LendStored(int generation, int max, string entryName, out IDisposable? lease)
+    {
+        CheckCurrent(generation);
 
         lease = null;
         if (_storedRemaining == 0)
