@@ -210,7 +210,7 @@ internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && !_disposed)
         {
             _stop.Cancel();
             _producer.Join();

@@ -51,7 +51,7 @@ public class ReadAheadStreamTests
     }
 
     [Fact]
-    public void Disposing_before_the_end_stops_the_producer()
+    public void Disposing_before_the_end_stops_the_producer_and_a_second_dispose_is_harmless()
     {
         using var inner = new MemoryStream(Data(1 << 20));
         var ahead = new ReadAheadStream(inner, chunkSize: 4096, chunks: 2);
@@ -60,6 +60,7 @@ public class ReadAheadStreamTests
         ahead.Dispose();
 
         inner.CanRead.Should().BeFalse("the inner stream is disposed with it, and Dispose returned, so the producer stopped");
+        ahead.Invoking(a => a.Dispose()).Should().NotThrow("disposing twice is allowed, as for any stream");
     }
 
     [Fact]
