@@ -73,7 +73,7 @@ public sealed class VerifyingReadStream : Stream
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(expectedSize, -1);
-        _hasher = new DigestHasher(expected.Algorithm, offloadHashing && Environment.ProcessorCount > 1);
+        _hasher = offloadHashing ? new DigestHasher(expected.Algorithm) : new DigestHasher(expected.Algorithm, offload: false);
         _inner = inner;
         Expected = expected;
         ExpectedSize = expectedSize;

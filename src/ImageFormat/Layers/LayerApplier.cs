@@ -317,33 +317,33 @@ internal sealed class LayerApplier : IDisposable
             {
                 using Stream data = reader.OpenEntryData();
                 long position = 0;
-                while (data is IO.IBlockLender { CanLend: true } lender)
+                if (data is IO.IBlockLender { CanLend: true } lender)
                 {
                     // The bytes go to the writer where the reader holds them: no copy, and no budget to wait for
                     // (the reader lends from a fixed set of chunks).
-                    ReadOnlyMemory<byte> lent = lender.Lend(WriteBehind.ChunkSize, out IDisposable? lease);
-                    if (lent.IsEmpty)
+                    ReadOnlyMemory<byte> lent;
+                    while (!(lent = lender.Lend(WriteBehind.ChunkSize, out IDisposable? lease)).IsEmpty)
                     {
-                        break;
+                        _writer.Write(lane, handle, lent, lease!, position);
+                        position += lent.Length;
                     }
-
-                    _writer.Write(lane, handle, lent, lease!, position);
-                    position += lent.Length;
                 }
-
-                while (position < entry.Size)
+                else
                 {
-                    byte[] buffer = _writer.Rent();
-                    int want = (int)Math.Clamp(entry.Size - position, 1, WriteBehind.ChunkSize);
-                    int n = data.ReadAtLeast(buffer.AsSpan(0, want), want, throwOnEndOfStream: false);
-                    if (n == 0)
+                    while (position < entry.Size)
                     {
-                        _writer.Return(buffer);
-                        break;
-                    }
+                        byte[] buffer = _writer.Rent();
+                        int want = (int)Math.Min(entry.Size - position, WriteBehind.ChunkSize);
+                        int n = data.ReadAtLeast(buffer.AsSpan(0, want), want, throwOnEndOfStream: false);
+                        if (n == 0)
+                        {
+                            _writer.Return(buffer);
+                            break;
+                        }
 
-                    _writer.Write(lane, handle, buffer, n, position);
-                    position += n;
+                        _writer.Write(lane, handle, buffer, n, position);
+                        position += n;
+                    }
                 }
             }
 

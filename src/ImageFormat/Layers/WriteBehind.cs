@@ -100,7 +100,7 @@ internal sealed class WriteBehind : IDisposable
     /// <param name="length">The bytes to write.</param>
     /// <param name="offset">Where in the file.</param>
     public void Write(int lane, SafeFileHandle file, byte[] buffer, int length, long offset) =>
-        Enqueue(lane, new Job(file, buffer, length, offset, null, false));
+        Enqueue(lane, new Job(file, buffer.AsMemory(0, length), offset, buffer, null, null, false));
 
     /// <summary>
     /// Queues <paramref name="lent"/>, bytes borrowed from the reader (<see cref="IO.IBlockLender"/>), for
@@ -113,13 +113,13 @@ internal sealed class WriteBehind : IDisposable
     /// <param name="lease">What keeps them unchanged until written.</param>
     /// <param name="offset">Where in the file.</param>
     public void Write(int lane, SafeFileHandle file, ReadOnlyMemory<byte> lent, IDisposable lease, long offset) =>
-        Enqueue(lane, new Job(file, null, lent.Length, offset, null, false, lent, lease));
+        Enqueue(lane, new Job(file, lent, offset, null, lease, null, false));
 
     /// <summary>Queues <paramref name="apply"/> (attributes, given the open descriptor) and then the closing of <paramref name="file"/>, which the writer now owns.</summary>
     /// <param name="lane">The file's lane.</param>
     /// <param name="file">The file.</param>
     /// <param name="apply">What to do on the descriptor once its bytes are written.</param>
-    public void Finish(int lane, SafeFileHandle file, Action<int> apply) => Enqueue(lane, new Job(file, null, 0, 0, apply, true));
+    public void Finish(int lane, SafeFileHandle file, Action<int> apply) => Enqueue(lane, new Job(file, default, 0, null, null, apply, true));
 
     /// <summary>Queues the closing of <paramref name="file"/> after what was queued for it, with nothing applied (the entry failed).</summary>
     /// <param name="lane">The file's lane.</param>
@@ -134,7 +134,7 @@ internal sealed class WriteBehind : IDisposable
                 return;
             }
 
-            _lanes[lane].Enqueue(new Job(file, null, 0, 0, null, true));
+            _lanes[lane].Enqueue(new Job(file, default, 0, null, null, null, true));
             Monitor.PulseAll(_gate);
         }
     }
@@ -254,13 +254,9 @@ internal sealed class WriteBehind : IDisposable
 
     private static void Execute(Job job)
     {
-        if (job.Buffer is not null)
+        if (!job.Data.IsEmpty)
         {
-            RandomAccess.Write(job.File, job.Buffer.AsSpan(0, job.Length), job.Offset);
-        }
-        else if (job.Lease is not null)
-        {
-            RandomAccess.Write(job.File, job.Lent.Span, job.Offset);
+            RandomAccess.Write(job.File, job.Data.Span, job.Offset);
         }
 
         job.Apply?.Invoke((int)job.File.DangerousGetHandle());
@@ -268,9 +264,9 @@ internal sealed class WriteBehind : IDisposable
 
     private void Release(Job job)
     {
-        if (job.Buffer is not null)
+        if (job.Block is not null)
         {
-            Return(job.Buffer);
+            Return(job.Block);
         }
 
         job.Lease?.Dispose();
@@ -280,5 +276,6 @@ internal sealed class WriteBehind : IDisposable
         }
     }
 
-    private readonly record struct Job(SafeFileHandle File, byte[]? Buffer, int Length, long Offset, Action<int>? Apply, bool Closes, ReadOnlyMemory<byte> Lent = default, IDisposable? Lease = null);
+    /// <summary>One piece of work: bytes to write at an offset (from one of this writer's blocks, or lent), then what to apply, then whether to close.</summary>
+    private readonly record struct Job(SafeFileHandle File, ReadOnlyMemory<byte> Data, long Offset, byte[]? Block, IDisposable? Lease, Action<int>? Apply, bool Closes);
 }
