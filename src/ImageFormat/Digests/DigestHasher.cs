@@ -12,7 +12,8 @@ namespace ImageFormat.Digests;
 /// <para>Long content is hashed on a second core. The first <see cref="InlineBytes"/> bytes are hashed on the
 /// caller's thread; past them, on a machine with more than one processor, appended bytes are copied into pooled
 /// chunks that one background thread hashes in order, so the caller pays a memory copy instead of the hash
-/// (SHA-256 runs at roughly 1.7 GB/s on one core, a copy at several times that). At most
+/// (SHA-256 runs at roughly 1.7 GB/s on one core, a copy at several times that); bytes the caller can lend
+/// (an internal overload of <c>Append</c> with a lease) are hashed where they are, without that copy. At most
 /// <see cref="MaxChunksInFlight"/> chunks wait at any time: when the hash falls behind, the caller waits for it
 /// instead of buffering more, so memory stays bounded whatever the size. The digest is the same either way.</para>
 /// </remarks>
@@ -102,6 +103,40 @@ public sealed class DigestHasher : IDisposable
         }
     }
 
+    /// <summary>
+    /// Adds bytes the caller lends instead of copies: they stay unchanged until the hasher disposes
+    /// <paramref name="lease"/>, which it does exactly once, on whichever thread hashed them (at once when they are
+    /// hashed on the caller's thread). A reader that already holds its bytes in a buffer of its own (a read-ahead
+    /// chunk) so spares the copy into the background thread's queue.
+    /// </summary>
+    /// <param name="data">The next bytes.</param>
+    /// <param name="lease">Keeps <paramref name="data"/> as it is; disposed once the hasher no longer needs it.</param>
+    /// <exception cref="ObjectDisposedException">The hasher is disposed (<paramref name="lease"/> is disposed first).</exception>
+    internal void Append(ReadOnlyMemory<byte> data, IDisposable lease)
+    {
+        if (_disposed || (_background is null && (!_offloadAllowed || BytesHashed + data.Length <= InlineBytes)))
+        {
+            using (lease)
+            {
+                Append(data.Span);
+            }
+
+            return;
+        }
+
+        _background ??= new BackgroundHash(_hash);
+        if (_chunk is not null && _chunkCount > 0)
+        {
+            // Copied bytes that came first are hashed first.
+            _background.Enqueue(_chunk, _chunkCount);
+            _chunk = null;
+            _chunkCount = 0;
+        }
+
+        BytesHashed += data.Length;
+        _background.Enqueue(data, lease);
+    }
+
     /// <summary>Finishes the hash and returns the digest of everything appended; the hasher then starts over.</summary>
     /// <returns>The digest.</returns>
     /// <exception cref="ObjectDisposedException">The hasher is disposed.</exception>
@@ -185,11 +220,14 @@ public sealed class DigestHasher : IDisposable
         }
     }
 
-    /// <summary>One background thread that hashes queued chunks in order and returns them to the pool.</summary>
+    /// <summary>
+    /// One background thread that hashes queued pieces in order, then gives each back: a pooled chunk to the pool,
+    /// lent bytes by disposing their lease.
+    /// </summary>
     private sealed class BackgroundHash
     {
         private readonly IncrementalHash _hash;
-        private readonly Queue<(byte[] Chunk, int Count)> _queue = new(MaxChunksInFlight);
+        private readonly Queue<Piece> _queue = new(MaxChunksInFlight);
         private readonly object _lock = new();
         private readonly Thread _thread;
         private bool _finishing;
@@ -202,8 +240,13 @@ public sealed class DigestHasher : IDisposable
             _thread.Start();
         }
 
-        /// <summary>Queues a chunk (now owned by the background thread), waiting while too many are queued.</summary>
-        public void Enqueue(byte[] chunk, int count)
+        /// <summary>Queues a pooled chunk (now owned by the background thread), waiting while too many are queued.</summary>
+        public void Enqueue(byte[] chunk, int count) => Enqueue(new Piece(chunk.AsMemory(0, count), chunk, null));
+
+        /// <summary>Queues lent bytes; their lease is disposed once they are hashed.</summary>
+        public void Enqueue(ReadOnlyMemory<byte> data, IDisposable lease) => Enqueue(new Piece(data, null, lease));
+
+        private void Enqueue(Piece piece)
         {
             lock (_lock)
             {
@@ -212,7 +255,7 @@ public sealed class DigestHasher : IDisposable
                     Monitor.Wait(_lock);
                 }
 
-                _queue.Enqueue((chunk, count));
+                _queue.Enqueue(piece);
                 Monitor.PulseAll(_lock);
             }
         }
@@ -234,7 +277,7 @@ public sealed class DigestHasher : IDisposable
         {
             while (true)
             {
-                (byte[] Chunk, int Count) next;
+                Piece next;
                 lock (_lock)
                 {
                     while (_queue.Count == 0 && !_finishing)
@@ -255,7 +298,7 @@ public sealed class DigestHasher : IDisposable
                 {
                     if (_failure is null)
                     {
-                        _hash.AppendData(next.Chunk, 0, next.Count);
+                        _hash.AppendData(next.Data.Span);
                     }
                 }
 #pragma warning disable CA1031 // Any failure of the hash is carried to the caller's thread by Finish.
@@ -265,8 +308,16 @@ public sealed class DigestHasher : IDisposable
                     _failure = ExceptionDispatchInfo.Capture(e);
                 }
 
-                ArrayPool<byte>.Shared.Return(next.Chunk);
+                if (next.Pooled is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(next.Pooled);
+                }
+
+                next.Lease?.Dispose();
             }
         }
+
+        /// <summary>Queued bytes, with what gives them back once hashed: the pooled array they are in, or their lease.</summary>
+        private readonly record struct Piece(ReadOnlyMemory<byte> Data, byte[]? Pooled, IDisposable? Lease);
     }
 }

@@ -22,7 +22,7 @@ namespace ImageFormat.Digests;
 /// checks. Disposing does not verify. Once a check failed, every later read throws the same exception.
 /// Not thread-safe.</para>
 /// </remarks>
-public sealed class VerifyingReadStream : Stream
+public sealed class VerifyingReadStream : Stream, IO.IRetainingReader
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
@@ -156,21 +156,28 @@ public sealed class VerifyingReadStream : Stream
     /// <returns>The number of bytes read; 0 at the verified end.</returns>
     /// <exception cref="SizeMismatchException">The content is shorter or longer than expected.</exception>
     /// <exception cref="DigestMismatchException">The content has another digest.</exception>
-    public override int Read(Span<byte> buffer)
+    public override int Read(Span<byte> buffer) => ReadInner(buffer, out int n) ? Account(buffer[..n]) : 0;
+
+    /// <summary>
+    /// Reads as <see cref="Read(Span{byte})"/> does, and hashes the bytes where they lie in
+    /// <paramref name="buffer"/> (on the hasher's second core for long content), under a lease the hasher disposes
+    /// once they are hashed.
+    /// </summary>
+    /// <param name="buffer">Where to put the bytes; kept unchanged by the caller while leased.</param>
+    /// <param name="lease">Takes a lease on <paramref name="buffer"/>; called only when bytes were read.</param>
+    /// <returns>The number of bytes read; 0 at the verified end.</returns>
+    /// <exception cref="SizeMismatchException">The content is shorter or longer than expected.</exception>
+    /// <exception cref="DigestMismatchException">The content has another digest.</exception>
+    int IO.IRetainingReader.ReadRetaining(Memory<byte> buffer, Func<IDisposable> lease)
     {
-        if (!TryLimit(buffer.Length, out int limit))
+        if (!ReadInner(buffer.Span, out int n))
         {
             return 0;
         }
 
-        if (limit == 0)
-        {
-            Span<byte> probe = stackalloc byte[1];
-            return AtExpectedEnd(_inner.Read(probe));
-        }
-
-        int n = _inner.Read(buffer[..limit]);
-        return Account(buffer[..n]);
+        _hasher.Append(buffer[..n], lease());
+        _bytesRead += n;
+        return n;
     }
 
     /// <inheritdoc/>
@@ -280,6 +287,34 @@ public sealed class VerifyingReadStream : Stream
         }
 
         limit = ExpectedSize < 0 ? requested : (int)Math.Min(requested, ExpectedSize - _bytesRead);
+        return true;
+    }
+
+    // Reads from the inner stream as much as the next read may return. True with the count when bytes came (the
+    // caller hashes and counts them); false when the read returns 0: nothing was asked, the content was verified
+    // already, or its end was reached and checked now (a failed check throws).
+    private bool ReadInner(Span<byte> buffer, out int n)
+    {
+        n = 0;
+        if (!TryLimit(buffer.Length, out int limit))
+        {
+            return false;
+        }
+
+        if (limit == 0)
+        {
+            Span<byte> probe = stackalloc byte[1];
+            AtExpectedEnd(_inner.Read(probe));
+            return false;
+        }
+
+        n = _inner.Read(buffer[..limit]);
+        if (n == 0)
+        {
+            Account([]);
+            return false;
+        }
+
         return true;
     }
 

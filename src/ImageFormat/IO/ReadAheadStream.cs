@@ -34,6 +34,9 @@ internal interface IBlockLender
 /// <remarks>
 /// The consumer may also borrow the bytes (<see cref="Lend"/>): a chunk goes back to the reading thread only once the
 /// consumer has moved past it and every lease on it was disposed, so memory stays at the chunks made at the start.
+/// An inner stream that goes on using what it read (<see cref="IRetainingReader"/>: a verifying stream hashing on a
+/// second core) reads straight into the chunk and holds a lease on it until it is done, instead of copying the bytes
+/// into a queue of its own.
 /// </remarks>
 internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
 {
@@ -74,24 +77,22 @@ internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
 
     private void Produce()
     {
-        byte[]? buffer = null;
-        int filled = 0;
+        Chunk? chunk = null;
         try
         {
             while (true)
             {
-                buffer = _free.Take(_stop.Token);
-                filled = 0;
+                chunk = new Chunk(this, _free.Take(_stop.Token), null);
                 int n;
-                while (filled < _chunkSize && (n = _inner.Read(buffer, filled, _chunkSize - filled)) > 0)
+                while (chunk.Count < _chunkSize && (n = ReadInto(chunk)) > 0)
                 {
-                    filled += n;
+                    chunk.Count += n;
                 }
 
-                Chunk chunk = new(this, buffer, filled, null);
-                buffer = null;
-                _filled.Add(chunk, _stop.Token);
-                if (filled == 0)
+                Chunk filled = chunk;
+                chunk = null;
+                _filled.Add(filled, _stop.Token);
+                if (filled.Count == 0)
                 {
                     return;
                 }
@@ -99,23 +100,39 @@ internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
+            chunk?.Release();
         }
         catch (Exception e)
         {
             // The bytes read before the failure go first, then the failure, rethrown with its original stack.
             try
             {
-                if (buffer is not null && filled > 0)
+                if (chunk is { Count: > 0 })
                 {
-                    _filled.Add(new Chunk(this, buffer, filled, null), _stop.Token);
+                    Chunk partial = chunk;
+                    chunk = null;
+                    _filled.Add(partial, _stop.Token);
                 }
 
-                _filled.Add(new Chunk(this, null, 0, ExceptionDispatchInfo.Capture(e)), _stop.Token);
+                _filled.Add(new Chunk(this, null, ExceptionDispatchInfo.Capture(e)), _stop.Token);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
             }
+
+            chunk?.Release();
         }
+    }
+
+    /// <summary>
+    /// Reads the next bytes into the free end of <paramref name="chunk"/>. A stream that goes on using what it read
+    /// (a verifying stream hashing on another core, <see cref="IRetainingReader"/>) takes a lease on the chunk
+    /// instead of copying the bytes out.
+    /// </summary>
+    private int ReadInto(Chunk chunk)
+    {
+        Memory<byte> free = chunk.Buffer.AsMemory(chunk.Count, _chunkSize - chunk.Count);
+        return _inner is IRetainingReader retaining ? retaining.ReadRetaining(free, chunk.Lease) : _inner.Read(free.Span);
     }
 
     public override int Read(Span<byte> buffer)
@@ -241,16 +258,17 @@ internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
     }
 
     /// <summary>
-    /// One chunk: its buffer goes back once nothing holds it: the consumer while reading it (the first reference),
-    /// and each lease.
+    /// One chunk: its buffer goes back once nothing holds it: the reading thread and then the consumer while they
+    /// fill and read it (the first reference), and each lease (the hasher's and the writers').
     /// </summary>
-    private sealed class Chunk(ReadAheadStream owner, byte[]? buffer, int count, ExceptionDispatchInfo? error)
+    private sealed class Chunk(ReadAheadStream owner, byte[]? buffer, ExceptionDispatchInfo? error)
     {
         private int _references = 1;
 
         public byte[]? Buffer => buffer;
 
-        public int Count => count;
+        /// <summary>How many bytes the chunk holds: set by the reading thread before the chunk is handed over.</summary>
+        public int Count { get; set; }
 
         public ExceptionDispatchInfo? Error => error;
 

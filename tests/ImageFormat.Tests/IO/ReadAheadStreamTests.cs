@@ -108,4 +108,114 @@ public class ReadAheadStreamTests
         ahead.Lend(10, out IDisposable? endLease).IsEmpty.Should().BeTrue();
         endLease.Should().BeNull();
     }
+
+    [Fact]
+    public async Task An_inner_stream_that_retains_what_it_read_holds_its_chunk_until_its_lease_ends()
+    {
+        byte[] data = Data(5 * 16);
+        var inner = new RetainingStream(data);
+        using var ahead = new ReadAheadStream(inner, chunkSize: 16, chunks: 2);
+
+        byte[] head = new byte[32];
+        ahead.ReadExactly(head);
+        head.Should().Equal(data[..32]);
+
+        // The consumer is done with both chunks, but the inner stream still holds them: nothing more can be read.
+        byte[] tail = new byte[data.Length - 32];
+        Task<int> reading = Task.Run(() => ahead.ReadAtLeast(tail, tail.Length, throwOnEndOfStream: false));
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        reading.IsCompleted.Should().BeFalse("both chunks are retained by the inner stream");
+        inner.Retained.Select(r => r.Bytes.ToArray()).Should().BeEquivalentTo([data[..16], data[16..32]], o => o.WithStrictOrdering());
+
+        inner.Release();
+        (await reading.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken)).Should().Be(tail.Length);
+        tail.Should().Equal(data[32..]);
+    }
+
+    [Fact]
+    public void A_verifying_inner_stream_hashing_in_the_chunks_verifies_long_content_and_fails_tampered_content_after_its_bytes()
+    {
+        byte[] data = Data((3 * DigestHasher.InlineBytes) + 12_345);
+        Digest digest = Digest.Compute(data);
+        byte[] tampered = (byte[])data.Clone();
+        tampered[^1] ^= 1;
+
+        using (var ahead = new ReadAheadStream(new VerifyingReadStream(new MemoryStream(data), digest, data.Length, "blob"), chunkSize: 65_536, chunks: 2))
+        using (var copy = new MemoryStream())
+        {
+            ahead.CopyTo(copy);
+            copy.ToArray().Should().Equal(data);
+        }
+
+        using (var ahead = new ReadAheadStream(new VerifyingReadStream(new MemoryStream(tampered), digest, data.Length, "blob"), chunkSize: 65_536, chunks: 2))
+        using (var copy = new MemoryStream())
+        {
+            Action read = () => ahead.CopyTo(copy);
+            read.Should().Throw<DigestMismatchException>().Which.Actual.Should().Be(Digest.Compute(tampered));
+            copy.ToArray().Should().Equal(tampered);
+        }
+    }
+
+    /// <summary>
+    /// Reads its content up to 16 bytes at a time into the caller's buffer and keeps a lease on each piece until
+    /// <see cref="Release"/>, remembering the bytes as they lie in that buffer; after it, gives each lease back at once.
+    /// </summary>
+    private sealed class RetainingStream(byte[] content) : ForwardReadStream, IRetainingReader
+    {
+        private readonly List<(ReadOnlyMemory<byte> Bytes, IDisposable Lease)> _retained = [];
+        private int _position;
+        private bool _released;
+
+        public IReadOnlyList<(ReadOnlyMemory<byte> Bytes, IDisposable Lease)> Retained
+        {
+            get
+            {
+                lock (_retained)
+                {
+                    return [.. _retained];
+                }
+            }
+        }
+
+        public override int Read(Span<byte> buffer) => throw new InvalidOperationException("the read-ahead must read retaining");
+
+        public int ReadRetaining(Memory<byte> buffer, Func<IDisposable> lease)
+        {
+            int n = Math.Min(Math.Min(buffer.Length, 16), content.Length - _position);
+            if (n == 0)
+            {
+                return 0;
+            }
+
+            content.AsSpan(_position, n).CopyTo(buffer.Span);
+            _position += n;
+            lock (_retained)
+            {
+                if (_released)
+                {
+                    lease().Dispose();
+                }
+                else
+                {
+                    _retained.Add((buffer[..n], lease()));
+                }
+            }
+
+            return n;
+        }
+
+        public void Release()
+        {
+            lock (_retained)
+            {
+                foreach ((_, IDisposable lease) in _retained)
+                {
+                    lease.Dispose();
+                }
+
+                _retained.Clear();
+                _released = true;
+            }
+        }
+    }
 }
