@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 
 namespace ImageFormat.IO;
@@ -42,15 +41,21 @@ internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
 {
     private readonly Stream _inner;
     private readonly int _chunkSize;
-    private readonly BlockingCollection<Chunk> _filled;
-    private readonly BlockingCollection<byte[]> _free;
-    private readonly CancellationTokenSource _stop = new();
     private readonly Thread _producer;
-    private readonly object _recycling = new();
+
+    // The two hand-offs, under one monitor: chunks filled for the consumer, in order, and buffers free for the
+    // reading thread. A plain monitor rather than blocking collections: those spin before they block, and on two
+    // cores a spinning waiter takes the core the thread it waits for needs (strace counted 47,000 to 68,000
+    // sched_yield calls in one extraction of 10,000 files with them, none with the monitor).
+    private readonly object _gate = new();
+    private readonly Queue<Chunk> _filled = new();
+    private readonly Stack<byte[]> _free = new();
+    private bool _stopping;
+    private bool _disposed;
+
     private Chunk? _current;
     private int _offset;
     private bool _ended;
-    private bool _disposed;
     private ExceptionDispatchInfo? _failure;
 
     /// <summary>Starts reading <paramref name="inner"/> ahead.</summary>
@@ -61,11 +66,9 @@ internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
     {
         _inner = inner;
         _chunkSize = chunkSize;
-        _filled = new BlockingCollection<Chunk>(chunks);
-        _free = new BlockingCollection<byte[]>(chunks);
         for (int i = 0; i < chunks; i++)
         {
-            _free.Add(System.Buffers.ArrayPool<byte>.Shared.Rent(chunkSize));
+            _free.Push(System.Buffers.ArrayPool<byte>.Shared.Rent(chunkSize));
         }
 
         _producer = new Thread(Produce) { IsBackground = true, Name = "imagefmt read-ahead" };
@@ -80,9 +83,9 @@ internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
         Chunk? chunk = null;
         try
         {
-            while (true)
+            while (TakeFree() is { } buffer)
             {
-                chunk = new Chunk(this, _free.Take(_stop.Token), null);
+                chunk = new Chunk(this, buffer, null);
                 int n;
                 while (chunk.Count < _chunkSize && (n = ReadInto(chunk)) > 0)
                 {
@@ -91,36 +94,50 @@ internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
 
                 Chunk filled = chunk;
                 chunk = null;
-                _filled.Add(filled, _stop.Token);
+                Publish(filled);
                 if (filled.Count == 0)
                 {
                     return;
                 }
             }
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-            chunk?.Release();
-        }
         catch (Exception e)
         {
             // The bytes read before the failure go first, then the failure, rethrown with its original stack.
-            try
+            if (chunk is { Count: > 0 })
             {
-                if (chunk is { Count: > 0 })
-                {
-                    Chunk partial = chunk;
-                    chunk = null;
-                    _filled.Add(partial, _stop.Token);
-                }
-
-                _filled.Add(new Chunk(this, null, ExceptionDispatchInfo.Capture(e)), _stop.Token);
+                Publish(chunk);
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            else
             {
+                chunk?.Release();
             }
 
-            chunk?.Release();
+            Publish(new Chunk(this, null, ExceptionDispatchInfo.Capture(e)));
+        }
+    }
+
+    /// <summary>The next free buffer for the reading thread, once there is one; <see langword="null"/> once disposing.</summary>
+    private byte[]? TakeFree()
+    {
+        lock (_gate)
+        {
+            while (_free.Count == 0 && !_stopping)
+            {
+                Monitor.Wait(_gate);
+            }
+
+            return _stopping ? null : _free.Pop();
+        }
+    }
+
+    /// <summary>Hands a filled chunk (or the end, or a failure) to the consumer.</summary>
+    private void Publish(Chunk chunk)
+    {
+        lock (_gate)
+        {
+            _filled.Enqueue(chunk);
+            Monitor.PulseAll(_gate);
         }
     }
 
@@ -178,7 +195,18 @@ internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
 
         if (_current is null)
         {
-            Chunk next = _filled.Take();
+            Chunk next;
+            lock (_gate)
+            {
+                // The reading thread always publishes the end or a failure last, so this wait ends.
+                while (_filled.Count == 0)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                next = _filled.Dequeue();
+            }
+
             if (next.Error is { } error)
             {
                 // Every later read fails the same way: the reading thread has ended.
@@ -213,7 +241,7 @@ internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
     /// <summary>Gives a chunk's buffer back to the reading thread (or, once disposed, to the pool).</summary>
     private void Recycle(byte[] buffer)
     {
-        lock (_recycling)
+        lock (_gate)
         {
             if (_disposed)
             {
@@ -221,26 +249,33 @@ internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
                 return;
             }
 
-            _free.Add(buffer);
+            _free.Push(buffer);
+            Monitor.PulseAll(_gate);
         }
     }
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing && !_disposed)
+        if (disposing && !_stopping)
         {
-            _stop.Cancel();
+            lock (_gate)
+            {
+                _stopping = true;
+                Monitor.PulseAll(_gate);
+            }
+
+            // The reading thread ends after the chunk it is filling, if any; its inner stream may then be disposed.
             _producer.Join();
             _inner.Dispose();
-            lock (_recycling)
+            lock (_gate)
             {
                 _disposed = true;
-                while (_free.TryTake(out byte[]? buffer))
+                while (_free.TryPop(out byte[]? buffer))
                 {
                     System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
                 }
 
-                while (_filled.TryTake(out Chunk? chunk))
+                while (_filled.TryDequeue(out Chunk? chunk))
                 {
                     chunk.Release();
                 }
@@ -249,9 +284,6 @@ internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
             // A chunk still lent goes to the pool when its last lease is disposed (Recycle, after _disposed).
             _current?.Release();
             _current = null;
-            _filled.Dispose();
-            _free.Dispose();
-            _stop.Dispose();
         }
 
         base.Dispose(disposing);
