@@ -5,6 +5,7 @@
 #   bash benchmarks/physical-limits.sh --scaling           # the time-against-size and time-against-files table
 #   IMAGEFMT_CLI=PATH bash benchmarks/physical-limits.sh   # measure that imagefmt, such as the Native AOT one of
 #       `dotnet publish src/ImageFormat.Cli -c Release -r linux-x64 -p:PublishAot=true -o DIR` (no JIT at startup)
+#   BENCH_ONLY="extract save" bash benchmarks/physical-limits.sh   # only those sections: convert load save extract commit
 # Images are made once by real Docker 20.10 (benchmarks/lib.sh) and cached in $BENCH_DIR:
 #   big:   1.1 GB, 10 layers of 400 random files (the benchmark archive of the other scripts)
 #   files: 0.9 GB, 4 layers of 2,500 random files (about 10,000 files)
@@ -29,12 +30,16 @@
 # file took 0.80 s in one run of this script and 1.27 s in another), and best-of-N taken minutes apart compares
 # different machines. Best/best ratios are printed beside it.
 # Reference rows: `cp IN OUT && sync OUT` (what a durable copy of the same bytes costs), GNU tar -xpf of each layer
-# in order, docker load/save/commit, skopeo copy, umoci unpack. Ratios: ours / reference (lower is better for
+# in order, docker load/save/commit (and docker save followed by sync, the durable work our save does), skopeo copy,
+# umoci unpack. Ratios: ours / reference (lower is better for
 # "x of cp+sync"), reference / ours for "x faster".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=3; scaling=0
 case "${1:-}" in --scaling) scaling=1 ;; "") ;; *) rounds=$1 ;; esac
+# BENCH_ONLY="extract save" runs only those sections (convert, load, save, extract, commit); all by default.
+only=${BENCH_ONLY:-convert load save extract commit}
+want() { [[ " $only " == *" $1 "* ]]; }
 dir=${BENCH_DIR:-/tmp/imagefmt-bench}; mkdir -p "$dir"
 . benchmarks/lib.sh
 bench_peers
@@ -174,93 +179,112 @@ cat "$big" "$files" > /dev/null
 # --- convert, verbatim ---
 # Each goal's ratio is the median of per-round ratios from `pair` (ours and its reference back to back).
 cp_cmd=(sh -c "cp '$big' '$work/cp.tar' && sync '$work/cp.tar'")
-conv_cmd=($cli archive convert --archive-format docker "$big" "$work/conv.tar")
-pair conv "$work/conv.tar" conv_cmd cp "$work/cp.tar" cp_cmd
-measure skopeo "$work/sk.tar" skopeo copy -q "docker-archive:$big" "docker-archive:$work/sk.tar"
-measure verify "$work/none" $cli archive verify "$big"
-row "cp && sync (1.1 GB)" "$T_cp" "$M_cp"
-row "archive convert --archive-format docker" "$T_conv" "$M_conv" "= ${Q_conv}x cp+sync, median of rounds (goal <= 1.25); best/best $(ratio "$T_conv" "$T_cp")x; ${R_conv} MB peak"
-row "skopeo copy docker-archive: docker-archive:" "$T_skopeo" "$M_skopeo" "-> ours $(ratio "$T_skopeo" "$T_conv")x faster"
-row "archive verify" "$T_verify" "$M_verify" "${R_verify} MB peak"
+if want convert; then
+  conv_cmd=($cli archive convert --archive-format docker "$big" "$work/conv.tar")
+  pair conv "$work/conv.tar" conv_cmd cp "$work/cp.tar" cp_cmd
+  measure skopeo "$work/sk.tar" skopeo copy -q "docker-archive:$big" "docker-archive:$work/sk.tar"
+  measure verify "$work/none" $cli archive verify "$big"
+  row "cp && sync (1.1 GB)" "$T_cp" "$M_cp"
+  row "archive convert --archive-format docker" "$T_conv" "$M_conv" "= ${Q_conv}x cp+sync, median of rounds (goal <= 1.25); best/best $(ratio "$T_conv" "$T_cp")x; ${R_conv} MB peak"
+  row "skopeo copy docker-archive: docker-archive:" "$T_skopeo" "$M_skopeo" "-> ours $(ratio "$T_skopeo" "$T_conv")x faster"
+  row "archive verify" "$T_verify" "$M_verify" "${R_verify} MB peak"
+fi
 
 # --- load ---
-load_cmd=($cli --root "$work/root" load -i "$big")
-pair load "$work/root" load_cmd cpl "$work/cp.tar" cp_cmd
-"$docker" rmi bench:latest >/dev/null 2>&1 || true
-sync
-/usr/bin/time -f '%e %M' -o "$work/time" "$docker" load -i "$big" > /dev/null; read -r T_dload _ < "$work/time"; loaded_big=1
-row "load" "$T_load" "$M_load" "= ${Q_load}x cp+sync, median of rounds (goal <= 1.5); best/best $(ratio "$T_load" "$T_cpl")x; ${R_load} MB peak"
-row "docker load (once)" "$T_dload" "$T_dload" "-> ours $(ratio "$T_dload" "$M_load")x faster than our median (goal >= 15)"
+if want load; then
+  load_cmd=($cli --root "$work/root" load -i "$big")
+  pair load "$work/root" load_cmd cpl "$work/cp.tar" cp_cmd
+  "$docker" rmi bench:latest >/dev/null 2>&1 || true
+  sync
+  /usr/bin/time -f '%e %M' -o "$work/time" "$docker" load -i "$big" > /dev/null; read -r T_dload _ < "$work/time"; loaded_big=1
+  row "load" "$T_load" "$M_load" "= ${Q_load}x cp+sync, median of rounds (goal <= 1.5); best/best $(ratio "$T_load" "$T_cpl")x; ${R_load} MB peak"
+  row "docker load (once)" "$T_dload" "$T_dload" "-> ours $(ratio "$T_dload" "$M_load")x faster than our median (goal >= 15)"
+fi
 
 # --- save ---
-$cli --root "$work/store" load -i "$big" > /dev/null
-$cli --root "$work/store" save -o "$work/save-ref.tar" bench:latest
-save_cmd=($cli --root "$work/store" save -o "$work/save.tar" bench:latest)
-cps_cmd=(sh -c "cp '$work/save-ref.tar' '$work/cps.tar' && sync '$work/cps.tar'")
-pair save "$work/save.tar" save_cmd cps "$work/cps.tar" cps_cmd
-dsave_cmd=("$docker" save -o "$work/dsave.tar" bench:latest)
-pair dsave "$work/dsave.tar" dsave_cmd save2 "$work/save.tar" save_cmd
-rm -f "$work/save-ref.tar"
-row "save" "$T_save" "$M_save" "= ${Q_save}x cp+sync of the result, median of rounds (goal <= 1.25); best/best $(ratio "$T_save" "$T_cps")x; ${R_save} MB peak"
-row "docker save" "$T_dsave" "$M_dsave" "-> ours ${Q_dsave}x faster, median of rounds (goal >= 10); best/best $(ratio "$T_dsave" "$T_save2")x"
+if want save; then
+  if ! "$docker" image inspect bench:latest > /dev/null 2>&1; then "$docker" load -i "$big" > /dev/null; loaded_big=1; fi
+  $cli --root "$work/store" load -i "$big" > /dev/null
+  $cli --root "$work/store" save -o "$work/save-ref.tar" bench:latest
+  save_cmd=($cli --root "$work/store" save -o "$work/save.tar" bench:latest)
+  cps_cmd=(sh -c "cp '$work/save-ref.tar' '$work/cps.tar' && sync '$work/cps.tar'")
+  pair save "$work/save.tar" save_cmd cps "$work/cps.tar" cps_cmd
+  dsave_cmd=("$docker" save -o "$work/dsave.tar" bench:latest)
+  pair dsave "$work/dsave.tar" dsave_cmd save2 "$work/save.tar" save_cmd
+  # Our save is durable when it returns (fsync of the file and of its directory); docker save -o is not (the client
+  # writes a temporary file and renames it, with no fsync). The same durable work is docker save followed by sync.
+  dsync_cmd=(sh -c "'$docker' save -o '$work/dsave.tar' bench:latest && sync '$work/dsave.tar'")
+  pair dsync "$work/dsave.tar" dsync_cmd save3 "$work/save.tar" save_cmd
+  rm -f "$work/save-ref.tar"
+  row "save" "$T_save" "$M_save" "= ${Q_save}x cp+sync of the result, median of rounds (goal <= 1.25); best/best $(ratio "$T_save" "$T_cps")x; ${R_save} MB peak"
+  row "docker save" "$T_dsave" "$M_dsave" "-> ours ${Q_dsave}x faster, median of rounds (goal >= 10); best/best $(ratio "$T_dsave" "$T_save2")x"
+  row "docker save && sync (durable, as ours)" "$T_dsync" "$M_dsync" "-> ours ${Q_dsync}x faster, median of rounds; best/best $(ratio "$T_dsync" "$T_save3")x"
+fi
 
 # --- extract ---
-# A third shape: one layer of ten 100 MB files (benchmarks/make-image.py), where tar does nothing but write.
-large="$dir/large-1000m-1l-10f.tar"
-[ -f "$large" ] || python3 benchmarks/make-image.py "$large" 1000 1 10
-cat "$large" > /dev/null
-for image in big files large; do
-  a=${!image}
-  rm -rf "$work/layers"; mkdir -p "$work/layers"; tar -xf "$a" -C "$work/layers"
-  mapfile -t layer_files < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))[0]["Layers"]))' "$work/layers/manifest.json")
-  tar_cmd=(sh -c "mkdir '$xroot/tar' && for l in ${layer_files[*]}; do tar -xpf '$work/layers/'\$l -C '$xroot/tar'; done")
-  ext_cmd=($cli archive extract "$a" "$xroot/ext")
-  pair tar "$xroot/tar" tar_cmd ext "$xroot/ext" ext_cmd
-  rm -rf "$work/layers"
-  measure ver "$work/none" $cli archive verify "$a"
-  skopeo copy -q "docker-archive:$a" "oci:$work/oci:t" > /dev/null
-  measure umoci "$xroot/bundle" umoci unpack --image "$work/oci:t" "$xroot/bundle"
-  rm -rf "$work/oci"
-  row "tar -xpf of each layer ($image)" "$T_tar" "$M_tar" "CPU ${C_tar} s"
-  row "archive extract ($image)" "$T_ext" "$M_ext" "-> ours ${Q_tar}x faster than tar, median of rounds (goal >= 1.5 on files, >= 1 on all); best/best $(ratio "$T_tar" "$T_ext")x; ${R_ext} MB peak, CPU ${C_ext} s"
-  # What bounds extraction on these cores: all of our CPU time spread evenly over them, and the part of it that
-  # verification alone takes (archive verify reads and hashes the same bytes and writes nothing).
-  spread=$(ratio "$C_ext" "$(nproc)")
-  echo "  bound: ours spread evenly over $(nproc) cores ${spread} s -> at most $(ratio "$M_tar" "$spread")x tar's median; verification alone: CPU ${C_ver} s, ${M_ver} s"
-  row "umoci unpack ($image)" "$T_umoci" "$M_umoci" "-> ours $(ratio "$T_umoci" "$T_ext")x faster"
-done
+if want extract; then
+  # A third shape: one layer of ten 100 MB files (benchmarks/make-image.py), where tar does nothing but write.
+  large="$dir/large-1000m-1l-10f.tar"
+  [ -f "$large" ] || python3 benchmarks/make-image.py "$large" 1000 1 10
+  cat "$large" > /dev/null
+  for image in big files large; do
+    a=${!image}
+    rm -rf "$work/layers"; mkdir -p "$work/layers"; tar -xf "$a" -C "$work/layers"
+    mapfile -t layer_files < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))[0]["Layers"]))' "$work/layers/manifest.json")
+    tar_cmd=(sh -c "mkdir '$xroot/tar' && for l in ${layer_files[*]}; do tar -xpf '$work/layers/'\$l -C '$xroot/tar'; done")
+    ext_cmd=($cli archive extract "$a" "$xroot/ext")
+    # The archive again into the page cache: the sections before may have pushed it out (docker load's vfs copies
+    # alone write about 6 GB), and the first contender would then pay its reads from the disk.
+    cat "$a" > /dev/null
+    pair tar "$xroot/tar" tar_cmd ext "$xroot/ext" ext_cmd
+    rm -rf "$work/layers"
+    measure ver "$work/none" $cli archive verify "$a"
+    skopeo copy -q "docker-archive:$a" "oci:$work/oci:t" > /dev/null
+    measure umoci "$xroot/bundle" umoci unpack --image "$work/oci:t" "$xroot/bundle"
+    rm -rf "$work/oci"
+    row "tar -xpf of each layer ($image)" "$T_tar" "$M_tar" "CPU ${C_tar} s"
+    row "archive extract ($image)" "$T_ext" "$M_ext" "-> ours ${Q_tar}x faster than tar, median of rounds (goal >= 1.5 on files, >= 1 on all); best/best $(ratio "$T_tar" "$T_ext")x; ${R_ext} MB peak, CPU ${C_ext} s"
+    # What bounds extraction on these cores: all of our CPU time spread evenly over them, and the part of it that
+    # verification alone takes (archive verify reads and hashes the same bytes and writes nothing).
+    spread=$(ratio "$C_ext" "$(nproc)")
+    echo "  bound: ours spread evenly over $(nproc) cores ${spread} s -> at most $(ratio "$M_tar" "$spread")x tar's median; verification alone: CPU ${C_ver} s, ${M_ver} s"
+    row "umoci unpack ($image)" "$T_umoci" "$M_umoci" "-> ours $(ratio "$T_umoci" "$T_ext")x faster"
+  done
+fi
 
 # --- commit: 100 files rewritten in a 15,000-file root ---
-small="$dir/commit-15k.tar"
-if [ ! -f "$small" ]; then
-  echo "generating $small with Docker (15,000 files)..." >&2
-  "$docker" run --name "$tag-gen" busybox:base sh -c 'd=0; while [ $d -lt 150 ]; do mkdir -p /data/d$d; f=0; while [ $f -lt 100 ]; do echo "file $d $f" > /data/d$d/f$f; f=$((f+1)); done; d=$((d+1)); done' >/dev/null
-  "$docker" commit "$tag-gen" "$tag:base" >/dev/null
-  "$docker" rm "$tag-gen" >/dev/null
-  "$docker" save -o "$small" "$tag:base"
-  "$docker" rmi "$tag:base" >/dev/null
+if want commit; then
+  small="$dir/commit-15k.tar"
+  if [ ! -f "$small" ]; then
+    echo "generating $small with Docker (15,000 files)..." >&2
+    "$docker" run --name "$tag-gen" busybox:base sh -c 'd=0; while [ $d -lt 150 ]; do mkdir -p /data/d$d; f=0; while [ $f -lt 100 ]; do echo "file $d $f" > /data/d$d/f$f; f=$((f+1)); done; d=$((d+1)); done' >/dev/null
+    "$docker" commit "$tag-gen" "$tag:base" >/dev/null
+    "$docker" rm "$tag-gen" >/dev/null
+    "$docker" save -o "$small" "$tag:base"
+    "$docker" rmi "$tag:base" >/dev/null
+  fi
+  small_tag=$("$docker" load -i "$small" | sed -n 's/^Loaded image: //p')
+  [ "$small_tag" = "$tag:base" ] || { "$docker" tag "$small_tag" "$tag:base"; "$docker" rmi "$small_tag" >/dev/null; }
+  $cli --root "$work/store" load -i "$small" > /dev/null; $cli --root "$work/store" tag "$small_tag" "$tag:base"
+  mkdir -p "$work/changes"
+  for d in $(seq 0 99); do mkdir -p "$work/changes/data/d$d"; echo "changed $d" > "$work/changes/data/d$d/f0"; done
+  tar -C "$work/changes" -cf "$work/changes.tar" data
+  "$docker" create --name "$tag-c" "$tag:base" sh > /dev/null
+  "$docker" cp - "$tag-c:/" < "$work/changes.tar"
+  $cli --root "$work/store" create --name "$tag-c" "$tag:base" sh > /dev/null
+  tar -C "$($cli --root "$work/store" rootfs "$tag-c")" -xf "$work/changes.tar"
+  samples=$work/samples; : > "$samples"
+  for _ in $(seq 1 "$rounds"); do
+    $cli --root "$work/store" rmi "$tag:committed" > /dev/null 2>&1 || true
+    run_clean "$work/none" $cli --root "$work/store" commit "$tag-c" "$tag:committed"
+  done
+  summarize commit "$work/samples"
+  samples=$work/samples; : > "$samples"
+  for _ in $(seq 1 "$rounds"); do
+    "$docker" rmi "$tag:committed" > /dev/null 2>&1 || true
+    run_clean "$work/none" "$docker" commit "$tag-c" "$tag:committed"
+  done
+  summarize dcommit "$work/samples"
+  row "commit (100 of 15,000 files changed)" "$T_commit" "$T_commit" "best only"
+  row "docker commit" "$T_dcommit" "$T_dcommit" "-> ours $(ratio "$T_dcommit" "$T_commit")x faster (goal >= 5)"
 fi
-small_tag=$("$docker" load -i "$small" | sed -n 's/^Loaded image: //p')
-[ "$small_tag" = "$tag:base" ] || { "$docker" tag "$small_tag" "$tag:base"; "$docker" rmi "$small_tag" >/dev/null; }
-$cli --root "$work/store" load -i "$small" > /dev/null; $cli --root "$work/store" tag "$small_tag" "$tag:base"
-mkdir -p "$work/changes"
-for d in $(seq 0 99); do mkdir -p "$work/changes/data/d$d"; echo "changed $d" > "$work/changes/data/d$d/f0"; done
-tar -C "$work/changes" -cf "$work/changes.tar" data
-"$docker" create --name "$tag-c" "$tag:base" sh > /dev/null
-"$docker" cp - "$tag-c:/" < "$work/changes.tar"
-$cli --root "$work/store" create --name "$tag-c" "$tag:base" sh > /dev/null
-tar -C "$($cli --root "$work/store" rootfs "$tag-c")" -xf "$work/changes.tar"
-samples=$work/samples; : > "$samples"
-for _ in $(seq 1 "$rounds"); do
-  $cli --root "$work/store" rmi "$tag:committed" > /dev/null 2>&1 || true
-  run_clean "$work/none" $cli --root "$work/store" commit "$tag-c" "$tag:committed"
-done
-summarize commit "$work/samples"
-samples=$work/samples; : > "$samples"
-for _ in $(seq 1 "$rounds"); do
-  "$docker" rmi "$tag:committed" > /dev/null 2>&1 || true
-  run_clean "$work/none" "$docker" commit "$tag-c" "$tag:committed"
-done
-summarize dcommit "$work/samples"
-row "commit (100 of 15,000 files changed)" "$T_commit" "$T_commit" "best only"
-row "docker commit" "$T_dcommit" "$T_dcommit" "-> ours $(ratio "$T_dcommit" "$T_commit")x faster (goal >= 5)"
