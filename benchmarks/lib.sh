@@ -37,3 +37,17 @@ make_random_image() {
   "$docker" save -o "$archive" "$name:latest"
   for l in $(seq 1 "$layers"); do "$docker" rmi "$name:l$l" >/dev/null 2>&1 || true; done
 }
+
+# make_files_image ARCHIVE TAG DIRS FILES_PER_DIR
+# Saves to ARCHIVE once (cached) an image that real Docker commits on busybox:base with DIRS directories of
+# FILES_PER_DIR small files under /data (the roots the commit benchmarks change); TAG:base is removed afterwards.
+make_files_image() {
+  local archive=$1 tag=$2 dirs=$3 files=$4
+  [ -f "$archive" ] && return 0
+  echo "generating $archive with Docker ($((dirs * files)) files)..." >&2
+  "$docker" run --name "$tag-gen" busybox:base sh -c "d=0; while [ \$d -lt $dirs ]; do mkdir -p /data/d\$d; f=0; while [ \$f -lt $files ]; do echo \"file \$d \$f\" > /data/d\$d/f\$f; f=\$((f+1)); done; d=\$((d+1)); done" >/dev/null
+  "$docker" commit "$tag-gen" "$tag:base" >/dev/null
+  "$docker" rm "$tag-gen" >/dev/null
+  "$docker" save -o "$archive" "$tag:base"
+  "$docker" rmi "$tag:base" >/dev/null
+}

@@ -255,14 +255,7 @@ fi
 # --- commit: 100 files rewritten in a 15,000-file root ---
 if want commit; then
   small="$dir/commit-15k.tar"
-  if [ ! -f "$small" ]; then
-    echo "generating $small with Docker (15,000 files)..." >&2
-    "$docker" run --name "$tag-gen" busybox:base sh -c 'd=0; while [ $d -lt 150 ]; do mkdir -p /data/d$d; f=0; while [ $f -lt 100 ]; do echo "file $d $f" > /data/d$d/f$f; f=$((f+1)); done; d=$((d+1)); done' >/dev/null
-    "$docker" commit "$tag-gen" "$tag:base" >/dev/null
-    "$docker" rm "$tag-gen" >/dev/null
-    "$docker" save -o "$small" "$tag:base"
-    "$docker" rmi "$tag:base" >/dev/null
-  fi
+  make_files_image "$small" "$tag" 150 100
   small_tag=$("$docker" load -i "$small" | sed -n 's/^Loaded image: //p')
   [ "$small_tag" = "$tag:base" ] || { "$docker" tag "$small_tag" "$tag:base"; "$docker" rmi "$small_tag" >/dev/null; }
   $cli --root "$work/store" load -i "$small" > /dev/null; $cli --root "$work/store" tag "$small_tag" "$tag:base"

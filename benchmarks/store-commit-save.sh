@@ -16,11 +16,9 @@ dir=${BENCH_DIR:-/tmp/imagefmt-bench}; mkdir -p "$dir"
 big="$dir/big-1100m-10l.tar"
 [ -f "$big" ] || { echo "missing $big: run benchmarks/archive-read.sh first (it makes the cached 1.1 GB archive)" >&2; exit 1; }
 
-bash .ci/peers.sh >/dev/null
-set -a; . .ci/peers.env; set +a
-docker="$IMAGEFMT_DOCKER"
-dotnet build src/ImageFormat.Cli -c Release -v q -nologo >/dev/null
-cli="dotnet src/ImageFormat.Cli/bin/Release/net10.0/imagefmt.dll"
+. benchmarks/lib.sh
+bench_peers
+bench_cli
 now() { date +%s.%N; }
 timeit() { local s e; s=$(now); "$@" > /dev/null 2> "$dir/stderr" || { cat "$dir/stderr" >&2; return 1; }; e=$(now); echo "$e - $s" | bc -l; }
 # Best of two runs, output removed after each: the first run after a 1 GB load competes with its write-back.
@@ -47,14 +45,7 @@ t_docker_save=$(best2 "$dir/s2-save-docker.tar" "$docker" save -o "$dir/s2-save-
 
 # --- commit ---
 small="$dir/commit-20k.tar"
-if [ ! -f "$small" ]; then
-  echo "generating $small with Docker (20,000 files)..." >&2
-  "$docker" run --name "$tag-gen" busybox:base sh -c 'd=0; while [ $d -lt 100 ]; do mkdir -p /data/d$d; f=0; while [ $f -lt 200 ]; do echo "file $d $f" > /data/d$d/f$f; f=$((f+1)); done; d=$((d+1)); done' >/dev/null
-  "$docker" commit "$tag-gen" "$tag:base" >/dev/null
-  "$docker" rm "$tag-gen" >/dev/null
-  "$docker" save -o "$small" "$tag:base"
-  "$docker" rmi "$tag:base" >/dev/null
-fi
+make_files_image "$small" "$tag" 100 200
 "$docker" load -i "$small" | sed -n 's/^Loaded image: //p' > "$dir/s2-loaded"
 small_tag=$(cat "$dir/s2-loaded"); "$docker" tag "$small_tag" "$tag:base"; [ "$small_tag" = "$tag:base" ] || "$docker" rmi "$small_tag" >/dev/null
 $cli --root "$root" load -i "$small" >/dev/null; $cli --root "$root" tag "$small_tag" "$tag:base"
