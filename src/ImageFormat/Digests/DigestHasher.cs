@@ -96,9 +96,7 @@ public sealed class DigestHasher : IDisposable
             data = data[n..];
             if (_chunkCount == ChunkBytes)
             {
-                _background.Enqueue(_chunk, _chunkCount);
-                _chunk = null;
-                _chunkCount = 0;
+                QueueChunk();
             }
         }
     }
@@ -125,14 +123,9 @@ public sealed class DigestHasher : IDisposable
         }
 
         _background ??= new BackgroundHash(_hash);
-        if (_chunk is not null && _chunkCount > 0)
-        {
-            // Copied bytes that came first are hashed first.
-            _background.Enqueue(_chunk, _chunkCount);
-            _chunk = null;
-            _chunkCount = 0;
-        }
 
+        // Copied bytes that came first are hashed first.
+        QueueChunk();
         BytesHashed += data.Length;
         _background.Enqueue(data, lease);
     }
@@ -198,16 +191,21 @@ public sealed class DigestHasher : IDisposable
             return;
         }
 
-        if (_chunk is not null && _chunkCount > 0)
-        {
-            _background.Enqueue(_chunk, _chunkCount);
-            _chunk = null;
-            _chunkCount = 0;
-        }
-
+        QueueChunk();
         _background.Finish();
         _background = null;
         ReturnChunk();
+    }
+
+    /// <summary>Hands the chunk being filled, if it holds bytes, to the background thread (which then owns it).</summary>
+    private void QueueChunk()
+    {
+        if (_chunk is not null && _chunkCount > 0)
+        {
+            _background!.Enqueue(_chunk, _chunkCount);
+            _chunk = null;
+            _chunkCount = 0;
+        }
     }
 
     private void ReturnChunk()
