@@ -3,27 +3,6 @@ using System.Runtime.ExceptionServices;
 namespace ImageFormat.IO;
 
 /// <summary>
-/// A stream that can lend the bytes it holds instead of copying them out: a consumer that passes bytes on to another
-/// thread (a writer) hands over the lent memory and the lease with it, and the bytes stay as they are until the lease
-/// is disposed.
-/// </summary>
-internal interface IBlockLender
-{
-    /// <summary>Whether <see cref="Lend"/> works (else only <see cref="Stream.Read(Span{byte})"/> does).</summary>
-    bool CanLend { get; }
-
-    /// <summary>
-    /// Takes the next bytes, at most <paramref name="max"/>, in place: the memory is the lender's, unchanged until
-    /// <paramref name="lease"/> is disposed (once, on any thread). Reading and lending may be mixed; each byte is
-    /// returned once either way.
-    /// </summary>
-    /// <param name="max">The most bytes wanted (at least 1).</param>
-    /// <param name="lease">Disposed when the bytes are no longer needed; <see langword="null"/> at the end.</param>
-    /// <returns>The bytes; empty only at the end of the content.</returns>
-    ReadOnlyMemory<byte> Lend(int max, out IDisposable? lease);
-}
-
-/// <summary>
 /// Reads an inner stream ahead on its own thread, a few large chunks at a time, so that the work the inner
 /// stream does (hashing and verifying while it reads) overlaps with what the consumer does with the bytes
 /// (writing them out). On two cores this turns read+hash+write into max(read+hash, write).
@@ -51,7 +30,6 @@ internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
     private readonly Queue<Chunk> _filled = new();
     private readonly Stack<byte[]> _free = new();
     private bool _stopping;
-    private bool _disposed;
 
     private Chunk? _current;
     private int _offset;
@@ -238,12 +216,12 @@ internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
         }
     }
 
-    /// <summary>Gives a chunk's buffer back to the reading thread (or, once disposed, to the pool).</summary>
+    /// <summary>Gives a chunk's buffer back to the reading thread, or, once it is stopping (it takes no more), to the pool.</summary>
     private void Recycle(byte[] buffer)
     {
         lock (_gate)
         {
-            if (_disposed)
+            if (_stopping)
             {
                 System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
                 return;
@@ -260,8 +238,14 @@ internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
         {
             lock (_gate)
             {
+                // From now on the reading thread takes no free buffer, so they go to the pool, as every buffer
+                // recycled later does.
                 _stopping = true;
                 Monitor.PulseAll(_gate);
+                while (_free.TryPop(out byte[]? buffer))
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                }
             }
 
             // The reading thread ends after the chunk it is filling, if any; its inner stream may then be disposed.
@@ -269,19 +253,13 @@ internal sealed class ReadAheadStream : ForwardReadStream, IBlockLender
             _inner.Dispose();
             lock (_gate)
             {
-                _disposed = true;
-                while (_free.TryPop(out byte[]? buffer))
-                {
-                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-                }
-
                 while (_filled.TryDequeue(out Chunk? chunk))
                 {
                     chunk.Release();
                 }
             }
 
-            // A chunk still lent goes to the pool when its last lease is disposed (Recycle, after _disposed).
+            // A chunk still lent goes to the pool when its last lease is disposed (Recycle, once stopping).
             _current?.Release();
             _current = null;
         }
