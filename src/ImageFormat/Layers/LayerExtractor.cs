@@ -159,9 +159,9 @@ public static class LayerExtractor
     /// <summary>
     /// A verified layer stored uncompressed is read (and hashed) by a thread of its own, ahead of the applier, which
     /// hands file bytes to the writers where that thread read them (<see cref="IO.IBlockLender"/>): the applier then
-    /// only parses and creates, reading, hashing and writing run beside it, and no byte is copied in this process
-    /// but into the hashing thread's queue. A compressed layer is read as before: its decompression and two digests
-    /// would make the reading thread the one stage everything waits for.
+    /// only parses and creates, reading, hashing and writing run beside it, and no byte is copied in this process (the
+    /// verifying stream hashes each piece in its chunk, <see cref="IO.IRetainingReader"/>). A compressed layer is read
+    /// as before: its decompression and two digests would make the reading thread the one stage everything waits for.
     /// </summary>
     private static Stream ReadAhead(IImageLayer layer, LayerExtractOptions options, Stream tar) =>
         options.VerifyDigests && layer.Compression == Compression.CompressionFormat.None && Environment.ProcessorCount > 1
