@@ -56,6 +56,9 @@ internal static partial class NativeAt
     // 0: not probed yet, 1: openat2 works, -1: the kernel lacks it (ENOSYS), probed once per process.
     private static int s_openat2;
 
+    // 0: getxattrat and listxattrat are tried; -1: one returned ENOSYS (a kernel before 6.13), so the /proc paths are used.
+    private static int s_xattrAt;
+
     /// <summary>Opens <paramref name="path"/> relative to <paramref name="dirfd"/>.</summary>
     /// <returns>The descriptor, or -errno.</returns>
     public static int OpenAt(int dirfd, string path, int flags, int mode = 0)
@@ -387,52 +390,104 @@ internal static partial class NativeAt
     }
 
     /// <summary>
-    /// The path that names <paramref name="nameZ"/> inside the already-open <paramref name="parent"/> through
-    /// <c>/proc/self/fd</c>: the kernel resolves the descriptor's magic link to exactly the directory opened, so
-    /// only the last component is looked up, and the <c>l*xattr</c> calls never follow it.
+    /// Reads one extended attribute of <paramref name="nameZ"/> inside <paramref name="parent"/> itself, never
+    /// following it (see <see cref="GetXattr(int, ReadOnlySpan{byte}, string, string, bool)"/>).
     /// </summary>
-    public static byte[] ProcPath(SafeFileHandle parent, ReadOnlySpan<byte> nameZ)
+    /// <returns>The value, or <see langword="null"/> when it is absent or the file system has none.</returns>
+    public static byte[]? GetXattrAt(SafeFileHandle parent, ReadOnlySpan<byte> nameZ, string attribute, string what)
     {
-        string prefix = ProcFd(parent.DangerousGetHandle().ToInt32()) + "/";
-        byte[] path = new byte[prefix.Length + nameZ.Length];
-        Encoding.ASCII.GetBytes(prefix, path);
-        nameZ.CopyTo(path.AsSpan(prefix.Length));
-        return path;
+        using var lease = new Lease(parent);
+        return GetXattr(lease.Fd, nameZ, attribute, what, XattrAtCalls);
     }
 
-    /// <summary>Reads one extended attribute of <paramref name="pathZ"/> itself (see <see cref="ProcPath"/>).</summary>
-    /// <returns>The value, or <see langword="null"/> when it is absent or the file system has none.</returns>
-    public static byte[]? GetXattr(byte[] pathZ, string attribute, string what)
+    /// <summary>Lists and reads every extended attribute of <paramref name="nameZ"/> inside <paramref name="parent"/> itself, sorted by name.</summary>
+    public static SortedDictionary<string, byte[]> GetXattrsAt(SafeFileHandle parent, ReadOnlySpan<byte> nameZ, string what)
     {
-        byte[] value = new byte[256];
+        using var lease = new Lease(parent);
+        return GetXattrs(lease.Fd, nameZ, what, XattrAtCalls);
+    }
+
+    /// <summary>Lists and reads every extended attribute of the host path <paramref name="path"/> itself (a link is not followed), sorted by name.</summary>
+    public static SortedDictionary<string, byte[]> GetXattrs(string path) => GetXattrs(AT_FDCWD, Utf8Z(path), path, XattrAtCalls);
+
+    /// <summary>
+    /// Reads one extended attribute of <paramref name="nameZ"/> inside <paramref name="dirfd"/> itself, never
+    /// following it: with <c>getxattrat(AT_SYMLINK_NOFOLLOW)</c> (Linux 6.13), which looks up only that name in the
+    /// descriptor, when <paramref name="atCall"/> is set and the kernel has it; else with <c>lgetxattr</c> on the
+    /// descriptor's <c>/proc/self/fd</c> path (<see cref="ProcPath"/>), which the kernel resolves to exactly the
+    /// directory opened. An absent attribute, the common case, allocates nothing.
+    /// </summary>
+    /// <returns>The value, or <see langword="null"/> when it is absent or the file system has none.</returns>
+    internal static byte[]? GetXattr(int dirfd, ReadOnlySpan<byte> nameZ, string attribute, string what, bool atCall)
+    {
+        Span<byte> first = stackalloc byte[256];
+        byte[]? larger = null;
+        byte[]? procPath = null;
         while (true)
         {
-            nint got = lgetxattr(ref pathZ[0], attribute, ref value[0], (nuint)value.Length);
+            Span<byte> value = larger ?? first;
+            nint got;
+            if (atCall)
+            {
+                got = GetXattrAtCall(dirfd, nameZ, attribute, value);
+                if (got < 0 && Marshal.GetLastPInvokeError() == ENOSYS)
+                {
+                    s_xattrAt = -1;
+                    atCall = false;
+                    continue;
+                }
+            }
+            else
+            {
+                procPath ??= ProcPath(dirfd, nameZ);
+                got = lgetxattr(ref procPath[0], attribute, ref MemoryMarshal.GetReference(value), (nuint)value.Length);
+            }
+
             if (got >= 0)
             {
-                return value[..(int)got];
+                return value[..(int)got].ToArray();
             }
 
             int errno = Marshal.GetLastPInvokeError();
             if (errno == ERANGE)
             {
-                value = new byte[value.Length * 16];
+                larger = new byte[value.Length * 16];
                 continue;
             }
 
-            return errno is ENODATA or EOPNOTSUPP ? null : throw Error("lgetxattr", what, errno);
+            return errno is ENODATA or EOPNOTSUPP ? null : throw Error(atCall ? "getxattrat" : "lgetxattr", what, errno);
         }
     }
 
-    /// <summary>Lists and reads every extended attribute of <paramref name="pathZ"/> itself, sorted by name.</summary>
-    public static SortedDictionary<string, byte[]> GetXattrs(byte[] pathZ, string what)
+    /// <summary>
+    /// Lists and reads every extended attribute of <paramref name="nameZ"/> inside <paramref name="dirfd"/> itself,
+    /// sorted by name, through the same calls as <see cref="GetXattr(int, ReadOnlySpan{byte}, string, string, bool)"/>
+    /// (<c>listxattrat</c>, else <c>llistxattr</c>).
+    /// </summary>
+    internal static SortedDictionary<string, byte[]> GetXattrs(int dirfd, ReadOnlySpan<byte> nameZ, string what, bool atCall)
     {
         var result = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
         byte[] names = new byte[1024];
+        byte[]? procPath = null;
         nint length;
         while (true)
         {
-            length = llistxattr(ref pathZ[0], ref names[0], (nuint)names.Length);
+            if (atCall)
+            {
+                length = (nint)syscall_listxattrat(ListxattratSyscallNumber, dirfd, ref MemoryMarshal.GetReference(nameZ), AT_SYMLINK_NOFOLLOW, ref names[0], (nuint)names.Length);
+                if (length < 0 && Marshal.GetLastPInvokeError() == ENOSYS)
+                {
+                    s_xattrAt = -1;
+                    atCall = false;
+                    continue;
+                }
+            }
+            else
+            {
+                procPath ??= ProcPath(dirfd, nameZ);
+                length = llistxattr(ref procPath[0], ref names[0], (nuint)names.Length);
+            }
+
             if (length >= 0)
             {
                 break;
@@ -445,7 +500,7 @@ internal static partial class NativeAt
                 continue;
             }
 
-            return errno == EOPNOTSUPP ? result : throw Error("llistxattr", what, errno);
+            return errno == EOPNOTSUPP ? result : throw Error(atCall ? "listxattrat" : "llistxattr", what, errno);
         }
 
         int start = 0;
@@ -455,7 +510,7 @@ internal static partial class NativeAt
             {
                 string name = Encoding.UTF8.GetString(names, start, i - start);
                 start = i + 1;
-                if (GetXattr(pathZ, name, what) is { } value)
+                if (GetXattr(dirfd, nameZ, name, what, atCall) is { } value)
                 {
                     result[name] = value;
                 }
@@ -463,6 +518,49 @@ internal static partial class NativeAt
         }
 
         return result;
+    }
+
+    /// <summary>Whether to try the <c>*xattrat</c> calls: until one said the kernel lacks them (<c>ENOSYS</c>).</summary>
+    private static bool XattrAtCalls => Volatile.Read(ref s_xattrAt) >= 0;
+
+    /// <summary>
+    /// The path that names <paramref name="nameZ"/> inside the open directory <paramref name="dirfd"/> through
+    /// <c>/proc/self/fd</c>: the kernel resolves the descriptor's magic link to exactly the directory opened, so
+    /// only the last component is looked up, and the <c>l*xattr</c> calls never follow it. With
+    /// <see cref="AT_FDCWD"/>, <paramref name="nameZ"/> is the path itself.
+    /// </summary>
+    private static byte[] ProcPath(int dirfd, ReadOnlySpan<byte> nameZ)
+    {
+        if (dirfd == AT_FDCWD)
+        {
+            return nameZ.ToArray();
+        }
+
+        string prefix = ProcFd(dirfd) + "/";
+        byte[] path = new byte[prefix.Length + nameZ.Length];
+        Encoding.ASCII.GetBytes(prefix, path);
+        nameZ.CopyTo(path.AsSpan(prefix.Length));
+        return path;
+    }
+
+    /// <summary><c>getxattrat(dirfd, nameZ, AT_SYMLINK_NOFOLLOW, attribute, {value}, sizeof)</c>.</summary>
+    /// <returns>The value's length, or -1 with the errno set.</returns>
+    private static unsafe nint GetXattrAtCall(int dirfd, ReadOnlySpan<byte> nameZ, string attribute, Span<byte> value)
+    {
+        fixed (byte* buffer = value)
+        {
+            var args = new XattrArgs { Value = (ulong)buffer, Size = (uint)value.Length };
+            return (nint)syscall_getxattrat(GetxattratSyscallNumber, dirfd, ref MemoryMarshal.GetReference(nameZ), AT_SYMLINK_NOFOLLOW, attribute, ref args, (nuint)sizeof(XattrArgs));
+        }
+    }
+
+    /// <summary>The kernel's <c>struct xattr_args</c> (its first version, 16 bytes).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct XattrArgs
+    {
+        public ulong Value;
+        public uint Size;
+        public uint Flags;
     }
 
     /// <summary>Sets the permission bits of <paramref name="nameZ"/> inside <paramref name="parent"/> through an <c>O_PATH | O_NOFOLLOW</c> descriptor (a symbolic link is refused, ELOOP).</summary>
@@ -536,6 +634,10 @@ internal static partial class NativeAt
 
     private static long Openat2SyscallNumber => 437; // the same on x86-64 and arm64 (new syscalls share numbers)
 
+    private static long GetxattratSyscallNumber => 464; // Linux 6.13; shared numbers, as above
+
+    private static long ListxattratSyscallNumber => 465;
+
     /// <summary>A time as a <c>struct timespec</c> (seconds and nanoseconds since the Unix epoch).</summary>
     public static (long Seconds, long Nanoseconds) ToTimespec(DateTimeOffset time)
     {
@@ -555,6 +657,12 @@ internal static partial class NativeAt
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long syscall_openat2(long number, int dirfd, ref byte path, ref ulong how, nuint size);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial long syscall_getxattrat(long number, int dirfd, ref byte path, int atFlags, string name, ref XattrArgs args, nuint size);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long syscall_listxattrat(long number, int dirfd, ref byte path, int atFlags, ref byte list, nuint size);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int close(int fd);

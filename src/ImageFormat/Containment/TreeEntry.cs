@@ -29,10 +29,10 @@ internal sealed class TreeEntry
     public string ReadLink() => NativeAt.ReadLinkAt(_parent, _name, Path);
 
     /// <summary>One extended attribute of the entry itself, or <see langword="null"/> when it has none by that name.</summary>
-    public byte[]? ReadXattr(string attribute) => NativeAt.GetXattr(NativeAt.ProcPath(_parent, _name), attribute, Path);
+    public byte[]? ReadXattr(string attribute) => NativeAt.GetXattrAt(_parent, _name, attribute, Path);
 
     /// <summary>Every extended attribute of the entry itself, sorted by name.</summary>
-    public SortedDictionary<string, byte[]> ReadXattrs() => NativeAt.GetXattrs(NativeAt.ProcPath(_parent, _name), Path);
+    public SortedDictionary<string, byte[]> ReadXattrs() => NativeAt.GetXattrsAt(_parent, _name, Path);
 
     /// <summary>
     /// Opens a regular file's content: <c>O_NOFOLLOW | O_NONBLOCK</c> relative to its directory, then <c>fstat</c>

@@ -81,7 +81,7 @@ internal static partial class Native
 
     /// <summary>Lists and reads the extended attributes of <paramref name="path"/> itself, sorted by name.</summary>
     public static SortedDictionary<string, byte[]> LGetXattrs(string path) =>
-        Containment.NativeAt.GetXattrs(System.Text.Encoding.UTF8.GetBytes(path + "\0"), path);
+        Containment.NativeAt.GetXattrs(path);
 
     /// <summary>Creates a device node or fifo.</summary>
     /// <returns>0, or EPERM when the process may not create device nodes.</returns>
