@@ -122,7 +122,7 @@ internal sealed class DirectoryTree : IDisposable
                 string path = frame.Path.Length == 0 ? item.Text : frame.Path + "/" + item.Text;
                 if (!item.Descend)
                 {
-                    yield return new TreeEntry(frame.Handle, item.Name, path, item.Status);
+                    yield return new TreeEntry(frame.Handle, item.Name, path, item.Text, item.Status);
                     continue;
                 }
 
@@ -221,7 +221,7 @@ internal sealed class DirectoryTree : IDisposable
             return statErrno is NativeAt.ENOENT or NativeAt.ENOTDIR ? null : throw NativeAt.Error("statx", Display(relativePath), statErrno);
         }
 
-        return new TreeEntry(parent, name, string.Join('/', parts), status.Value);
+        return new TreeEntry(parent, name, string.Join('/', parts), parts[^1], status.Value);
     }
 
     /// <inheritdoc/>

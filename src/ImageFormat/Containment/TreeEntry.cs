@@ -11,16 +11,20 @@ internal sealed class TreeEntry
     private readonly SafeFileHandle _parent;
     private readonly byte[] _name;
 
-    internal TreeEntry(SafeFileHandle parent, byte[] name, string path, FileStatus status)
+    internal TreeEntry(SafeFileHandle parent, byte[] name, string path, string text, FileStatus status)
     {
         _parent = parent;
         _name = name;
         Path = path;
+        Name = text;
         Status = status;
     }
 
     /// <summary>The path below the root, components separated by <c>/</c>, no leading or trailing slash.</summary>
     public string Path { get; }
+
+    /// <summary>The last component of <see cref="Path"/>: the entry's name in its directory.</summary>
+    public string Name { get; }
 
     /// <summary>The entry itself (for a link, the link).</summary>
     public FileStatus Status { get; }

@@ -156,29 +156,43 @@ public static class LayerDiff
             marked = true;
         }
 
-        Dictionary<string, FsNode> oldChildren = old is not null && node.IsDirectory && old.Children is { } oc
-            ? new Dictionary<string, FsNode>(oc, StringComparer.Ordinal)
-            : new Dictionary<string, FsNode>(StringComparer.Ordinal);
+        // A new file over an old directory hides the directory's children: only a directory compares children.
+        Dictionary<string, FsNode>? oldChildren = old is not null && node.IsDirectory ? old.Children : null;
+        int kept = 0;
         if (node.Children is { } children)
         {
             foreach ((string name, FsNode child) in children)
             {
-                string childPath = path + "/" + name;
-                oldChildren.Remove(name, out FsNode? oldChild);
-                bool childMarked = false;
-                if (oldChild is not null && Different(oldChild, child, options, tree, childPath))
+                FsNode? oldChild = null;
+                if (oldChildren is not null && oldChildren.TryGetValue(name, out oldChild))
                 {
-                    changes.Add(new LayerChange(LayerChangeKind.Changed, childPath));
-                    childMarked = true;
+                    kept++;
                 }
 
-                AddChangesChild(child, oldChild, childPath, changes, options, tree, childMarked);
+                bool changed = oldChild is not null && Different(oldChild, child, options, tree, path, name);
+                if (changed)
+                {
+                    changes.Add(new LayerChange(LayerChangeKind.Changed, path + "/" + name));
+                }
+
+                // Below a file that was there before, nothing more can change: its path is built only when needed.
+                if (oldChild is null || child.IsDirectory)
+                {
+                    child.Marked = changed;
+                    AddChanges(child, oldChild, path + "/" + name, changes, options, tree);
+                }
             }
         }
 
-        foreach (string name in oldChildren.Keys)
+        if (oldChildren is not null && kept < oldChildren.Count)
         {
-            changes.Add(new LayerChange(LayerChangeKind.Deleted, path + "/" + name));
+            foreach (string name in oldChildren.Keys)
+            {
+                if (node.Children is null || !node.Children.ContainsKey(name))
+                {
+                    changes.Add(new LayerChange(LayerChangeKind.Deleted, path + "/" + name));
+                }
+            }
         }
 
         if (changes.Count > before && node.IsDirectory && !marked && !node.Marked && path.Length > 0)
@@ -187,13 +201,7 @@ public static class LayerDiff
         }
     }
 
-    private static void AddChangesChild(FsNode child, FsNode? oldChild, string path, List<LayerChange> changes, LayerDiffOptions options, MergedTree? tree, bool marked)
-    {
-        child.Marked = marked;
-        AddChanges(child, oldChild, path, changes, options, tree);
-    }
-
-    private static bool Different(FsNode old, FsNode now, LayerDiffOptions options, MergedTree? tree, string path)
+    private static bool Different(FsNode old, FsNode now, LayerDiffOptions options, MergedTree? tree, string parentPath, string name)
     {
         if (old.Mode != now.Mode || old.Uid != now.Uid || old.Gid != now.Gid || old.Rdev != now.Rdev)
         {
@@ -212,6 +220,7 @@ public static class LayerDiff
 
         if (options.CompareContent && (now.Mode & Native.S_IFMT) == Native.S_IFREG)
         {
+            string path = parentPath + "/" + name;
             return !Hash(old, tree, path).SequenceEqual(Hash(now, tree, path));
         }
 
@@ -273,17 +282,18 @@ public static class LayerDiff
             FsNode root = FromStatus(tree.RootStatus, linkTarget: null, capability: null, source: null);
             root.Children = new Dictionary<string, FsNode>(StringComparer.Ordinal);
             var directories = new Dictionary<string, FsNode>(StringComparer.Ordinal) { [""] = root };
+            Dictionary<string, FsNode>.AlternateLookup<ReadOnlySpan<char>> byPath = directories.GetAlternateLookup<ReadOnlySpan<char>>();
             foreach (TreeEntry entry in tree.Walk())
             {
                 FileStatus status = entry.Status;
                 int slash = entry.Path.LastIndexOf('/');
-                FsNode parent = directories[slash < 0 ? "" : entry.Path[..slash]];
+                FsNode parent = byPath[slash < 0 ? "" : entry.Path.AsSpan(0, slash)];
                 FsNode node = FromStatus(
                     status,
                     status.IsSymlink ? entry.ReadLink() : null,
                     status.IsSymlink ? null : entry.ReadXattr(CapabilityXattr),
                     status.Type == Native.S_IFREG ? tree : null);
-                parent.Children![entry.Path[(slash + 1)..]] = node;
+                parent.Children![entry.Name] = node;
                 if (status.IsDirectory)
                 {
                     node.Children = new Dictionary<string, FsNode>(StringComparer.Ordinal);
@@ -318,22 +328,26 @@ public static class LayerDiff
                     continue;
                 }
 
+                // Parents are looked up by the components' spans: only a component that makes a node becomes a string.
                 FsNode parent = root;
-                string[] parts = entry.Path.Split('/');
-                for (int i = 0; i < parts.Length - 1; i++)
+                ReadOnlySpan<char> rest = entry.Path;
+                for (int slash = rest.IndexOf('/'); slash >= 0; slash = rest.IndexOf('/'))
                 {
+                    ReadOnlySpan<char> part = rest[..slash];
                     parent.Children ??= new Dictionary<string, FsNode>(StringComparer.Ordinal);
-                    if (!parent.Children.TryGetValue(parts[i], out FsNode? next))
+                    if (!parent.Children.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(part, out FsNode? next))
                     {
                         next = new FsNode { Mode = Native.S_IFDIR | 0x1ED };
-                        parent.Children[parts[i]] = next;
+                        parent.Children[part.ToString()] = next;
                     }
 
                     parent = next;
+                    rest = rest[(slash + 1)..];
                 }
 
                 parent.Children ??= new Dictionary<string, FsNode>(StringComparer.Ordinal);
-                parent.Children[parts[^1]] = FromHeader(entry, parent.Children.GetValueOrDefault(parts[^1])?.Children);
+                string name = rest.ToString();
+                parent.Children[name] = FromHeader(entry, parent.Children.GetValueOrDefault(name)?.Children);
             }
 
             return root;

@@ -7,7 +7,8 @@ namespace ImageFormat.Tar;
 /// </summary>
 public sealed class TarEntryHeader
 {
-    private static readonly IReadOnlyDictionary<string, byte[]> s_noXattrs = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+    /// <summary>The empty attributes every header without any shares.</summary>
+    internal static readonly IReadOnlyDictionary<string, byte[]> NoXattrs = new Dictionary<string, byte[]>(StringComparer.Ordinal);
 
     /// <summary>The entry's path as written (UTF-8 decoded), after PAX <c>path</c>, GNU <c>L</c> and ustar prefix are applied.</summary>
     public string Name { get; init; } = string.Empty;
@@ -82,7 +83,7 @@ public sealed class TarEntryHeader
     /// Extended attributes from <c>SCHILY.xattr.NAME</c> records (raw bytes), and from libarchive's
     /// <c>LIBARCHIVE.xattr.NAME</c> records (URL-encoded name, base64 value) where no SCHILY record names the same attribute.
     /// </summary>
-    public IReadOnlyDictionary<string, byte[]> Xattrs { get; init; } = s_noXattrs;
+    public IReadOnlyDictionary<string, byte[]> Xattrs { get; init; } = NoXattrs;
 
     /// <summary>
     /// The offset, counted from where the reader started in the stream, of the first header block of this entry

@@ -31,6 +31,9 @@ public sealed class TarEntryReader : IDisposable
     private long _knownLength = -1;
     private readonly byte[] _block = new byte[BlockSize];
     private readonly List<KeyValuePair<string, byte[]>> _globalRecords = [];
+
+    /// <summary>The records of an entry that has none: read, never written to, never handed out.</summary>
+    private static readonly List<KeyValuePair<string, byte[]>> s_noRecords = [];
     private long _globalRecordBytes;
     private byte[]? _skipBuffer;
     private long _position;
@@ -289,11 +292,16 @@ public sealed class TarEntryReader : IDisposable
     {
         EntryFields f = ReadHeaderBlock(longName, longLink);
 
-        // PAX records: global ones first, then the entry's own; the last occurrence of a key wins.
-        var records = new List<KeyValuePair<string, byte[]>>(_globalRecords);
-        if (localRecords is not null)
+        // PAX records: global ones first, then the entry's own; the last occurrence of a key wins. Most entries have
+        // none, and share the empty list.
+        List<KeyValuePair<string, byte[]>> records = s_noRecords;
+        if (_globalRecords.Count > 0 || localRecords is not null)
         {
-            records.AddRange(localRecords);
+            records = new List<KeyValuePair<string, byte[]>>(_globalRecords);
+            if (localRecords is not null)
+            {
+                records.AddRange(localRecords);
+            }
         }
 
         PaxSparseRecords paxSparse = ApplyPaxRecords(f, records);
@@ -360,8 +368,8 @@ public sealed class TarEntryReader : IDisposable
             ChangeTime = f.ChangeTime,
             DevMajor = (int)f.DevMajor,
             DevMinor = (int)f.DevMinor,
-            PaxRecords = records,
-            Xattrs = f.Xattrs ?? new Dictionary<string, byte[]>(StringComparer.Ordinal),
+            PaxRecords = records.Count == 0 ? [] : records,
+            Xattrs = f.Xattrs ?? TarEntryHeader.NoXattrs,
             HeaderOffset = headerOffset,
             DataOffset = _position,
             IsSparse = f.Sparse is not null,
