@@ -591,8 +591,8 @@ internal static partial class NativeAt
         return new SafeFileHandle(fd, ownsHandle: true);
     }
 
-    // Keeps a handle from being closed (and its number reused) while a call uses its descriptor.
-    private readonly ref struct Lease
+    /// <summary>Keeps a handle from being closed (and its number reused) while a call uses its descriptor.</summary>
+    internal readonly ref struct Lease
     {
         private readonly SafeFileHandle _handle;
         private readonly bool _added;

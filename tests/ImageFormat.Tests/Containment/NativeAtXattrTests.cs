@@ -24,7 +24,7 @@ public sealed class NativeAtXattrTests
     {
         using var temp = new TempDirectory();
         using SafeFileHandle directory = Scene(temp);
-        using var lease = new FdLease(directory);
+        using var lease = new NativeAt.Lease(directory);
 
         NativeAt.GetXattr(lease.Fd, Z("f"), "user.small", "f", atCall).Should().Equal(s_small);
         NativeAt.GetXattr(lease.Fd, Z("f"), "user.large", "f", atCall).Should().Equal(s_large, "a value over the first 256-byte buffer is read whole");
@@ -39,7 +39,7 @@ public sealed class NativeAtXattrTests
     {
         using var temp = new TempDirectory();
         using SafeFileHandle directory = Scene(temp);
-        using var lease = new FdLease(directory);
+        using var lease = new NativeAt.Lease(directory);
 
         SortedDictionary<string, byte[]> all = NativeAt.GetXattrs(lease.Fd, Z("f"), "f", atCall);
         all.Keys.Should().Equal("user.large", "user.small");
@@ -74,28 +74,4 @@ public sealed class NativeAtXattrTests
     }
 
     private static byte[] Z(string name) => Encoding.UTF8.GetBytes(name + "\0");
-
-    /// <summary>The descriptor number of a handle, kept alive while leased.</summary>
-    private sealed class FdLease : IDisposable
-    {
-        private readonly SafeFileHandle _handle;
-        private readonly bool _added;
-
-        public FdLease(SafeFileHandle handle)
-        {
-            _handle = handle;
-            handle.DangerousAddRef(ref _added);
-            Fd = (int)handle.DangerousGetHandle();
-        }
-
-        public int Fd { get; }
-
-        public void Dispose()
-        {
-            if (_added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
-    }
 }
