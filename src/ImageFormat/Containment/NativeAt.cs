@@ -56,7 +56,7 @@ internal static partial class NativeAt
     // 0: not probed yet, 1: openat2 works, -1: the kernel lacks it (ENOSYS), probed once per process.
     private static int s_openat2;
 
-    // 0: getxattrat and listxattrat are tried; -1: one returned ENOSYS (a kernel before 6.13), so the /proc paths are used.
+    // 0: getxattrat and listxattrat are tried; -1: one was refused (XattrAtRefused), so the /proc paths are used.
     private static int s_xattrAt;
 
     /// <summary>Opens <paramref name="path"/> relative to <paramref name="dirfd"/>.</summary>
@@ -413,7 +413,7 @@ internal static partial class NativeAt
     /// <summary>
     /// Reads one extended attribute of <paramref name="nameZ"/> inside <paramref name="dirfd"/> itself, never
     /// following it: with <c>getxattrat(AT_SYMLINK_NOFOLLOW)</c> (Linux 6.13), which looks up only that name in the
-    /// descriptor, when <paramref name="atCall"/> is set and the kernel has it; else with <c>lgetxattr</c> on the
+    /// descriptor, when <paramref name="atCall"/> is set and the call is not refused (<see cref="XattrAtRefused"/>); else with <c>lgetxattr</c> on the
     /// descriptor's <c>/proc/self/fd</c> path (<see cref="ProcPath"/>), which the kernel resolves to exactly the
     /// directory opened. An absent attribute, the common case, allocates nothing.
     /// </summary>
@@ -430,7 +430,7 @@ internal static partial class NativeAt
             if (atCall)
             {
                 got = GetXattrAtCall(dirfd, nameZ, attribute, value);
-                if (got < 0 && Marshal.GetLastPInvokeError() == ENOSYS)
+                if (got < 0 && XattrAtRefused(Marshal.GetLastPInvokeError()))
                 {
                     s_xattrAt = -1;
                     atCall = false;
@@ -475,7 +475,7 @@ internal static partial class NativeAt
             if (atCall)
             {
                 length = (nint)syscall_listxattrat(ListxattratSyscallNumber, dirfd, ref MemoryMarshal.GetReference(nameZ), AT_SYMLINK_NOFOLLOW, ref names[0], (nuint)names.Length);
-                if (length < 0 && Marshal.GetLastPInvokeError() == ENOSYS)
+                if (length < 0 && XattrAtRefused(Marshal.GetLastPInvokeError()))
                 {
                     s_xattrAt = -1;
                     atCall = false;
@@ -520,8 +520,16 @@ internal static partial class NativeAt
         return result;
     }
 
-    /// <summary>Whether to try the <c>*xattrat</c> calls: until one said the kernel lacks them (<c>ENOSYS</c>).</summary>
+    /// <summary>Whether to try the <c>*xattrat</c> calls: until one was refused (<see cref="XattrAtRefused"/>).</summary>
     private static bool XattrAtCalls => Volatile.Read(ref s_xattrAt) >= 0;
+
+    /// <summary>
+    /// Whether an <c>*xattrat</c> call failed because the call itself is unavailable: <c>ENOSYS</c> from a kernel
+    /// before 6.13, or <c>EPERM</c> from a seccomp filter that predates the call (a container runtime's default
+    /// profile answers so for calls it does not know, while the kernel's own checks refuse a read with
+    /// <c>ENODATA</c> or <c>EACCES</c>). The <c>/proc</c> path then does the work, and reports any real refusal.
+    /// </summary>
+    private static bool XattrAtRefused(int errno) => errno is ENOSYS or EPERM;
 
     /// <summary>
     /// The path that names <paramref name="nameZ"/> inside the open directory <paramref name="dirfd"/> through
