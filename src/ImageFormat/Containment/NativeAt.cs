@@ -526,7 +526,7 @@ internal static partial class NativeAt
     /// <summary>
     /// Whether an <c>*xattrat</c> call failed because the call itself is unavailable: <c>ENOSYS</c> from a kernel
     /// before 6.13, or <c>EPERM</c> from a seccomp filter that predates the call (a container runtime's default
-    /// profile answers so for calls it does not know, while the kernel's own checks refuse a read with
+    /// profile can answer so for a call it does not list, while the kernel's own checks refuse a read with
     /// <c>ENODATA</c> or <c>EACCES</c>). The <c>/proc</c> path then does the work, and reports any real refusal.
     /// </summary>
     private static bool XattrAtRefused(int errno) => errno is ENOSYS or EPERM;
