@@ -413,50 +413,15 @@ internal static partial class NativeAt
     /// <summary>
     /// Reads one extended attribute of <paramref name="nameZ"/> inside <paramref name="dirfd"/> itself, never
     /// following it: with <c>getxattrat(AT_SYMLINK_NOFOLLOW)</c> (Linux 6.13), which looks up only that name in the
-    /// descriptor, when <paramref name="atCall"/> is set and the call is not refused (<see cref="XattrAtRefused"/>); else with <c>lgetxattr</c> on the
-    /// descriptor's <c>/proc/self/fd</c> path (<see cref="ProcPath"/>), which the kernel resolves to exactly the
-    /// directory opened. An absent attribute, the common case, allocates nothing.
+    /// descriptor, when <paramref name="atCall"/> is set and the call is not refused (<see cref="XattrAtRefused"/>);
+    /// else with <c>lgetxattr</c> on the descriptor's <c>/proc/self/fd</c> path (<see cref="ProcPath"/>), which the
+    /// kernel resolves to exactly the directory opened. An absent attribute, the common case, allocates nothing.
     /// </summary>
     /// <returns>The value, or <see langword="null"/> when it is absent or the file system has none.</returns>
     internal static byte[]? GetXattr(int dirfd, ReadOnlySpan<byte> nameZ, string attribute, string what, bool atCall)
     {
-        Span<byte> first = stackalloc byte[256];
-        byte[]? larger = null;
-        byte[]? procPath = null;
-        while (true)
-        {
-            Span<byte> value = larger ?? first;
-            nint got;
-            if (atCall)
-            {
-                got = GetXattrAtCall(dirfd, nameZ, attribute, value);
-                if (got < 0 && XattrAtRefused(Marshal.GetLastPInvokeError()))
-                {
-                    s_xattrAt = -1;
-                    atCall = false;
-                    continue;
-                }
-            }
-            else
-            {
-                procPath ??= ProcPath(dirfd, nameZ);
-                got = lgetxattr(ref procPath[0], attribute, ref MemoryMarshal.GetReference(value), (nuint)value.Length);
-            }
-
-            if (got >= 0)
-            {
-                return value[..(int)got].ToArray();
-            }
-
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == ERANGE)
-            {
-                larger = new byte[value.Length * 16];
-                continue;
-            }
-
-            return errno is ENODATA or EOPNOTSUPP ? null : throw Error(atCall ? "getxattrat" : "lgetxattr", what, errno);
-        }
+        var target = new XattrTarget(dirfd, nameZ, atCall);
+        return target.Get(attribute, what);
     }
 
     /// <summary>
@@ -466,58 +431,8 @@ internal static partial class NativeAt
     /// </summary>
     internal static SortedDictionary<string, byte[]> GetXattrs(int dirfd, ReadOnlySpan<byte> nameZ, string what, bool atCall)
     {
-        var result = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
-        byte[] names = new byte[1024];
-        byte[]? procPath = null;
-        nint length;
-        while (true)
-        {
-            if (atCall)
-            {
-                length = (nint)syscall_listxattrat(ListxattratSyscallNumber, dirfd, ref MemoryMarshal.GetReference(nameZ), AT_SYMLINK_NOFOLLOW, ref names[0], (nuint)names.Length);
-                if (length < 0 && XattrAtRefused(Marshal.GetLastPInvokeError()))
-                {
-                    s_xattrAt = -1;
-                    atCall = false;
-                    continue;
-                }
-            }
-            else
-            {
-                procPath ??= ProcPath(dirfd, nameZ);
-                length = llistxattr(ref procPath[0], ref names[0], (nuint)names.Length);
-            }
-
-            if (length >= 0)
-            {
-                break;
-            }
-
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == ERANGE)
-            {
-                names = new byte[names.Length * 4];
-                continue;
-            }
-
-            return errno == EOPNOTSUPP ? result : throw Error(atCall ? "listxattrat" : "llistxattr", what, errno);
-        }
-
-        int start = 0;
-        for (int i = 0; i < length; i++)
-        {
-            if (names[i] == 0)
-            {
-                string name = Encoding.UTF8.GetString(names, start, i - start);
-                start = i + 1;
-                if (GetXattr(dirfd, nameZ, name, what, atCall) is { } value)
-                {
-                    result[name] = value;
-                }
-            }
-        }
-
-        return result;
+        var target = new XattrTarget(dirfd, nameZ, atCall);
+        return target.GetAll(what);
     }
 
     /// <summary>Whether to try the <c>*xattrat</c> calls: until one was refused (<see cref="XattrAtRefused"/>).</summary>
@@ -559,6 +474,109 @@ internal static partial class NativeAt
         {
             var args = new XattrArgs { Value = (ulong)buffer, Size = (uint)value.Length };
             return (nint)syscall_getxattrat(GetxattratSyscallNumber, dirfd, ref MemoryMarshal.GetReference(nameZ), AT_SYMLINK_NOFOLLOW, attribute, ref args, (nuint)sizeof(XattrArgs));
+        }
+    }
+
+    /// <summary>
+    /// One entry whose extended attributes are read: with <c>getxattrat</c>/<c>listxattrat</c> relative to its
+    /// directory while those calls are not refused (<see cref="XattrAtRefused"/>), else with
+    /// <c>lgetxattr</c>/<c>llistxattr</c> on its <see cref="ProcPath"/>, built once for all the attributes of the entry.
+    /// </summary>
+    private ref struct XattrTarget
+    {
+        private readonly int _dirfd;
+        private readonly ReadOnlySpan<byte> _nameZ;
+        private bool _atCall;
+        private byte[]? _procPath;
+
+        public XattrTarget(int dirfd, ReadOnlySpan<byte> nameZ, bool atCall)
+        {
+            _dirfd = dirfd;
+            _nameZ = nameZ;
+            _atCall = atCall;
+        }
+
+        /// <summary>The value of <paramref name="attribute"/>, or <see langword="null"/> when it is absent or the file system has none. An absent attribute allocates nothing.</summary>
+        public byte[]? Get(string attribute, string what)
+        {
+            Span<byte> first = stackalloc byte[256];
+            byte[]? larger = null;
+            while (true)
+            {
+                Span<byte> value = larger ?? first;
+                nint got = Call(attribute, value);
+                if (got >= 0)
+                {
+                    return value[..(int)got].ToArray();
+                }
+
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == ERANGE)
+                {
+                    larger = new byte[value.Length * 16];
+                    continue;
+                }
+
+                return errno is ENODATA or EOPNOTSUPP ? null : throw Error(_atCall ? "getxattrat" : "lgetxattr", what, errno);
+            }
+        }
+
+        /// <summary>Every attribute and its value, sorted by name.</summary>
+        public SortedDictionary<string, byte[]> GetAll(string what)
+        {
+            var result = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+            byte[] names = new byte[1024];
+            nint length;
+            while ((length = Call(null, names)) < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno != ERANGE)
+                {
+                    return errno == EOPNOTSUPP ? result : throw Error(_atCall ? "listxattrat" : "llistxattr", what, errno);
+                }
+
+                names = new byte[names.Length * 4];
+            }
+
+            int start = 0;
+            for (int i = 0; i < length; i++)
+            {
+                if (names[i] == 0)
+                {
+                    string name = Encoding.UTF8.GetString(names, start, i - start);
+                    start = i + 1;
+                    if (Get(name, what) is { } value)
+                    {
+                        result[name] = value;
+                    }
+                }
+            }
+
+            return result;
+        }
+
+        /// <summary>Reads <paramref name="attribute"/>'s value, or the list of names when it is <see langword="null"/>, into <paramref name="buffer"/>.</summary>
+        /// <returns>The length, or -1 with the errno set.</returns>
+        private nint Call(string? attribute, scoped Span<byte> buffer)
+        {
+            if (_atCall)
+            {
+                nint got = attribute is null
+                    ? (nint)syscall_listxattrat(ListxattratSyscallNumber, _dirfd, ref MemoryMarshal.GetReference(_nameZ), AT_SYMLINK_NOFOLLOW, ref MemoryMarshal.GetReference(buffer), (nuint)buffer.Length)
+                    : GetXattrAtCall(_dirfd, _nameZ, attribute, buffer);
+                if (got >= 0 || !XattrAtRefused(Marshal.GetLastPInvokeError()))
+                {
+                    return got;
+                }
+
+                Volatile.Write(ref s_xattrAt, -1);
+                _atCall = false;
+            }
+
+            _procPath ??= ProcPath(_dirfd, _nameZ);
+            return attribute is null
+                ? llistxattr(ref _procPath[0], ref MemoryMarshal.GetReference(buffer), (nuint)buffer.Length)
+                : lgetxattr(ref _procPath[0], attribute, ref MemoryMarshal.GetReference(buffer), (nuint)buffer.Length);
         }
     }
 
