@@ -18,10 +18,19 @@ internal static partial class NativeAt
     public const int O_CREAT = 0x40;
     public const int O_EXCL = 0x80;
     public const int O_NONBLOCK = 0x800;
-    public const int O_DIRECTORY = 0x10000;
-    public const int O_NOFOLLOW = 0x20000;
     public const int O_CLOEXEC = 0x80000;
     public const int O_PATH = 0x200000;
+
+    // Two of the open flags used here differ between Linux architectures (asm-generic/fcntl.h against the arm and
+    // powerpc headers); the others above are the same on all of them. With x86's values on arm64, "O_NOFOLLOW" is
+    // O_LARGEFILE there and a final symbolic link would be followed.
+    private static readonly Architecture s_architecture = RuntimeInformation.ProcessArchitecture;
+
+    /// <summary>Fail unless the name is a directory.</summary>
+    public static readonly int O_DIRECTORY = s_architecture is Architecture.Arm64 or Architecture.Arm or Architecture.Ppc64le ? 0x4000 : 0x10000;
+
+    /// <summary>Fail (<c>ELOOP</c>) when the last component is a symbolic link.</summary>
+    public static readonly int O_NOFOLLOW = s_architecture is Architecture.Arm64 or Architecture.Arm or Architecture.Ppc64le ? 0x8000 : 0x20000;
 
     public const int AT_FDCWD = -100;
     public const int AT_SYMLINK_NOFOLLOW = 0x100;

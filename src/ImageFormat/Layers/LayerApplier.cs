@@ -12,7 +12,7 @@ namespace ImageFormat.Layers;
 /// </summary>
 internal sealed class LayerApplier : IDisposable
 {
-    private const int O_PATH_NOFOLLOW = NativeAt.O_PATH | NativeAt.O_NOFOLLOW;
+    private static readonly int O_PATH_NOFOLLOW = NativeAt.O_PATH | NativeAt.O_NOFOLLOW;
 
     private readonly DiskNode _root;
     private readonly string? _layer;
@@ -272,9 +272,9 @@ internal sealed class LayerApplier : IDisposable
     /// creation, less the umask: they apply to later opens).</returns>
     private int CreateFile(List<string> parts, int parentFd, string name, string relative, TarEntryHeader entry)
     {
-        const int Flags = NativeAt.O_CREAT | NativeAt.O_EXCL | NativeAt.O_NOFOLLOW | NativeAt.O_WRONLY;
+        int flags = NativeAt.O_CREAT | NativeAt.O_EXCL | NativeAt.O_NOFOLLOW | NativeAt.O_WRONLY;
         int mode = entry.Mode & 0x1FF;
-        int fd = NativeAt.OpenAt(parentFd, name, Flags, mode);
+        int fd = NativeAt.OpenAt(parentFd, name, flags, mode);
         if (fd == -NativeAt.EEXIST)
         {
             Resolve(_resolver, parts, followFinal: false, entry.Name);
@@ -285,7 +285,7 @@ internal sealed class LayerApplier : IDisposable
                 Remove(parentFd, name, frames[^1].Node.Status);
             }
 
-            fd = NativeAt.OpenAt(parentFd, name, Flags, mode);
+            fd = NativeAt.OpenAt(parentFd, name, flags, mode);
         }
 
         return fd >= 0 ? fd : throw NativeAt.Error("openat", relative, -fd);
