@@ -6,8 +6,8 @@ using Microsoft.Win32.SafeHandles;
 namespace ImageFormat.Archives;
 
 /// <summary>
-/// Blobs that are byte ranges of open files, copied into output files by the kernel (<see cref="KernelCopy"/>)
-/// instead of through this process, while those not yet trusted are verified against their digest and size on the
+/// Blobs that are byte ranges of open files, copied into output files with direct I/O (<see cref="DirectWriteStream"/>)
+/// or by the kernel (<see cref="KernelCopy"/>), while those not yet trusted are verified against their digest and size on the
 /// other cores, from the same byte range of the same open file. The writers use it for layer blobs, the store's load
 /// for layer tars.
 /// </summary>
@@ -18,7 +18,7 @@ namespace ImageFormat.Archives;
 /// them (<see cref="AllVerified"/>) before it commits an archive file. A failed check is the
 /// <see cref="SizeMismatchException"/> or <see cref="DigestMismatchException"/> a <see cref="VerifyingReadStream"/>
 /// over the blob throws.</para>
-/// <para>Trust model: the input is read twice, once to hash and once by the kernel to copy, so the copy is the
+/// <para>Trust model: the input is read twice, once to hash and once to copy, so the copy is the
 /// verified content only if the input file does not change during the write. The library never writes to its
 /// inputs; a process that rewrites an archive while it is being read gets no guarantee from any tool.</para>
 /// <para>A blob that is not a byte range of a file (a compressed archive, a memory stream), or whose range is not
@@ -102,6 +102,14 @@ internal sealed class RangeCopies<TKey> : IDisposable
     /// <summary>How many bytes the blob named <paramref name="key"/> has.</summary>
     public long LengthOf(TKey key) => _sources[key].Length;
 
+    /// <summary>The blob's bytes where they are read from, as a new stream over the same range of the same file: for
+    /// reading what was copied without reading the copy back. Unchecked until <see cref="Verified"/> completes.</summary>
+    public Stream OpenSource(TKey key)
+    {
+        Source source = _sources[key];
+        return new FileSegmentStream(source.Handle, source.Offset, source.Length);
+    }
+
     /// <summary>A task that completes when the blob's bytes are checked, and faults if they are wrong.</summary>
     public Task Verified(TKey key) => _sources[key].Verified.Task;
 
@@ -109,13 +117,38 @@ internal sealed class RangeCopies<TKey> : IDisposable
     /// Copies the blob's bytes into <paramref name="output"/> at its position, which then moves past them. Its
     /// check runs separately: see <see cref="Verified"/>.
     /// </summary>
-    public void CopyTo(TKey key, FileStream output, Action<long>? copied, CancellationToken cancellationToken)
+    /// <param name="key">The blob.</param>
+    /// <param name="output">A <see cref="DirectWriteStream"/>, which reads the bytes straight into its buffers; or a
+    /// <see cref="FileStream"/>, which gets them by direct I/O when it is new and empty (a store blob, a layout's
+    /// blob file) and from the kernel's copy otherwise.</param>
+    /// <param name="copied">Told the size of each piece copied; may be <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Checked between pieces.</param>
+    public void CopyTo(TKey key, Stream output, Action<long>? copied, CancellationToken cancellationToken)
     {
         Source source = _sources[key];
-        output.Flush();
-        long at = output.Position;
-        KernelCopy.Copy(source.Handle, source.Offset, output.SafeFileHandle, at, source.Length, copied, cancellationToken);
-        output.Position = at + source.Length;
+        if (output is DirectWriteStream direct)
+        {
+            direct.CopyFrom(source.Handle, source.Offset, source.Length, copied, cancellationToken);
+            return;
+        }
+
+        var file = (FileStream)output;
+        file.Flush();
+        long at = file.Position;
+        using (DirectWriteStream? own = at == 0 ? DirectWriteStream.TryOver(file) : null)
+        {
+            if (own is not null)
+            {
+                own.CopyFrom(source.Handle, source.Offset, source.Length, copied, cancellationToken);
+                own.Flush();
+            }
+            else
+            {
+                KernelCopy.Copy(source.Handle, source.Offset, file.SafeFileHandle, at, source.Length, copied, cancellationToken);
+            }
+        }
+
+        file.Position = at + source.Length;
     }
 
     /// <summary>Stops the verification still running, waits for it, and closes the blobs.</summary>

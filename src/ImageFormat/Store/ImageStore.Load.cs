@@ -469,7 +469,9 @@ public sealed partial class ImageStore
             tarSize = _backing.BlobSize(diffId);
         }
 
-        long size = state.Layers.Values.FirstOrDefault(l => l.DiffId == diffId)?.Size ?? ContentSize(diffId);
+        // The headers are read where the bytes are in the page cache: a blob copied with direct I/O is not.
+        long size = state.Layers.Values.FirstOrDefault(l => l.DiffId == diffId)?.Size
+            ?? ContentSize(copied && copies is not null && copies.Contains(diffId) ? copies.OpenSource(diffId) : _backing.OpenBlob(diffId));
         state.Layers[chain] = new StoreLayer
         {
             ChainId = chain,
@@ -481,11 +483,11 @@ public sealed partial class ImageStore
         return copied;
     }
 
-    /// <summary>The total size of a layer's regular files, read from its tar headers (data is skipped).</summary>
-    private long ContentSize(Digest diffId)
+    /// <summary>The total size of a layer's regular files, read from the headers of its tar, <paramref name="blob"/>
+    /// (data is skipped), which this disposes.</summary>
+    private long ContentSize(Stream blob)
     {
         long total = 0;
-        using Stream blob = _backing.OpenBlob(diffId);
         using var reader = new TarEntryReader(blob, leaveOpen: false, _options.Limits);
         while (reader.GetNextEntry() is { } entry)
         {

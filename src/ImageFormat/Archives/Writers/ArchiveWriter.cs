@@ -225,7 +225,9 @@ public static class ArchiveWriter
             ? PlanLegacy(request.Images, layers)
             : PlanOci(request.Images, layers, request.Options.Format == ArchiveFormat.Docker, request.Artifacts, request.Options);
         using RangeCopies<PlannedEntry>? copies = ownFile ? StartCopies(entries, request.Options, cancellationToken) : null;
-        await WriteTar(entries, output, copies, reporter, async, cancellationToken).ConfigureAwait(false);
+        // The library's own new file is written with direct I/O where the file system allows it.
+        using DirectWriteStream? direct = ownFile ? DirectWriteStream.TryOver((FileStream)output) : null;
+        await WriteTar(entries, direct ?? output, copies, reporter, async, cancellationToken).ConfigureAwait(false);
         reporter?.Complete();
     }
 
@@ -652,8 +654,8 @@ public static class ArchiveWriter
 
     /// <summary>
     /// Plans the parent directories and writes <paramref name="entries"/> as a tar. Blobs in
-    /// <paramref name="copies"/> are copied by the kernel into <paramref name="output"/> (then a
-    /// <see cref="FileStream"/>), and the marker that ends the archive is written only once all their checks passed.
+    /// <paramref name="copies"/> are copied into <paramref name="output"/> (then a <see cref="DirectWriteStream"/> or a
+    /// <see cref="FileStream"/>) without passing through a stream of this process, and the marker that ends the archive is written only once all their checks passed.
     /// </summary>
     private static async ValueTask WriteTar(List<PlannedEntry> entries, Stream output, RangeCopies<PlannedEntry>? copies, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
     {
@@ -688,8 +690,7 @@ public static class ArchiveWriter
                 int item = entry.Type == TarEntryKind.RegularFile ? reporter?.StartItem(entry.Path) ?? 0 : 0;
                 if (copies is not null && copies.Contains(entry))
                 {
-                    var file = (FileStream)output;
-                    await tar.WriteEntry(header, async _ => await CopyInKernel(copies, entry, file, reporter, async, cancellationToken).ConfigureAwait(false), async, cancellationToken).ConfigureAwait(false);
+                    await tar.WriteEntry(header, async _ => await CopyRange(copies, entry, output, reporter, async, cancellationToken).ConfigureAwait(false), async, cancellationToken).ConfigureAwait(false);
                 }
                 else if (entry.Type == TarEntryKind.RegularFile && entry.Size > 0)
                 {
@@ -755,8 +756,8 @@ public static class ArchiveWriter
         }
     }
 
-    /// <summary>Copies a blob of <paramref name="copies"/> into <paramref name="file"/>; off the caller's thread when asynchronous.</summary>
-    private static ValueTask CopyInKernel(RangeCopies<PlannedEntry> copies, PlannedEntry entry, FileStream file, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
+    /// <summary>Copies a blob of <paramref name="copies"/> into <paramref name="file"/>; on a thread of its own when asynchronous.</summary>
+    private static ValueTask CopyRange(RangeCopies<PlannedEntry> copies, PlannedEntry entry, Stream file, ProgressReporter? reporter, bool async, CancellationToken cancellationToken)
     {
         if (!async)
         {
@@ -764,7 +765,13 @@ public static class ArchiveWriter
             return ValueTask.CompletedTask;
         }
 
-        return new ValueTask(Task.Run(() => copies.CopyTo(entry, file, reporter is null ? null : reporter.Add, cancellationToken), cancellationToken));
+        // On a thread of its own: the verification holds the pool's threads (one per core), and a copy queued behind
+        // them waited for the pool to add a thread, about half a second.
+        return new ValueTask(Task.Factory.StartNew(
+            () => copies.CopyTo(entry, file, reporter is null ? null : reporter.Add, cancellationToken),
+            cancellationToken,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default));
     }
 
     /// <summary>
@@ -804,7 +811,7 @@ public static class ArchiveWriter
     }
 
     /// <summary>
-    /// Writes one layout file atomically. A blob of <paramref name="copies"/> is copied by the kernel, and renamed
+    /// Writes one layout file atomically. A blob of <paramref name="copies"/> is copied from its file, and renamed
     /// to its name only once its check passed.
     /// </summary>
     private static async ValueTask WriteAtomically(string target, PlannedEntry entry, ProgressReporter? reporter, bool async, CancellationToken cancellationToken, RangeCopies<PlannedEntry>? copies = null)
@@ -816,7 +823,7 @@ public static class ArchiveWriter
             FileStream file = atomic.Stream;
             if (copies is not null && copies.Contains(entry))
             {
-                await CopyInKernel(copies, entry, file, reporter, async, cancellationToken).ConfigureAwait(false);
+                await CopyRange(copies, entry, file, reporter, async, cancellationToken).ConfigureAwait(false);
                 if (async)
                 {
                     await copies.Verified(entry).ConfigureAwait(false);
