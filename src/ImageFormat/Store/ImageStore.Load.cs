@@ -385,7 +385,7 @@ public sealed partial class ImageStore
 
     /// <summary>
     /// The uncompressed layer tars of <paramref name="sources"/> that the load will store and that are byte ranges of
-    /// a file (an uncompressed archive, a layout): copied in the kernel and hashed against their DiffIDs on the other
+    /// a file (an uncompressed archive, a layout): copied from that file and hashed against their DiffIDs on the other
     /// cores beside the copy. Anything this cannot judge without reading (a missing or unreadable blob, a layer over
     /// the size limit, a config that does not match its layers) is left to the streaming path, which reports it in order.
     /// </summary>
@@ -442,7 +442,7 @@ public sealed partial class ImageStore
         long tarSize;
         if (copies is not null && copies.Contains(diffId) && !_backing.HasBlob(diffId))
         {
-            // Copied in the kernel, named only once its hash matched (the same error as the streaming path's).
+            // Copied from the source file, named only once its hash matched (the same error as the streaming path's).
             tarSize = copies.LengthOf(diffId);
             ((DirectoryStoreBacking)_backing).WriteBlobFile(
                 diffId,

@@ -238,7 +238,7 @@ internal sealed class DirectoryStoreBacking : IStoreBacking
     }
 
     /// <summary>
-    /// Stores a blob whose bytes <paramref name="write"/> puts straight into the new file (a kernel copy), under
+    /// Stores a blob whose bytes <paramref name="write"/> puts straight into the new file (a copy from another file), under
     /// <paramref name="digest"/> once <paramref name="check"/> returns: a check that throws leaves no blob.
     /// </summary>
     public void WriteBlobFile(Digest digest, Action<FileStream> write, Action check)

@@ -245,7 +245,7 @@ public sealed record ImageStoreOptions
     /// <summary>
     /// Whether <c>save</c> to a file hashes every blob it copies again. By default it does not: the store hashed
     /// each blob against its digest when it stored it, and names blobs only by that digest, so a save to a file
-    /// copies them in the kernel unchecked, as <c>docker save</c> trusts its own store. A save to a stream always
+    /// copies them unchecked, as <c>docker save</c> trusts its own store. A save to a stream always
     /// hashes. <see cref="ImageStore.Check(bool)"/> with layer content re-verifies the whole store.
     /// </summary>
     public bool VerifyBlobsOnSave { get; init; }

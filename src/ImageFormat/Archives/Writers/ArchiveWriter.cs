@@ -215,7 +215,8 @@ public static class ArchiveWriter
     /// <summary>
     /// The one core of <see cref="Write"/> and <see cref="WriteAsync"/>, and of the file writers, which pass
     /// <paramref name="ownFile"/>: the output is a new file of the library's own, deleted if the write fails, so its
-    /// layer blobs may be copied in the kernel and verified beside the copy (<see cref="RangeCopies{TKey}"/>).
+    /// layer blobs may be copied from their files (direct I/O, else in the kernel) and verified beside the copy
+    /// (<see cref="RangeCopies{TKey}"/>).
     /// </summary>
     private static async ValueTask WriteTarCore(Request request, Stream output, IProgress<ImageProgress>? progress, bool async, CancellationToken cancellationToken, bool ownFile = false)
     {
@@ -264,7 +265,7 @@ public static class ArchiveWriter
         var added = new List<string>();
         List<PlannedEntry> blobs = [.. entries.Where(e => BlobPath.TryParse(e.Path, out _))];
         // A blob already in an existing layout is checked in place by WriteBlobFile and rewritten through the
-        // streaming path only if it is bad, so only the missing ones are opened and hashed for a kernel copy.
+        // streaming path only if it is bad, so only the missing ones are opened and hashed for a copy.
         using RangeCopies<PlannedEntry> copies = StartCopies(blobs.Where(e => !File.Exists(Path.Combine(target, e.Path))), request.Options, cancellationToken);
         try
         {
@@ -775,8 +776,8 @@ public static class ArchiveWriter
     }
 
     /// <summary>
-    /// The layer blobs among <paramref name="entries"/> that a write to a file of the library's own may copy in the
-    /// kernel: verbatim ones are verified beside the copy, staged ones were hashed as they were staged.
+    /// The layer blobs among <paramref name="entries"/> that a write to a file of the library's own may copy from
+    /// their files: verbatim ones are verified beside the copy, staged ones were hashed as they were staged.
     /// </summary>
     private static RangeCopies<PlannedEntry> StartCopies(IEnumerable<PlannedEntry> entries, ArchiveWriterOptions options, CancellationToken cancellationToken) =>
         RangeCopies<PlannedEntry>.Start(

@@ -28,7 +28,8 @@ internal sealed class PlannedEntry
     public string? LinkName { get; }
 
     /// <summary>
-    /// For a layer blob: the layer, whose bytes a writer to a file may copy in the kernel (<see cref="RangeCopies{TKey}"/>).
+    /// For a layer blob: the layer, whose bytes a writer to a file of its own may copy from their file with direct
+    /// I/O or in the kernel (<see cref="RangeCopies{TKey}"/>).
     /// <see langword="null"/> for everything else, which is only ever read through <see cref="Open"/>.
     /// </summary>
     public PreparedLayer? Layer { get; private init; }
@@ -36,7 +37,7 @@ internal sealed class PlannedEntry
     public static PlannedEntry File(string path, long size, DateTimeOffset time, Func<Stream> open) =>
         new(path, TarEntryKind.RegularFile, size, time, open, null);
 
-    /// <summary>A layer blob, read through <see cref="PreparedLayer.Open"/> or copied in the kernel.</summary>
+    /// <summary>A layer blob, read through <see cref="PreparedLayer.Open"/> or copied from its file.</summary>
     public static PlannedEntry ForLayer(string path, PreparedLayer layer, DateTimeOffset time) =>
         new(path, TarEntryKind.RegularFile, layer.Size, time, layer.Open, null) { Layer = layer };
 
