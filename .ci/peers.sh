@@ -39,6 +39,9 @@ command -v bzip2 >/dev/null || need+=(bzip2)
 command -v bwrap >/dev/null || need+=(bubblewrap)
 # The registry tests start Debian's docker-registry (CNCF Distribution 2.8) themselves, on loopback.
 command -v docker-registry >/dev/null || need+=(docker-registry)
+# The direct-I/O writes are checked on xfs and btrfs made on a loop device (tests/ImageFormat.Tests/IO/DirectWriteFileSystemTests).
+[ -x /usr/sbin/mkfs.xfs ] || [ -x /sbin/mkfs.xfs ] || need+=(xfsprogs)
+[ -x /usr/sbin/mkfs.btrfs ] || [ -x /sbin/mkfs.btrfs ] || need+=(btrfs-progs)
 if ((${#need[@]})); then
   echo "peers: installing ${need[*]}"
   apt-get update -qq >/dev/null
