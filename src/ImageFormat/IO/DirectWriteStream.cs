@@ -60,7 +60,6 @@ internal sealed partial class DirectWriteStream : Stream
     private bool _direct;
     private bool _stopping;
     private bool _disposed;
-    private bool _handleAdded;
     private ExceptionDispatchInfo? _error;
 
     private unsafe DirectWriteStream(SafeFileHandle file, int fd, int savedFlags, bool direct, int bufferBytes)
@@ -152,7 +151,8 @@ internal sealed partial class DirectWriteStream : Stream
                 return null;
             }
 
-            var stream = new DirectWriteStream(handle, fd, flags, direct, bufferBytes) { _handleAdded = true };
+            // The stream holds the reference taken above from here on and releases it when disposed.
+            var stream = new DirectWriteStream(handle, fd, flags, direct, bufferBytes);
             added = false;
             return stream;
         }
@@ -318,10 +318,7 @@ internal sealed partial class DirectWriteStream : Stream
             }
 
             _ = fcntl(_fd, F_SETFL, _savedFlags);
-            if (_handleAdded)
-            {
-                _file.DangerousRelease();
-            }
+            _file.DangerousRelease();
 
             _free.Dispose();
         }

@@ -439,6 +439,7 @@ public sealed partial class ImageStore
     private bool StoreLayerBlobs(StoreState state, Func<Stream> open, string subject, Digest diffId, int index, Digest chain, Digest parentChain, RangeCopies<Digest>? copies = null, ProgressReporter? reporter = null, CancellationToken cancellationToken = default)
     {
         bool copied = false;
+        RangeCopies<Digest>? copiedFrom = null;
         long tarSize;
         if (copies is not null && copies.Contains(diffId) && !_backing.HasBlob(diffId))
         {
@@ -449,6 +450,7 @@ public sealed partial class ImageStore
                 file => copies.CopyTo(diffId, file, reporter is null ? null : reporter.Add, cancellationToken),
                 () => copies.Verified(diffId).GetAwaiter().GetResult());
             copied = true;
+            copiedFrom = copies;
         }
         else if (!_backing.HasBlob(diffId))
         {
@@ -471,7 +473,7 @@ public sealed partial class ImageStore
 
         // The headers are read where the bytes are in the page cache: a blob copied with direct I/O is not.
         long size = state.Layers.Values.FirstOrDefault(l => l.DiffId == diffId)?.Size
-            ?? ContentSize(copied && copies is not null && copies.Contains(diffId) ? copies.OpenSource(diffId) : _backing.OpenBlob(diffId));
+            ?? ContentSize(copiedFrom?.OpenSource(diffId) ?? _backing.OpenBlob(diffId));
         state.Layers[chain] = new StoreLayer
         {
             ChainId = chain,
