@@ -74,8 +74,11 @@ public sealed partial class ImageArchive
         return found.Count == 1 ? found[0] : null;
     }
 
+    /// <summary>Each image's short ID and names: its tags, else its OCI ref names (such as skopeo's <c>v1.0</c>), else <c>&lt;none&gt;</c>.</summary>
     private static List<string> Describe(IEnumerable<ArchiveImage> images) =>
-        images.Select(i => i.RepoTags.Count > 0 ? $"{i.ShortId} {string.Join(",", i.RepoTags)}" : $"{i.ShortId} <none>").ToList();
+        images.Select(i => i.RepoTags.Count > 0 ? $"{i.ShortId} {string.Join(",", i.RepoTags)}"
+            : i.RefNames.Count > 0 ? $"{i.ShortId} {string.Join(",", i.RefNames)}"
+            : $"{i.ShortId} <none>").ToList();
 
     private List<ArchiveImage> Match(string name)
     {

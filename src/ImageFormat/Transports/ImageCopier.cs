@@ -22,8 +22,15 @@ namespace ImageFormat.Transports;
 public static class ImageCopier
 {
     /// <summary>Copies an image (or, with <see cref="ImageCopyOptions.All"/>, every platform of an index).</summary>
-    /// <param name="source">Where the image is.</param>
-    /// <param name="destination">Where to write it. A registry destination without tag gets <c>latest</c>; a docker archive without reference records the source's tag, if it has one.</param>
+    /// <param name="source">Where the image is. In <c>oci:</c> and <c>oci-archive:</c>, a name is looked up as a ref name first (skopeo's only lookup), then as a tag, an image ID or a digest.</param>
+    /// <param name="destination">
+    /// Where to write it. A registry destination without tag gets <c>latest</c>; a docker archive without reference
+    /// records the source's tag, if it has one. As with skopeo, <c>oci:DIR:NAME</c> and <c>oci-archive:FILE:NAME</c>
+    /// give the image the ref name <c>NAME</c> verbatim and no other name (without <c>NAME</c>, none), and
+    /// <c>oci:DIR</c> adds to a layout already there: its <c>index.json</c> keeps what it named, except that a
+    /// name given again moves to the new image (the entry that had it stays, unnamed) and an unnamed entry of the
+    /// same manifest is replaced. An <c>oci-archive:</c> file is written anew.
+    /// </param>
     /// <param name="options">How to copy; <see cref="ImageCopyOptions.Default"/> when <see langword="null"/>.</param>
     /// <param name="progress">
     /// Receives <see cref="ImageProgressPhase.Writing"/> reports (one item per blob written to an archive, layout or
@@ -143,12 +150,26 @@ public static class ImageCopier
             {
                 ImageArchive archive = source.Transport == ImageTransport.Oci ? ImageArchive.OpenLayout(source.Path!) : ImageArchive.OpenFile(source.Path!);
                 opened.Add(archive);
-                return options.All && source.Reference is null ? [.. archive.Images] : [archive.FindImage(source.Reference)];
+                if (options.All && source.Reference is null)
+                {
+                    return [.. archive.Images];
+                }
+
+                // skopeo's oci: and oci-archive: name an image by its ref name alone; a name no image has
+                // verbatim is still looked up as a tag, an image ID or a digest.
+                List<ArchiveImage> named = source.Transport == ImageTransport.DockerArchive || source.Reference is null
+                    ? []
+                    : [.. archive.Images.Where(i => i.RefNames.Contains(source.Reference, StringComparer.Ordinal))];
+                return [named.Count == 1 ? named[0] : archive.FindImage(source.Reference)];
             }
         }
     }
 
-    /// <summary>The names the destination records: its own reference when it has one, else the source's tag.</summary>
+    /// <summary>
+    /// The tags the destination records: none for <c>oci:</c> and <c>oci-archive:</c> (the writer gives the one image
+    /// the location's ref name); otherwise the location's own tag when it has one, else the registry source's tag
+    /// for a docker-archive, else the source's own names.
+    /// </summary>
     private static IReadOnlyList<IContainerImage> Name(IReadOnlyList<IContainerImage> images, ImageLocation source, ImageLocation destination)
     {
         if (destination.Transport == ImageTransport.Docker)
@@ -157,7 +178,12 @@ public static class ImageCopier
         }
 
         List<ImageReference>? tags = null;
-        if (destination.Reference is { } name)
+        if (destination.Transport is ImageTransport.Oci or ImageTransport.OciArchive)
+        {
+            // Named by the location's ref name alone (ArchiveWriterOptions.RefName), as skopeo names them.
+            tags = [];
+        }
+        else if (destination.Reference is { } name)
         {
             tags = images.Count == 1 ? [ImageReference.Parse(name)] : [];
         }
@@ -214,7 +240,8 @@ public static class ImageCopier
                     TempDirectory = options.TempDirectory,
                     // --all keeps the registry's index, and its digest, as skopeo does.
                     SourceIndex = options.All && sourceIndex is { } index && index.Value.Manifests.All(d => images.Any(i => i.ManifestDigest == d.Digest)) ? sourceIndex : null,
-                    SourceIndexName = destination.Reference,
+                    RefName = destination.Reference,
+                    AddToIndex = destination.Transport == ImageTransport.Oci,
                 };
                 if (destination.Transport == ImageTransport.Oci)
                 {

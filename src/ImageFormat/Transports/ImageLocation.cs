@@ -6,7 +6,10 @@ namespace ImageFormat.Transports;
 /// <summary>
 /// An image's place, parsed from skopeo's transport syntax: <c>docker://HOST/REPO:TAG|@DIGEST</c>,
 /// <c>docker-archive:PATH[:REF]</c>, <c>oci-archive:PATH[:REF]</c>, <c>oci:DIR[:REF]</c>, and <c>store:REF</c> for the
-/// local store. As in skopeo, the path of the file transports ends at its first <c>:</c>; what follows is the reference.
+/// local store. As in skopeo, the path of the file transports ends at its first <c>:</c>; what follows is the reference:
+/// a Docker tag for <c>docker-archive:</c>, and for <c>oci:</c> and <c>oci-archive:</c> the raw
+/// <c>org.opencontainers.image.ref.name</c> (<c>oci:out:v1.0</c> names the image <c>v1.0</c>, not
+/// <c>docker.io/library/v1.0:latest</c>), checked against the OCI grammar for ref names as skopeo checks it.
 /// </summary>
 public sealed record ImageLocation
 {
@@ -44,8 +47,9 @@ public sealed record ImageLocation
     /// <returns>The location.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="text"/> is <see langword="null"/>.</exception>
     /// <exception cref="ImageLocationException">
-    /// The transport is unknown, the path or reference is missing, or a registry reference or an archive's tag is not a
-    /// valid reference (<see cref="ErrorCodes.InvalidImageLocation"/>).
+    /// The transport is unknown, the path or reference is missing, a registry reference or a docker-archive's tag is not
+    /// a valid reference, or the name of an <c>oci:</c> or <c>oci-archive:</c> location is not an OCI ref name
+    /// (<see cref="ErrorCodes.InvalidImageLocation"/>).
     /// </exception>
     public static ImageLocation Parse(string text)
     {
@@ -91,6 +95,11 @@ public sealed record ImageLocation
                 if (reference is { Length: 0 })
                 {
                     throw Invalid(text, $"{name}: the reference after the path is empty");
+                }
+
+                if (transport != ImageTransport.DockerArchive && reference is not null && !OciRefName.IsValid(reference))
+                {
+                    throw Invalid(text, $"{name}: \"{reference}\" is not an OCI ref name (letters and digits, joined by one of - . _ : @ + or by --, in components separated by /)");
                 }
 
                 if (transport == ImageTransport.DockerArchive && reference is not null

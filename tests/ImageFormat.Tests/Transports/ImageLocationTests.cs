@@ -25,6 +25,46 @@ public class ImageLocationTests
         location.ToString().Should().Be(text);
     }
 
+    /// <summary>The names skopeo 1.9.3 accepts after <c>oci:DIR:</c>, each the ref name verbatim (checked side by side with it).</summary>
+    [Theory]
+    [InlineData("oci:l:v1.0", "v1.0")]
+    [InlineData("oci:l:a/b:c@d", "a/b:c@d")]
+    [InlineData("oci:l:x--y", "x--y")]
+    [InlineData("oci:l:A.B", "A.B")]
+    [InlineData("oci:l:x+y", "x+y")]
+    [InlineData("oci:l:1", "1")]
+    [InlineData("oci-archive:f.tar:Foo_Bar-1.0", "Foo_Bar-1.0")]
+    [InlineData("oci:l:127.0.0.1:5000/team/app:v1", "127.0.0.1:5000/team/app:v1")]
+    public void An_oci_name_is_any_ref_name_of_the_oci_grammar_kept_verbatim(string text, string reference)
+    {
+        ImageLocation.Parse(text).Reference.Should().Be(reference);
+    }
+
+    /// <summary>The names skopeo 1.9.3 refuses ("Invalid image NAME"), checked side by side with it.</summary>
+    [Theory]
+    [InlineData("oci", "a b")]
+    [InlineData("oci", "-x")]
+    [InlineData("oci", "x__y")]
+    [InlineData("oci", "x/")]
+    [InlineData("oci", "\u00e4")]
+    [InlineData("oci", "x..y")]
+    [InlineData("oci", "x-.y")]
+    [InlineData("oci", "a//b")]
+    [InlineData("oci", "x---y")]
+    [InlineData("oci", "x.")]
+    [InlineData("oci-archive", "a:/b")]
+    public void An_oci_name_outside_the_ref_name_grammar_is_a_coded_error(string transport, string escapedName)
+    {
+        string name = System.Text.RegularExpressions.Regex.Unescape(escapedName);
+        string text = $"{transport}:l:{name}";
+
+        Action parse = () => ImageLocation.Parse(text);
+
+        parse.Should().Throw<ImageLocationException>().Which.Should().Match<ImageLocationException>(e =>
+            e.Code == ErrorCodes.InvalidImageLocation
+            && e.Message == $"\"{text}\": {transport}: \"{name}\" is not an OCI ref name (letters and digits, joined by one of - . _ : @ + or by --, in components separated by /)");
+    }
+
     [Fact]
     public void A_registry_location_is_normalized_as_docker_does()
     {

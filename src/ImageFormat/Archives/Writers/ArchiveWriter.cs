@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
@@ -251,14 +252,15 @@ public static class ArchiveWriter
     private static async ValueTask WriteLayoutCore(Request request, string directory, IProgress<ImageProgress>? progress, bool async, CancellationToken cancellationToken)
     {
         ProgressReporter? reporter = ProgressReporter.Create(progress, ImageProgressPhase.Writing, 0, 0);
+        string full = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
+        bool fresh = !Directory.Exists(full);
+        ImageIndex? existing = request.Options.AddToIndex && !fresh ? ReadExistingIndex(full, request.Options.Limits) : null;
         using LayerSet layers = LayerSet.Prepare(request.Images, request.Options, reporter, cancellationToken);
-        List<PlannedEntry> entries = PlanOci(request.Images, layers, docker: false, request.Artifacts, request.Options);
+        List<PlannedEntry> entries = PlanOci(request.Images, layers, docker: false, request.Artifacts, request.Options, existing);
         reporter?.AddItems(entries.Count(e => e.Type == TarEntryKind.RegularFile), entries.Sum(e => e.Size));
 
         // A new layout is built beside its final name and renamed into place; an existing one gets its blobs
         // first and index.json last, and loses the blobs this call added if it fails.
-        string full = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
-        bool fresh = !Directory.Exists(full);
         string target = fresh
             ? Path.Combine(Path.GetDirectoryName(full) ?? ".", $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp")
             : full;
@@ -404,7 +406,85 @@ public static class ArchiveWriter
         })];
     }
 
-    private static List<PlannedEntry> PlanOci(IReadOnlyList<ImageToWrite> images, LayerSet layers, bool docker, IReadOnlyList<ArtifactToWrite> artifacts, ArchiveWriterOptions options)
+    /// <summary>The <c>index.json</c> of the existing layout <paramref name="layout"/>, or <see langword="null"/> when it has none.</summary>
+    /// <exception cref="InvalidDocumentException">It is not an index.</exception>
+    /// <exception cref="LimitExceededException">It is larger or deeper than <paramref name="limits"/> allow.</exception>
+    private static ImageIndex? ReadExistingIndex(string layout, ImageFormatLimits limits)
+    {
+        string path = Path.Combine(layout, "index.json");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        // Read at most one byte past the limit: the parser refuses what is larger, without this reading it all.
+        using SafeFileHandle file = File.OpenHandle(path);
+        byte[] buffer = new byte[(int)Math.Min(RandomAccess.GetLength(file), limits.MaxJsonBytes + 1L)];
+        int read = 0;
+        while (read < buffer.Length && RandomAccess.Read(file, buffer.AsSpan(read), read) is var n and > 0)
+        {
+            read += n;
+        }
+
+        return ImageDocuments.ParseIndex(buffer.AsMemory(0, read), path, limits).Value;
+    }
+
+    /// <summary>
+    /// <paramref name="existing"/> with <paramref name="added"/> added as skopeo's <c>oci:</c> destination adds a
+    /// manifest (see <see cref="ArchiveWriterOptions.AddToIndex"/>): a name moves to the new descriptor, which takes
+    /// the place of an unnamed one of the same digest or goes last.
+    /// </summary>
+    internal static ImageIndex AddToIndex(ImageIndex existing, IEnumerable<Descriptor> added)
+    {
+        List<Descriptor> manifests = [.. existing.Manifests];
+        foreach (Descriptor descriptor in added)
+        {
+            if (RefNameOf(descriptor) is { } name)
+            {
+                int named = manifests.FindIndex(d => RefNameOf(d) == name);
+                if (named >= 0)
+                {
+                    manifests[named] = manifests[named] with { Annotations = WithoutRefName(manifests[named].Annotations!) };
+                }
+            }
+
+            int unnamed = manifests.FindIndex(d => d.Digest == descriptor.Digest && RefNameOf(d) is null);
+            if (unnamed >= 0)
+            {
+                manifests[unnamed] = descriptor;
+            }
+            else
+            {
+                manifests.Add(descriptor);
+            }
+        }
+
+        return existing with { Manifests = manifests, ManifestsWasNull = false };
+    }
+
+    /// <summary>A descriptor's ref name; <see langword="null"/> when it has none or an empty one (which names nothing).</summary>
+    private static string? RefNameOf(Descriptor descriptor) => descriptor.GetAnnotation(RefNameAnnotation) is { Length: > 0 } name ? name : null;
+
+    /// <summary>The annotations without the ref name; <see langword="null"/> when nothing else is left (no <c>annotations</c> field).</summary>
+    private static SortedDictionary<string, string>? WithoutRefName(IReadOnlyDictionary<string, string> annotations)
+    {
+        var rest = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach ((string key, string value) in annotations)
+        {
+            if (key != RefNameAnnotation)
+            {
+                rest.Add(key, value);
+            }
+        }
+
+        return rest.Count == 0 ? null : rest;
+    }
+
+    /// <summary>Annotations that hold the ref name <paramref name="name"/> alone; none for <see langword="null"/>.</summary>
+    private static SortedDictionary<string, string>? RefNameAnnotations(string? name) =>
+        name is null ? null : new SortedDictionary<string, string>(StringComparer.Ordinal) { [RefNameAnnotation] = name };
+
+    private static List<PlannedEntry> PlanOci(IReadOnlyList<ImageToWrite> images, LayerSet layers, bool docker, IReadOnlyList<ArtifactToWrite> artifacts, ArchiveWriterOptions options, ImageIndex? existing = null)
     {
         var entries = new List<PlannedEntry>();
         var blobs = new HashSet<Digest>();
@@ -439,7 +519,14 @@ public static class ArchiveWriter
             Platform? platform = PlatformOf(image.Config.Value);
             if (image.Tags.Count == 0)
             {
-                descriptors.Add(new Descriptor { MediaType = manifestType, Digest = manifestDigest, Size = manifestBytes.Length, Platform = platform });
+                descriptors.Add(new Descriptor
+                {
+                    MediaType = manifestType,
+                    Digest = manifestDigest,
+                    Size = manifestBytes.Length,
+                    Platform = platform,
+                    Annotations = RefNameAnnotations(images.Count == 1 ? options.RefName : null),
+                });
             }
 
             foreach (ImageReference tag in image.Tags)
@@ -514,13 +601,15 @@ public static class ArchiveWriter
                     MediaType = source.Value.MediaType ?? MediaTypes.OciIndex,
                     Digest = source.Digest,
                     Size = source.Size,
-                    Annotations = options.SourceIndexName is { } name ? new SortedDictionary<string, string>(StringComparer.Ordinal) { [RefNameAnnotation] = name } : null,
+                    Annotations = RefNameAnnotations(options.RefName),
                 },
             ];
         }
 
         entries.Add(PlannedEntry.Bytes("oci-layout", Encoding.UTF8.GetBytes(OciLayoutBytes), DateTimeOffset.UnixEpoch));
-        byte[] index = ImageDocuments.Serialize(new ImageIndex { MediaType = MediaTypes.OciIndex, Manifests = descriptors });
+        byte[] index = ImageDocuments.Serialize(existing is null
+            ? new ImageIndex { MediaType = MediaTypes.OciIndex, Manifests = descriptors }
+            : AddToIndex(existing, descriptors));
         entries.Add(PlannedEntry.Bytes("index.json", index, DateTimeOffset.UnixEpoch));
         if (docker)
         {

@@ -32,12 +32,24 @@ public sealed record ArchiveWriterOptions
 
     /// <summary>
     /// An index to keep byte for byte (a registry's, copied with every platform): stored as a blob and named alone
-    /// by <c>index.json</c> (with <see cref="SourceIndexName"/> as its ref name), so the layout keeps its digest. Used only
+    /// by <c>index.json</c> (with <see cref="RefName"/> as its ref name), so the layout keeps its digest. Used only
     /// when blobs are written as stored and every manifest it names is one of the images written; otherwise
     /// <c>index.json</c> names the images.
     /// </summary>
     internal Model.RawDocument<Model.ImageIndex>? SourceIndex { get; init; }
 
-    /// <summary>The <c>org.opencontainers.image.ref.name</c> of <see cref="SourceIndex"/> in <c>index.json</c>, if any.</summary>
-    internal string? SourceIndexName { get; init; }
+    /// <summary>
+    /// The <c>org.opencontainers.image.ref.name</c> <c>index.json</c> gives <see cref="SourceIndex"/>, or the one image
+    /// written when it has no tags, as skopeo names what it writes to <c>oci:DIR:NAME</c> and
+    /// <c>oci-archive:FILE:NAME</c>: the name verbatim, and no <c>io.containerd.image.name</c>. None when
+    /// <see langword="null"/>, or when several untagged images are written.
+    /// </summary>
+    internal string? RefName { get; init; }
+
+    /// <summary>
+    /// Writing into an existing layout adds to its <c>index.json</c>, as skopeo's <c>oci:</c> destination does, instead
+    /// of replacing it: a descriptor written with a ref name takes that name from the first entry holding it (which
+    /// stays, unnamed), then takes the place of the first unnamed entry of the same digest, else goes last.
+    /// </summary>
+    internal bool AddToIndex { get; init; }
 }
