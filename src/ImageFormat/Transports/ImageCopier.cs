@@ -334,11 +334,15 @@ public static class ImageCopier
 
     /// <summary>
     /// Docker's per-layer push lines (moby v20.10 <c>distribution/push_v2.go</c>, <c>distribution/xfer/upload.go</c>):
-    /// <c>Preparing</c> for every layer, top first, when the push starts, then what the registry did with each layer's
+    /// <c>Preparing</c> for every layer, top first, when the push starts, <c>Waiting</c> for each after the fifth (the
+    /// engine uploads five at once), then what the registry did with each layer's
     /// blob; layers are named by their diffID's short form. The config blob has no line.
     /// </summary>
     private sealed class PushStatusReporter(IProgress<TransferStatus> status, Dictionary<Digest, List<string>> ids, string? mountFrom, IProgress<BlobProgress>? inner) : IProgress<BlobProgress>
     {
+        /// <summary>How many layers Docker 20.10 uploads at once unless told otherwise (<c>max-concurrent-uploads</c>).</summary>
+        private const int DockerConcurrentUploads = 5;
+
         public static IProgress<BlobProgress>? Start(IProgress<TransferStatus>? status, IContainerImage image, string? mountFrom, IProgress<BlobProgress>? inner)
         {
             if (status is null)
@@ -348,6 +352,7 @@ public static class ImageCopier
 
             Dictionary<Digest, List<string>> ids = [];
             HashSet<Digest> seen = [];
+            List<string> transfers = [];
             foreach (IImageLayer layer in image.Layers.Reverse())
             {
                 if (seen.Add(layer.DiffId))
@@ -355,7 +360,14 @@ public static class ImageCopier
                     string id = layer.DiffId.ShortId;
                     status.Report(new TransferStatus(TransferStatusKind.Preparing, id));
                     (ids.TryGetValue(layer.Digest, out List<string>? list) ? list : ids[layer.Digest] = []).Add(id);
+                    transfers.Add(id);
                 }
+            }
+
+            // The engine starts the first DockerConcurrentUploads uploads; each later one says "Waiting" when queued.
+            foreach (string id in transfers.Skip(DockerConcurrentUploads))
+            {
+                status.Report(new TransferStatus(TransferStatusKind.Waiting, id));
             }
 
             return new PushStatusReporter(status, ids, mountFrom, inner);

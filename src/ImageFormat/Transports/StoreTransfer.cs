@@ -111,7 +111,8 @@ public static class StoreTransfer
 
 /// <summary>
 /// Docker's per-layer pull lines (moby v20.10 <c>distribution/pull_v2.go</c>, <c>distribution/xfer/download.go</c>):
-/// <c>Already exists</c> or <c>Pulling fs layer</c> for every layer, base first, when the pull starts; then, as the
+/// <c>Already exists</c> or <c>Pulling fs layer</c> for every layer, base first, when the pull starts, and <c>Waiting</c>
+/// for each pulled layer after the third (the engine downloads three at once); then, as the
 /// store finishes each layer it lacked (downloaded, verified against its digest and diffID, and stored in one pass),
 /// <c>Verifying Checksum</c>, <c>Download complete</c> and <c>Pull complete</c>. Layers are named by their blob
 /// digest's short form. The store reports each layer as one item, in order: a layer is finished when the next starts.
@@ -119,6 +120,9 @@ public static class StoreTransfer
 /// </summary>
 internal sealed class PullStatusReporter : IProgress<ImageProgress>
 {
+    /// <summary>How many layers Docker 20.10 downloads at once unless told otherwise (<c>max-concurrent-downloads</c>).</summary>
+    internal const int DockerConcurrentDownloads = 3;
+
     private readonly IProgress<TransferStatus> _status;
     private readonly IProgress<ImageProgress>? _inner;
     private readonly string[] _ids;
@@ -160,6 +164,18 @@ internal sealed class PullStatusReporter : IProgress<ImageProgress>
             ids[i] = image.Layers[i].Digest.ShortId;
             pulled[i] = !present.Contains(chains[i]) && !chains.Take(i).Contains(chains[i]);
             status.Report(new TransferStatus(pulled[i] ? TransferStatusKind.PullingFsLayer : TransferStatusKind.AlreadyExists, ids[i]));
+        }
+
+        // The engine starts the first DockerConcurrentDownloads downloads; each later one says "Waiting" when queued,
+        // which lands after the "Pulling fs layer" lines (the download manager prints those directly, a transfer's
+        // own lines go through its progress channel).
+        int queued = 0;
+        for (int i = 0; i < chains.Count; i++)
+        {
+            if (pulled[i] && queued++ >= DockerConcurrentDownloads)
+            {
+                status.Report(new TransferStatus(TransferStatusKind.Waiting, ids[i]));
+            }
         }
 
         return new PullStatusReporter(status, inner, ids, pulled);

@@ -35,6 +35,13 @@ public enum TransferStatusKind
 
     /// <summary><c>ID: Mounted from REPO</c>: the layer was mounted from another repository of the registry.</summary>
     MountedFrom,
+
+    /// <summary>
+    /// <c>ID: Waiting</c>: the layer's transfer is queued behind others (moby v20.10 <c>distribution/xfer</c>): the
+    /// daemon moves at most 3 layers at once when pulling and 5 when pushing (its default
+    /// <c>max-concurrent-downloads</c> and <c>max-concurrent-uploads</c>), and each later one says so when queued.
+    /// </summary>
+    Waiting,
 }
 
 /// <summary>
@@ -62,6 +69,7 @@ public readonly record struct TransferStatus(TransferStatusKind Kind, string Id,
         TransferStatusKind.Pushed => "Pushed",
         TransferStatusKind.LayerAlreadyExists => "Layer already exists",
         TransferStatusKind.MountedFrom => "Mounted from " + Detail,
+        TransferStatusKind.Waiting => "Waiting",
         _ => Kind.ToString(),
     };
 

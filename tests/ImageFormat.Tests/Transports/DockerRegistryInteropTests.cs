@@ -32,7 +32,24 @@ public class DockerRegistryInteropTests(PlainRegistryFixture fixture) : IClassFi
     }
 
     /// <summary>The base image plus one gzip layer holding <c>/hello.txt</c>, with <c>cat /hello.txt</c> as its command.</summary>
-    internal static IContainerImage HelloImage(ImageArchive baseArchive, string content)
+    internal static IContainerImage HelloImage(ImageArchive baseArchive, string content) => HelloImage(baseArchive, content, 1);
+
+    /// <summary>
+    /// The base image plus <paramref name="layers"/> gzip layers, each writing <c>/hello.txt</c> anew (the last says
+    /// <paramref name="content"/>, the others also their number), with <c>cat /hello.txt</c> as its command.
+    /// </summary>
+    internal static IContainerImage HelloImage(ImageArchive baseArchive, string content, int layers)
+    {
+        ImageBuilder builder = ImageBuilder.From(baseArchive.Images.Single());
+        for (int i = 1; i <= layers; i++)
+        {
+            builder = builder.AppendLayerBytes(HelloLayer(i == layers ? content : $"{content} ({i} of {layers})"));
+        }
+
+        return builder.SetCmd(["cat", "/hello.txt"]).SetCreated(DateTimeOffset.UnixEpoch).Build();
+    }
+
+    private static byte[] HelloLayer(string content)
     {
         using MemoryStream tar = new();
         using (TarWriter writer = new(tar, TarEntryFormat.Pax, leaveOpen: true))
@@ -51,11 +68,7 @@ public class DockerRegistryInteropTests(PlainRegistryFixture fixture) : IClassFi
             zip.Write(tar.ToArray());
         }
 
-        return ImageBuilder.From(baseArchive.Images.Single())
-            .AppendLayerBytes(gz.ToArray())
-            .SetCmd(["cat", "/hello.txt"])
-            .SetCreated(DateTimeOffset.UnixEpoch)
-            .Build();
+        return gz.ToArray();
     }
 
     [Fact]

@@ -27,8 +27,14 @@ public class DockerStatusLinesInteropTests(PlainRegistryFixture fixture) : IClas
         return (lines[..head], [.. lines[head..^tail].Order(StringComparer.Ordinal)], lines[^tail..]);
     }
 
-    [Fact]
-    public async Task Push_and_pull_print_the_lines_docker_push_and_docker_pull_print_for_the_same_image()
+    /// <summary>
+    /// With one new layer nothing waits; with six, the engine's pull (3 at once) queues three of them and its push
+    /// (5 at once, the base layer too) two, and each queued one says <c>Waiting</c>.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 0, 0)]
+    [InlineData(6, 2, 3)]
+    public async Task Push_and_pull_print_the_lines_docker_push_and_docker_pull_print_for_the_same_image(int layers, int pushWaiting, int pullWaiting)
     {
         DockerCli docker = Peers.RequireDocker();
         TestRegistry registry = fixture.Registry;
@@ -40,7 +46,7 @@ public class DockerStatusLinesInteropTests(PlainRegistryFixture fixture) : IClas
         using (ImageStore store = ImageStore.Open(dir.Combine("store")))
         using (ImageStore puller = ImageStore.Open(dir.Combine("puller")))
         {
-            store.AddImage(DockerRegistryInteropTests.HelloImage(baseArchive, "lines " + tag), null, ours);
+            store.AddImage(DockerRegistryInteropTests.HelloImage(baseArchive, "lines " + tag, layers), null, ours);
             store.Tag(ours, theirs);
             store.Save([theirs], dir.Combine("image.tar"));
             puller.Load(dir.Combine("base.tar"));
@@ -98,5 +104,7 @@ public class DockerStatusLinesInteropTests(PlainRegistryFixture fixture) : IClas
         Lines(push.StdOut).Should().Contain(l => l.EndsWith(": Pushed", StringComparison.Ordinal));
         Lines(pushAgain.StdOut).Should().Contain(l => l.EndsWith(": Layer already exists", StringComparison.Ordinal));
         Lines(pull.StdOut).Should().Contain(l => l.EndsWith(": Already exists", StringComparison.Ordinal)).And.Contain(l => l.EndsWith(": Pull complete", StringComparison.Ordinal));
+        Lines(push.StdOut).Count(l => l.EndsWith(": Waiting", StringComparison.Ordinal)).Should().Be(pushWaiting);
+        Lines(pull.StdOut).Count(l => l.EndsWith(": Waiting", StringComparison.Ordinal)).Should().Be(pullWaiting);
     }
 }
