@@ -21,17 +21,10 @@ public class DecompressionTests
         _ => data,
     };
 
-    private static byte[] ReadAll(Stream stream)
-    {
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    }
-
     private static byte[] DecompressDetected(byte[] compressed, ImageFormatLimits? limits = null, string? entry = null)
     {
         using Stream stream = Decompression.OpenDetected(new MemoryStream(compressed), limits ?? ImageFormatLimits.Default, leaveOpen: false, out _, entry);
-        return ReadAll(stream);
+        return StreamBytes.ReadAll(stream);
     }
 
     [Theory]
@@ -41,7 +34,7 @@ public class DecompressionTests
         byte[] compressed = CompressWithCli(format, Payload);
         using Stream stream = Decompression.OpenDetected(new MemoryStream(compressed), ImageFormatLimits.Default, leaveOpen: false, out CompressionFormat detected);
         detected.Should().Be(format);
-        ReadAll(stream).Should().Equal(Payload);
+        StreamBytes.ReadAll(stream).Should().Equal(Payload);
     }
 
     [Theory]
@@ -51,7 +44,7 @@ public class DecompressionTests
         byte[] compressed = CompressWithCli(format, Payload);
         using Stream stream = Decompression.OpenDetected(new TrickleStream(compressed, maxPerRead: 1000), ImageFormatLimits.Default, leaveOpen: false, out CompressionFormat detected);
         detected.Should().Be(format);
-        ReadAll(stream).Should().Equal(Payload);
+        StreamBytes.ReadAll(stream).Should().Equal(Payload);
     }
 
     [Theory]
@@ -112,7 +105,7 @@ public class DecompressionTests
     {
         byte[] compressed = CompressionCli.Gzip(Payload);
         byte[] truncated = compressed[..(cut > 0 ? cut : compressed.Length + cut)];
-        Action act = () => ReadAll(Decompression.Open(new MemoryStream(truncated), CompressionFormat.Gzip, ImageFormatLimits.Default, leaveOpen: false, "blobs/sha256/abc"));
+        Action act = () => StreamBytes.ReadAll(Decompression.Open(new MemoryStream(truncated), CompressionFormat.Gzip, ImageFormatLimits.Default, leaveOpen: false, "blobs/sha256/abc"));
         act.Should().Throw<InvalidArchiveException>()
             .Where(e => e.Code == ErrorCodes.UnsupportedFormat && e.Entry == "blobs/sha256/abc")
             .WithMessage("blobs/sha256/abc: truncated gzip data: the input ends inside a gzip member or has trailing bytes after the last one (*");
@@ -146,7 +139,7 @@ public class DecompressionTests
     {
         byte[] compressed = CompressWithCli(format, Payload);
         byte[] truncated = compressed[..(cut > 0 ? cut : compressed.Length + cut)];
-        Action act = () => ReadAll(Decompression.Open(new MemoryStream(truncated), format, ImageFormatLimits.Default, leaveOpen: false));
+        Action act = () => StreamBytes.ReadAll(Decompression.Open(new MemoryStream(truncated), format, ImageFormatLimits.Default, leaveOpen: false));
         act.Should().Throw<InvalidArchiveException>().Where(e => e.Code == ErrorCodes.UnsupportedFormat);
     }
 
@@ -203,7 +196,7 @@ public class DecompressionTests
     public void Bzip2_with_a_bad_block_header_is_refused_when_opened()
     {
         byte[] bad = [.. "BZh9"u8, 0, 0, 0, 0, 0, 0, 0, 0];
-        Action act = () => ReadAll(Decompression.OpenDetected(new MemoryStream(bad), ImageFormatLimits.Default, leaveOpen: false, out _));
+        Action act = () => StreamBytes.ReadAll(Decompression.OpenDetected(new MemoryStream(bad), ImageFormatLimits.Default, leaveOpen: false, out _));
         act.Should().Throw<InvalidArchiveException>().Where(e => e.Code == ErrorCodes.UnsupportedFormat).WithMessage("corrupt bzip2 data: *");
     }
 
@@ -274,7 +267,7 @@ public class DecompressionTests
             format.Should().Be(CompressionFormat.None);
             stream.CanSeek.Should().BeTrue();
             stream.Length.Should().Be(tar.Length);
-            ReadAll(stream).Should().Equal(tar);
+            StreamBytes.ReadAll(stream).Should().Equal(tar);
             stream.Position = 512;
             stream.ReadByte().Should().Be(tar[512]);
         }
@@ -288,7 +281,7 @@ public class DecompressionTests
         byte[] tar = File.ReadAllBytes(RepoPaths.Sample("hello.tar"));
         using Stream stream = Decompression.OpenDetected(new TrickleStream(tar, maxPerRead: 2), ImageFormatLimits.Default, leaveOpen: false, out CompressionFormat format);
         format.Should().Be(CompressionFormat.None);
-        ReadAll(stream).Should().Equal(tar);
+        StreamBytes.ReadAll(stream).Should().Equal(tar);
     }
 
     [Fact]

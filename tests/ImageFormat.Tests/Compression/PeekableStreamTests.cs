@@ -15,7 +15,7 @@ public class PeekableStreamTests
         using var peekable = new PeekableStream(new TrickleStream(Data, maxPerRead: 3));
         peekable.Peek(6).ToArray().Should().Equal(0, 1, 2, 3, 4, 5);
         peekable.Position.Should().Be(0);
-        ReadAll(peekable).Should().Equal(Data);
+        StreamBytes.ReadAll(peekable).Should().Equal(Data);
         peekable.Position.Should().Be(100);
     }
 
@@ -24,7 +24,7 @@ public class PeekableStreamTests
     {
         using var peekable = new PeekableStream(new TrickleStream([1, 2, 3], maxPerRead: 1));
         peekable.Peek(10).ToArray().Should().Equal(1, 2, 3);
-        ReadAll(peekable).Should().Equal(1, 2, 3);
+        StreamBytes.ReadAll(peekable).Should().Equal(1, 2, 3);
     }
 
     [Fact]
@@ -35,7 +35,7 @@ public class PeekableStreamTests
         peekable.ReadExactly(first);
         peekable.Peek(2).ToArray().Should().Equal(4, 5);
         peekable.Peek(20).ToArray().Should().Equal(Data[4..24]);
-        ReadAll(peekable).Should().Equal(Data[4..]);
+        StreamBytes.ReadAll(peekable).Should().Equal(Data[4..]);
     }
 
     [Fact]
@@ -57,12 +57,5 @@ public class PeekableStreamTests
         inner.CanRead.Should().BeTrue();
         new PeekableStream(inner, leaveOpen: false).Dispose();
         inner.CanRead.Should().BeFalse();
-    }
-
-    private static byte[] ReadAll(Stream stream)
-    {
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
     }
 }

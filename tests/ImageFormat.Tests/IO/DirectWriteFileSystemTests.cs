@@ -57,24 +57,14 @@ public class DirectWriteFileSystemTests
         {
             store.Load(archive);
             IContainerImage stored = store.OpenImage("h:1");
-            ReadAll(stored.Layers[0].OpenBlob(verify: false)).Should().Equal(layer, "the stored layer on {0}", fileSystem);
+            StreamBytes.ReadAllAndDispose(stored.Layers[0].OpenBlob(verify: false)).Should().Equal(layer, "the stored layer on {0}", fileSystem);
             store.Check(verifyLayerContent: true).Should().BeEmpty();
             store.Save(["h:1"], saved);
         }
 
         using ImageArchive reread = ImageArchive.OpenFile(saved);
-        ReadAll(reread.Images[0].Layers[0].OpenStored()).Should().Equal(layer, "the saved layer on {0}", fileSystem);
+        StreamBytes.ReadAllAndDispose(reread.Images[0].Layers[0].OpenStored()).Should().Equal(layer, "the saved layer on {0}", fileSystem);
         ArchiveVerifier.Verify(reread, TestContext.Current.CancellationToken).Problems.Should().BeEmpty();
-    }
-
-    private static byte[] ReadAll(Stream stream)
-    {
-        using (stream)
-        {
-            using var buffer = new MemoryStream();
-            stream.CopyTo(buffer);
-            return buffer.ToArray();
-        }
     }
 
     private static Mounted Mount(TempDirectory temp, string fileSystem)

@@ -26,16 +26,6 @@ public class ImageBuilderTests
         return tar.File("hello", "hi from the builder\n").Build();
     }
 
-    private static byte[] ReadAll(Stream stream)
-    {
-        using (stream)
-        {
-            using var buffer = new MemoryStream();
-            stream.CopyTo(buffer);
-            return buffer.ToArray();
-        }
-    }
-
     [Fact]
     public void Scratch_image_with_a_layer_and_config_changes_has_the_exact_config_json()
     {
@@ -85,7 +75,7 @@ public class ImageBuilderTests
         built.Layers.Should().HaveCount(3);
         built.Layers[0].Should().BeSameAs(source.Layers[0]);
         built.Layers[1].Should().BeSameAs(source.Layers[1]);
-        ReadAll(built.Layers[1].OpenBlob()).Should().Equal(ReadAll(source.Layers[1].OpenStored()));
+        StreamBytes.ReadAllAndDispose(built.Layers[1].OpenBlob()).Should().Equal(StreamBytes.ReadAllAndDispose(source.Layers[1].OpenStored()));
         built.GetDiffIds().Should().Equal([.. source.GetDiffIds(), Digest.Compute(layer)]);
         built.Config.Value.History.Should().Equal([.. source.Config.Value.History, new HistoryEntry()]);
         (built.Config.Value with { RootFs = source.Config.Value.RootFs, History = source.Config.Value.History }).Should().Be(source.Config.Value);
@@ -134,7 +124,7 @@ public class ImageBuilderTests
         again.ManifestDigest.Should().Be(built.ManifestDigest);
         again.Manifest.Bytes.ToArray().Should().Equal(built.Manifest.Bytes.ToArray());
         again.Config.Bytes.ToArray().Should().Equal(built.Config.Bytes.ToArray());
-        ReadAll(again.Layers[2].OpenUncompressed()).Should().Equal(HelloLayer());
+        StreamBytes.ReadAllAndDispose(again.Layers[2].OpenUncompressed()).Should().Equal(HelloLayer());
         store.OpenImage("built:1").ManifestDigest.Should().Be(built.ManifestDigest);
     }
 
@@ -150,8 +140,8 @@ public class ImageBuilderTests
         directoryLayer.Compression.Should().Be(CompressionFormat.Gzip);
         built.Layers[2].MediaType.Should().Be(MediaTypes.OciLayerGzip);
         MergedTree tree = MergedTree.Build(built);
-        ReadAll(tree.OpenFile("etc/app.conf")).Should().Equal("answer=42\n"u8.ToArray());
-        ReadAll(tree.OpenFile("etc/motd")).Should().Equal("hello from imagefmt\n"u8.ToArray());
+        StreamBytes.ReadAllAndDispose(tree.OpenFile("etc/app.conf")).Should().Equal("answer=42\n"u8.ToArray());
+        StreamBytes.ReadAllAndDispose(tree.OpenFile("etc/motd")).Should().Equal("hello from imagefmt\n"u8.ToArray());
 
         LayerExtractor.ExtractImage(built, temp.Combine("root"));
         File.ReadAllText(temp.Combine("root", "etc", "app.conf")).Should().Be("answer=42\n");

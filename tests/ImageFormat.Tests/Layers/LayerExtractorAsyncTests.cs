@@ -119,7 +119,7 @@ public class LayerExtractorAsyncTests
 
         using Stream syncBlob = sync.OpenBlob(verify: true);
         using Stream asyncBlob = async.OpenBlob(verify: true);
-        ReadAll(asyncBlob).Should().Equal(ReadAll(syncBlob));
+        StreamBytes.ReadAll(asyncBlob).Should().Equal(StreamBytes.ReadAll(syncBlob));
         async.Digest.Should().Be(sync.Digest);
         async.DiffId.Should().Be(sync.DiffId);
         async.Size.Should().Be(sync.Size);
@@ -138,13 +138,6 @@ public class LayerExtractorAsyncTests
         create.IsCanceled.Should().BeTrue();
         Action nullDirectory = () => _ = LayerBuilder.CreateLayerAsync(null!, cancellationToken: cancelled.Token);
         nullDirectory.Should().Throw<ArgumentNullException>();
-    }
-
-    private static byte[] ReadAll(Stream stream)
-    {
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
     }
 
     [Fact]

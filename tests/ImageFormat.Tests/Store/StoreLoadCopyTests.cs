@@ -34,7 +34,7 @@ public class StoreLoadCopyTests
             stored.Layers.Should().HaveSameCount(image.Layers);
             for (int i = 0; i < image.Layers.Count; i++)
             {
-                ReadAll(stored.Layers[i].OpenBlob(verify: false)).Should().Equal(ReadAll(image.Layers[i].OpenStored()), $"layer {i} of {image.Id}");
+                StreamBytes.ReadAllAndDispose(stored.Layers[i].OpenBlob(verify: false)).Should().Equal(StreamBytes.ReadAllAndDispose(image.Layers[i].OpenStored()), $"layer {i} of {image.Id}");
             }
         }
     }
@@ -69,15 +69,5 @@ public class StoreLoadCopyTests
         (await load.Should().ThrowAsync<DigestMismatchException>()).Which.Message.Should().Be(streamed)
             .And.StartWith("layer 1 (").And.EndWith($"): invalid diffID: digest mismatch: expected {layer}, found {found}");
         snapshot.ShouldStillHold(root);
-    }
-
-    private static byte[] ReadAll(Stream stream)
-    {
-        using (stream)
-        {
-            using var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            return copy.ToArray();
-        }
     }
 }
