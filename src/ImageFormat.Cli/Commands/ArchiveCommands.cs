@@ -78,7 +78,7 @@ internal static class ArchiveCommands
         var format = new Option<string>("--format") { Description = "Output format: table or json.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
         var artifacts = new Option<bool>("--artifacts") { Description = "Also list the artifacts (attestations, signatures, SBOMs, OCI artifacts, Helm charts): digest, kind, type, subject, names, size." };
-        var command = new Command("ls", "List the images in an archive: ID, tags, platform, layer count and stored size; artifacts are counted, or listed with --artifacts.") { file, format, artifacts };
+        var command = new Command("ls", "List the images in an archive: ID, tags (else OCI ref names), platform, layer count and stored size; artifacts are counted, or listed with --artifacts.") { file, format, artifacts };
         command.SetAction(parse => console.Guard(() =>
         {
             if (ImageOperand.IsRegistry(parse.GetValue(file)!))
@@ -95,6 +95,8 @@ internal static class ArchiveCommands
                             writer.WriteString("Id", image.Id.Value);
                             writer.WriteStartArray("RepoTags");
                             writer.WriteStringValue(reference.ToString());
+                            writer.WriteEndArray();
+                            writer.WriteStartArray("RefNames");
                             writer.WriteEndArray();
                             writer.WriteString("Platform", image.GetPlatform().ToString());
                             writer.WriteNumber("Layers", image.Layers.Count);
@@ -133,6 +135,13 @@ internal static class ArchiveCommands
                         foreach (string tag in image.RepoTags)
                         {
                             writer.WriteStringValue(tag);
+                        }
+
+                        writer.WriteEndArray();
+                        writer.WriteStartArray("RefNames");
+                        foreach (string name in image.RefNames)
+                        {
+                            writer.WriteStringValue(name);
                         }
 
                         writer.WriteEndArray();
@@ -183,7 +192,11 @@ internal static class ArchiveCommands
             var rows = new List<string[]> { ListHeader };
             foreach (ArchiveImage image in archive.Images)
             {
-                rows.Add([image.ShortId, image.RepoTags.Count == 0 ? "<none>" : string.Join(",", image.RepoTags), image.Platform, image.Layers.Count.ToString(), Units.HumanSize(image.StoredSize)]);
+                // An image without tags shows its OCI ref names (skopeo's oci:DIR:NAME), the names IMAGE arguments take.
+                string names = image.RepoTags.Count > 0 ? string.Join(",", image.RepoTags)
+                    : image.RefNames.Count > 0 ? string.Join(",", image.RefNames)
+                    : "<none>";
+                rows.Add([image.ShortId, names, image.Platform, image.Layers.Count.ToString(), Units.HumanSize(image.StoredSize)]);
             }
 
             Table.Write(console.Out, rows);

@@ -31,6 +31,7 @@ public class ArchiveCommandTests
                 {
                     "Id": "sha256:ee301c921b8aadc002973b2e0c3da17d701dcd994b606769a7e6eaa100b81d44",
                     "RepoTags": [],
+                    "RefNames": [],
                     "Platform": "linux/arm64",
                     "Layers": 1,
                     "Size": 10752
@@ -52,6 +53,7 @@ public class ArchiveCommandTests
                 {
                     "Id": "{{ImageFormat.Digests.Digest.ComputeUtf8(BuiltArchives.Engine25Config())}}",
                     "RepoTags": [],
+                    "RefNames": [],
                     "Platform": "linux/arm64",
                     "Layers": 1,
                     "Size": {{layer.Length}}

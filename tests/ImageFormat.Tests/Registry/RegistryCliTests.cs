@@ -56,7 +56,7 @@ public class RegistryCliTests(PlainRegistryFixture fixture) : IClassFixture<Plai
             $"IMAGE ID       {"TAGS".PadRight(tag.Length)}   PLATFORM      LAYERS   SIZE\n"
             + $"{image.ConfigDescriptor.Digest.ShortId}   {tag}   linux/amd64   2        {(size / 1000.0).ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}kB\n");
         json.StdOut.Should().Be(
-            $"[\n    {{\n        \"Id\": \"{image.ConfigDescriptor.Digest}\",\n        \"RepoTags\": [\n            \"{registry.Host}/cli/remote:v1\"\n        ],\n"
+            $"[\n    {{\n        \"Id\": \"{image.ConfigDescriptor.Digest}\",\n        \"RepoTags\": [\n            \"{registry.Host}/cli/remote:v1\"\n        ],\n        \"RefNames\": [],\n"
             + $"        \"Platform\": \"linux/amd64\",\n        \"Layers\": 2,\n        \"Size\": {size}\n    }}\n]\n");
         manifest.Binary.Should().Equal(image.Manifest.Bytes.ToArray());
         config.Binary.Should().Equal(image.Config);

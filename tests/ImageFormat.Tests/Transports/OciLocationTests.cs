@@ -143,6 +143,28 @@ public class OciLocationTests
     }
 
     [Fact]
+    public async Task Archive_ls_of_a_layout_names_untagged_images_by_their_ref_names()
+    {
+        (string a, string b) = Sources();
+        using TempDirectory dir = new();
+        string layout = dir.Combine("layout");
+        await Copy(a, $"oci:{layout}:v1.0");
+        await Copy(b, $"oci:{layout}");
+        using ImageArchive written = ImageArchive.OpenLayout(layout);
+
+        Cli.CliResult table = Cli.CliRunner.Run("archive", "ls", $"oci:{layout}");
+        Cli.CliResult json = Cli.CliRunner.Run("archive", "ls", "--format", "json", $"oci:{layout}");
+
+        table.ExitCode.Should().Be(0, table.StdErr);
+        table.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(line => string.Join(" ", line.Split("   ", StringSplitOptions.RemoveEmptyEntries).Take(2).Select(c => c.Trim())))
+            .Should().Equal($"{written.Images[0].ShortId} v1.0", $"{written.Images[1].ShortId} <none>");
+        using JsonDocument listed = JsonDocument.Parse(json.StdOut);
+        listed.RootElement.EnumerateArray().Select(i => (i.GetProperty("RepoTags").GetRawText(), i.GetProperty("RefNames").GetRawText()))
+            .Should().Equal(("[]", "[\n            \"v1.0\"\n        ]"), ("[]", "[]"));
+    }
+
+    [Fact]
     public async Task An_existing_index_that_is_not_an_index_is_a_typed_error_and_left_as_it_was()
     {
         (string a, _) = Sources();
