@@ -5,7 +5,8 @@
 # Without ARCHIVE, generates (once, cached in $BENCH_DIR) the 1.1 GB archive of archive-read.sh with real
 # Docker 20.10. Prints the median and best of ROUNDS (7) runs of each form, interleaved, each after sync(2) and a
 # pause, and the ratios: async/sync
-# should stay within 1.05 and the progress cost under 2%. Run it on an otherwise idle machine.
+# should stay within 1.05 and the progress cost under 2%; the last line of each operation gives both as the median of
+# the ratios within each round (the forms of a round run back to back). Run it on an otherwise idle machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${2:-7}
