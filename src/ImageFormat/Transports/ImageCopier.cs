@@ -228,6 +228,7 @@ public static class ImageCopier
 
             default:
             {
+                Dictionary<Digest, Digest> manifests = [];
                 ArchiveWriterOptions writer = new()
                 {
                     Format = destination.Transport switch
@@ -242,6 +243,7 @@ public static class ImageCopier
                     SourceIndex = options.All && sourceIndex is { } index && index.Value.Manifests.All(d => images.Any(i => i.ManifestDigest == d.Digest)) ? sourceIndex : null,
                     RefName = destination.Reference,
                     AddToIndex = destination.Transport == ImageTransport.Oci,
+                    ManifestPlanned = (id, manifest) => manifests.TryAdd(id, manifest),
                 };
                 if (destination.Transport == ImageTransport.Oci)
                 {
@@ -252,14 +254,11 @@ public static class ImageCopier
                     await ArchiveWriter.WriteFileAsync(images, destination.Path!, writer, null, progress, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (options.DestinationCompression is null)
-                {
-                    return new ImageCopyResult(writer.SourceIndex?.Digest ?? images[0].ManifestDigest, ids);
-                }
-
-                using ImageArchive written = destination.Transport == ImageTransport.Oci ? ImageArchive.OpenLayout(destination.Path!) : ImageArchive.OpenFile(destination.Path!);
-                IContainerImage image = written.Images.First(i => i.Config.Digest == ids[0]);
-                return new ImageCopyResult(image.ManifestDigest, ids);
+                // Recompressed layers make a new manifest: the one the writer made (read back, it could not be told
+                // from an older manifest of the same image in a layout that already held one).
+                return new ImageCopyResult(
+                    options.DestinationCompression is null ? writer.SourceIndex?.Digest ?? images[0].ManifestDigest : manifests[ids[0]],
+                    ids);
             }
         }
     }

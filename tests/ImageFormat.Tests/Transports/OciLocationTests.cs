@@ -165,6 +165,24 @@ public class OciLocationTests
     }
 
     [Fact]
+    public async Task A_recompressed_copy_into_a_layout_holding_the_image_reports_the_manifest_it_wrote()
+    {
+        (string a, _) = Sources();
+        using TempDirectory dir = new();
+        string layout = dir.Combine("layout");
+        ImageCopyResult verbatim = await Copy(a, $"oci:{layout}:x");
+
+        ImageCopyResult gzip = await ImageCopier.CopyAsync(ImageLocation.Parse(a), ImageLocation.Parse($"oci:{layout}:y"),
+            new ImageCopyOptions { DestinationCompression = ImageFormat.Compression.CompressionFormat.Gzip }, null, Ct);
+
+        using ImageArchive written = ImageArchive.OpenLayout(layout);
+        written.Index!.Value.Manifests.Select(d => (d.Digest, d.GetAnnotation(RefName)))
+            .Should().Equal((verbatim.ManifestDigest, "x"), (gzip.ManifestDigest, "y"));
+        gzip.ManifestDigest.Should().NotBe(verbatim.ManifestDigest);
+        gzip.ImageIds.Should().Equal(verbatim.ImageIds);
+    }
+
+    [Fact]
     public async Task An_existing_index_that_is_not_an_index_is_a_typed_error_and_left_as_it_was()
     {
         (string a, _) = Sources();

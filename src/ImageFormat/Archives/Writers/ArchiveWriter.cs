@@ -511,6 +511,7 @@ public static class ArchiveWriter
 
             (ReadOnlyMemory<byte> manifestBytes, string manifestType) = ManifestFor(image, prepared);
             Digest manifestDigest = Digest.Compute(manifestBytes.Span);
+            options.ManifestPlanned?.Invoke(image.Id, manifestDigest);
             if (blobs.Add(manifestDigest))
             {
                 entries.Add(PlannedEntry.Bytes(BlobPath.Of(manifestDigest), manifestBytes, DateTimeOffset.UnixEpoch));

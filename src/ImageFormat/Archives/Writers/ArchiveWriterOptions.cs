@@ -1,4 +1,5 @@
 using ImageFormat.Compression;
+using ImageFormat.Digests;
 
 namespace ImageFormat.Archives.Writers;
 
@@ -52,4 +53,7 @@ public sealed record ArchiveWriterOptions
     /// stays, unnamed), then takes the place of the first unnamed entry of the same digest, else goes last.
     /// </summary>
     internal bool AddToIndex { get; init; }
+
+    /// <summary>Told each image's ID and the digest of the manifest the writer makes for it.</summary>
+    internal Action<Digest, Digest>? ManifestPlanned { get; init; }
 }
