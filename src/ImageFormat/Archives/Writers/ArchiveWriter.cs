@@ -434,7 +434,7 @@ public static class ArchiveWriter
     /// manifest (see <see cref="ArchiveWriterOptions.AddToIndex"/>): a name moves to the new descriptor, which takes
     /// the place of an unnamed one of the same digest or goes last.
     /// </summary>
-    internal static ImageIndex AddToIndex(ImageIndex existing, IEnumerable<Descriptor> added)
+    private static ImageIndex AddToIndex(ImageIndex existing, IEnumerable<Descriptor> added)
     {
         List<Descriptor> manifests = [.. existing.Manifests];
         foreach (Descriptor descriptor in added)
