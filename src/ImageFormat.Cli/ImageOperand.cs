@@ -46,9 +46,9 @@ internal sealed class ImageOperand : IDisposable
     public static bool IsRegistry(string location) => location.StartsWith("docker://", StringComparison.Ordinal);
 
     /// <summary>
-    /// Opens <paramref name="location"/> and finds <paramref name="image"/> in it (for a registry, this machine's
-    /// platform of an index; <paramref name="image"/>, when given, must name that image: its reference, ID, short ID
-    /// or manifest digest).
+    /// Opens <paramref name="location"/> and finds <paramref name="image"/> in it (this machine's platform where it
+    /// names several of an index; for a registry, <paramref name="image"/>, when given, must name that image: its
+    /// reference, ID, short ID or manifest digest).
     /// </summary>
     public static ImageOperand Open(string location, string? image, ParseResult parse)
     {
@@ -58,7 +58,8 @@ internal sealed class ImageOperand : IDisposable
             ImageArchive archive = Commands.ArchiveCommands.Open(location, parse);
             try
             {
-                return new ImageOperand(archive.FindImage(image), archive, null, null, archive.Options.Limits);
+                // Several platforms of one name (a layout of an index): this machine's, as for a registry.
+                return new ImageOperand(archive.FindImage(image, RegistryClient.HostPlatform), archive, null, null, archive.Options.Limits);
             }
             catch
             {

@@ -258,7 +258,7 @@ internal static class ArchiveCommands
             }
 
             using ImageArchive archive = Open(parse.GetValue(file)!, parse);
-            ArchiveImage found = archive.FindImage(parse.GetValue(image));
+            ArchiveImage found = archive.FindImage(parse.GetValue(image), RegistryClient.HostPlatform);
             ReadOnlyMemory<byte> bytes;
             if (name == "config")
             {

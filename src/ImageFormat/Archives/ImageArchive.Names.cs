@@ -1,5 +1,7 @@
 using ImageFormat.Digests;
 using ImageFormat.Errors;
+using ImageFormat.Images;
+using ImageFormat.Model;
 using ImageFormat.References;
 
 namespace ImageFormat.Archives;
@@ -22,15 +24,68 @@ public sealed partial class ImageArchive
     /// <exception cref="NotAnImageException">The name matches an artifact (a signature, attestation, Helm chart...), not an image.</exception>
     public ArchiveImage FindImage(string? name)
     {
+        List<ArchiveImage> matches = FindImages(name);
+        return matches.Count == 1 ? matches[0] : throw Ambiguous(name, matches);
+    }
+
+    /// <summary>
+    /// Finds one image as <see cref="FindImage(string?)"/> does, and where the name (or, with none, the archive)
+    /// matches several images of different platforms (the platform variants of an index, say a layout written by
+    /// <c>skopeo copy --all</c>), takes the first whose platform matches <paramref name="platform"/>, as
+    /// <c>docker pull</c> picks from an index.
+    /// </summary>
+    /// <param name="name">What to look for.</param>
+    /// <param name="platform">The platform wanted among several matches (a request without a variant accepts any).</param>
+    /// <returns>The image.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="platform"/> is <see langword="null"/>.</exception>
+    /// <exception cref="NotFoundException">Nothing matches, or none of several matches is for <paramref name="platform"/>; the message lists them.</exception>
+    /// <exception cref="AmbiguousNameException">Several images of the same platform match.</exception>
+    /// <exception cref="NotAnImageException">The name matches an artifact, not an image.</exception>
+    public ArchiveImage FindImage(string? name, Platform platform)
+    {
+        ArgumentNullException.ThrowIfNull(platform);
+        return ForPlatform(FindImages(name), name, platform);
+    }
+
+    /// <summary>
+    /// The one image of <paramref name="matches"/>, or, of several with different platforms, the first for
+    /// <paramref name="platform"/> (see <see cref="FindImage(string?, Platform)"/>).
+    /// </summary>
+    internal static ArchiveImage ForPlatform(IReadOnlyList<ArchiveImage> matches, string? name, Platform platform)
+    {
+        if (matches.Count == 1)
+        {
+            return matches[0];
+        }
+
+        List<Platform> platforms = [.. matches.Select(m => m.GetPlatform())];
+        if (platforms.Select(p => p.ToString()).Distinct(StringComparer.Ordinal).Count() < platforms.Count)
+        {
+            throw Ambiguous(name, matches);
+        }
+
+        int chosen = platforms.FindIndex(platform.Matches);
+        return chosen >= 0
+            ? matches[chosen]
+            : throw new NotFoundException(name ?? string.Empty, $"No image for platform {platform}{(string.IsNullOrEmpty(name) ? string.Empty : " named " + name)} (there are {string.Join("; ", matches.Select(m => $"{m.ShortId} {m.GetPlatform()}"))})");
+    }
+
+    /// <summary>
+    /// Every image <paramref name="name"/> denotes (as <see cref="FindImage(string?)"/> matches it); every image of
+    /// the archive when <paramref name="name"/> is <see langword="null"/> or empty.
+    /// </summary>
+    /// <exception cref="NotFoundException">Nothing matches (or the archive holds no image).</exception>
+    /// <exception cref="NotAnImageException">The name matches an artifact, not an image.</exception>
+    internal List<ArchiveImage> FindImages(string? name)
+    {
         if (string.IsNullOrEmpty(name))
         {
             return _images.Count switch
             {
-                1 => _images[0],
-                0 when _artifacts.Count == 1 => throw NotAnImage(_artifacts[0]),
-                0 when _artifacts.Count > 1 => throw new NotFoundException(string.Empty, $"{Source}: the archive holds no image, only {_artifacts.Count} artifacts ({string.Join("; ", _artifacts)})"),
-                0 => throw new NotFoundException(string.Empty, $"{Source}: the archive holds no image"),
-                _ => throw new AmbiguousNameException("(no image named)", Describe(_images)),
+                > 0 => [.. _images],
+                _ when _artifacts.Count == 1 => throw NotAnImage(_artifacts[0]),
+                _ when _artifacts.Count > 1 => throw new NotFoundException(string.Empty, $"{Source}: the archive holds no image, only {_artifacts.Count} artifacts ({string.Join("; ", _artifacts)})"),
+                _ => throw new NotFoundException(string.Empty, $"{Source}: the archive holds no image"),
             };
         }
 
@@ -40,13 +95,40 @@ public sealed partial class ImageArchive
             throw NotAnImage(artifact);
         }
 
-        return matches.Count switch
-        {
-            1 => matches[0],
-            0 => throw new NotFoundException(name, $"No such image: {name} (the archive holds {string.Join("; ", Describe(_images))})"),
-            _ => throw new AmbiguousNameException(name, Describe(matches)),
-        };
+        return matches.Count > 0
+            ? matches
+            : throw new NotFoundException(name, $"No such image: {name} (the archive holds {string.Join("; ", Describe(_images))})");
     }
+
+    /// <summary>
+    /// The index that <c>index.json</c> names <paramref name="name"/> (its ref name), or, for no name, its only entry
+    /// when that is an index; <see langword="null"/> when there is none (the name names an image, or nothing).
+    /// Its digest is checked; its images are among <see cref="Images"/>.
+    /// </summary>
+    /// <exception cref="DigestMismatchException">The blob does not match the digest <c>index.json</c> gives it.</exception>
+    internal RawDocument<ImageIndex>? ReadNamedIndex(string? name)
+    {
+        IReadOnlyList<Descriptor> entries = Index?.Value.Manifests ?? [];
+        Descriptor? named = string.IsNullOrEmpty(name)
+            ? entries.Count == 1 ? entries[0] : null
+            : entries.FirstOrDefault(d => d.GetAnnotation("org.opencontainers.image.ref.name") == name);
+        if (named is null || !MediaTypes.IsIndex(named.MediaType) || !_storage.TryResolve(BlobPath.Of(named.Digest), out ArchiveFile file, out _))
+        {
+            return null;
+        }
+
+        byte[] bytes = ReadDocument(file);
+        Digest found = Digest.Compute(bytes);
+        if (found != named.Digest)
+        {
+            throw new DigestMismatchException(BlobPath.Of(named.Digest), named.Digest, found);
+        }
+
+        return ImageDocuments.ParseIndex(bytes, BlobPath.Of(named.Digest), Options.Limits);
+    }
+
+    private static AmbiguousNameException Ambiguous(string? name, IEnumerable<ArchiveImage> matches) =>
+        new(string.IsNullOrEmpty(name) ? "(no image named)" : name, Describe(matches));
 
     private static NotAnImageException NotAnImage(ArchiveArtifact artifact) => new(artifact.Digest.Value, artifact.Kind, artifact.ArtifactType);
 

@@ -150,17 +150,27 @@ public static class ImageCopier
             {
                 ImageArchive archive = source.Transport == ImageTransport.Oci ? ImageArchive.OpenLayout(source.Path!) : ImageArchive.OpenFile(source.Path!);
                 opened.Add(archive);
-                if (options.All && source.Reference is null)
+                if (source.Transport == ImageTransport.DockerArchive)
                 {
-                    return [.. archive.Images];
+                    return options.All && source.Reference is null ? [.. archive.Images] : [archive.FindImage(source.Reference)];
                 }
 
                 // skopeo's oci: and oci-archive: name an image by its ref name alone; a name no image has
-                // verbatim is still looked up as a tag, an image ID or a digest.
-                List<ArchiveImage> named = source.Transport == ImageTransport.DockerArchive || source.Reference is null
-                    ? []
+                // verbatim is still looked up as a tag, an image ID or a digest. The name may be an index's (or,
+                // without one, index.json may hold one index and nothing else): its images, one per platform,
+                // are all copied with --all, else the one for --platform or this machine, as from a registry.
+                RawDocument<ImageIndex>? index = archive.ReadNamedIndex(source.Reference);
+                List<ArchiveImage> named = source.Reference is null
+                    ? options.All || index is not null ? [.. archive.Images] : [archive.FindImage(null)]
                     : [.. archive.Images.Where(i => i.RefNames.Contains(source.Reference, StringComparer.Ordinal))];
-                return [named.Count == 1 ? named[0] : archive.FindImage(source.Reference)];
+                List<ArchiveImage> matches = named.Count > 0 ? named : archive.FindImages(source.Reference);
+                if (options.All)
+                {
+                    sourceIndex.Value = index;
+                    return matches;
+                }
+
+                return [ImageArchive.ForPlatform(matches, source.Reference, options.Platform ?? RegistryClient.HostPlatform)];
             }
         }
     }

@@ -2,6 +2,7 @@ using FluentAssertions;
 using ImageFormat.Archives;
 using ImageFormat.Compression;
 using ImageFormat.Digests;
+using ImageFormat.Errors;
 using ImageFormat.Images;
 using ImageFormat.Model;
 using ImageFormat.Progress;
@@ -199,6 +200,56 @@ public class ImageCopierTests(PlainRegistryFixture fixture) : IClassFixture<Plai
         layout.Index!.Value.Manifests.Should().ContainSingle().Which.Should().BeEquivalentTo(index.ToDescriptor(MediaTypes.OciIndex));
         File.ReadAllBytes(dir.Combine("all", "blobs", "sha256", index.Digest.Encoded)).Should().Equal(index.Bytes.ToArray());
         ArchiveVerifier.Verify(layout, Ct).Problems.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_named_index_in_a_layout_is_copied_for_this_platform_or_the_one_asked_for()
+    {
+        TestRegistry registry = fixture.Registry;
+        using RegistryClient client = new();
+        (TestImage amd, TestImage arm, RawDocument<ImageIndex> index) = await TwoPlatformIndex.PushAsync(client, new(registry.Host, "transports/multi-named"), 64, 5_000, 6_000);
+        using TempDirectory dir = new();
+        string layout = dir.Combine("layout");
+        CliRunner.Run("copy", "--all", $"docker://{registry.Host}/transports/multi-named:multi", $"oci:{layout}:multi").ExitCode.Should().Be(0);
+
+        CliResult here = CliRunner.Run("copy", $"oci:{layout}:multi", $"docker-archive:{dir.Combine("here.tar")}");
+        CliResult asked = CliRunner.Run("copy", "--platform", "linux/arm64", $"oci:{layout}:multi", $"oci-archive:{dir.Combine("arm.tar")}");
+        CliResult all = CliRunner.Run("copy", "--all", $"oci:{layout}:multi", $"oci:{dir.Combine("again")}:multi");
+
+        here.ExitCode.Should().Be(0, here.StdErr);
+        asked.ExitCode.Should().Be(0, asked.StdErr);
+        all.ExitCode.Should().Be(0, all.StdErr);
+        here.StdOut.Should().Be(amd.Manifest.Digest.Value + "\n");
+        asked.StdOut.Should().Be(arm.Manifest.Digest.Value + "\n");
+        all.StdOut.Should().Be(index.Digest.Value + "\n");
+        using ImageArchive armArchive = ImageArchive.OpenFile(dir.Combine("arm.tar"));
+        armArchive.Images.Should().ContainSingle().Which.ManifestDigest.Should().Be(arm.Manifest.Digest);
+        // Unnamed: index.json holds the one index, so this machine's image is taken, as skopeo takes it.
+        CliRunner.Run("copy", $"oci:{layout}", $"oci:{dir.Combine("unnamed")}").StdOut.Should().Be(amd.Manifest.Digest.Value + "\n");
+        // The archive commands take the name the same way.
+        CliRunner.Run("archive", "config", $"oci:{layout}", "multi").Binary.Should().Equal(amd.Config);
+        CliRunner.Run("archive", "inspect", $"oci:{layout}", "multi").StdOut.Should().Contain($"\"Id\": \"{amd.ConfigDescriptor.Digest}\"");
+    }
+
+    [Fact]
+    public async Task FindImage_with_a_platform_picks_among_the_images_of_a_named_index()
+    {
+        TestRegistry registry = fixture.Registry;
+        using RegistryClient client = new();
+        (TestImage amd, TestImage arm, _) = await TwoPlatformIndex.PushAsync(client, new(registry.Host, "transports/multi-find"), 65, 5_000, 6_000);
+        using TempDirectory dir = new();
+        CliRunner.Run("copy", "--all", $"docker://{registry.Host}/transports/multi-find:multi", $"oci:{dir.Combine("layout")}:multi").ExitCode.Should().Be(0);
+        using ImageArchive layout = ImageArchive.OpenLayout(dir.Combine("layout"));
+
+        Action ambiguous = () => layout.FindImage("multi");
+        Action missing = () => layout.FindImage("multi", Platform.Parse("linux/s390x"));
+
+        layout.FindImage("multi", Platform.Parse("linux/arm64")).ManifestDigest.Should().Be(arm.Manifest.Digest);
+        layout.FindImage("multi", Platform.Parse("linux/amd64")).ManifestDigest.Should().Be(amd.Manifest.Digest);
+        layout.FindImage(null, Platform.Parse("linux/arm64")).ManifestDigest.Should().Be(arm.Manifest.Digest);
+        ambiguous.Should().Throw<AmbiguousNameException>();
+        missing.Should().Throw<NotFoundException>().WithMessage(
+            $"No image for platform linux/s390x named multi (there are {amd.ConfigDescriptor.Digest.ShortId} linux/amd64; {arm.ConfigDescriptor.Digest.ShortId} linux/arm64)");
     }
 
     [Fact]
