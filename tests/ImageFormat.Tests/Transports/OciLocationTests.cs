@@ -126,14 +126,21 @@ public class OciLocationTests
         DiffIdsOf($"docker-archive:{dir.Combine("out.tar")}").Should().Be(DiffIdsOf(b));
     }
 
-    [Fact]
-    public async Task A_name_the_layout_lacks_is_not_found_and_the_error_lists_its_ref_names()
+    /// <summary>A layout in <paramref name="dir"/> holding the Engine 25 image named <c>v1.0</c>, then the Bazel one unnamed.</summary>
+    private static async Task<string> NamedAndUnnamed(TempDirectory dir)
     {
         (string a, string b) = Sources();
-        using TempDirectory dir = new();
         string layout = dir.Combine("layout");
         await Copy(a, $"oci:{layout}:v1.0");
         await Copy(b, $"oci:{layout}");
+        return layout;
+    }
+
+    [Fact]
+    public async Task A_name_the_layout_lacks_is_not_found_and_the_error_lists_its_ref_names()
+    {
+        using TempDirectory dir = new();
+        string layout = await NamedAndUnnamed(dir);
         using ImageArchive written = ImageArchive.OpenLayout(layout);
 
         Func<Task> copy = () => Copy($"oci:{layout}:nope", $"oci:{dir.Combine("out")}");
@@ -145,11 +152,8 @@ public class OciLocationTests
     [Fact]
     public async Task Archive_ls_of_a_layout_names_untagged_images_by_their_ref_names()
     {
-        (string a, string b) = Sources();
         using TempDirectory dir = new();
-        string layout = dir.Combine("layout");
-        await Copy(a, $"oci:{layout}:v1.0");
-        await Copy(b, $"oci:{layout}");
+        string layout = await NamedAndUnnamed(dir);
         using ImageArchive written = ImageArchive.OpenLayout(layout);
 
         Cli.CliResult table = Cli.CliRunner.Run("archive", "ls", $"oci:{layout}");
