@@ -29,10 +29,12 @@ public sealed partial class ImageArchive
     }
 
     /// <summary>
-    /// Finds one image as <see cref="FindImage(string?)"/> does, and where the name (or, with none, the archive)
-    /// matches several images of different platforms (the platform variants of an index, say a layout written by
-    /// <c>skopeo copy --all</c>), takes the first whose platform matches <paramref name="platform"/>, as
-    /// <c>docker pull</c> picks from an index.
+    /// Finds one image as <see cref="FindImage(string?)"/> does, and where the name matches several images of
+    /// different platforms (the platform variants of an index, say in a layout written by <c>skopeo copy --all</c>),
+    /// takes the first whose platform matches <paramref name="platform"/>, as <c>docker pull</c> picks from an index.
+    /// Without a name the same holds when <c>index.json</c> names one index and nothing else; several images listed
+    /// side by side stay ambiguous, as skopeo has them. A single match is the image, whatever its platform (as a
+    /// registry's manifest that is no index is).
     /// </summary>
     /// <param name="name">What to look for.</param>
     /// <param name="platform">The platform wanted among several matches (a request without a variant accepts any).</param>
@@ -44,8 +46,17 @@ public sealed partial class ImageArchive
     public ArchiveImage FindImage(string? name, Platform platform)
     {
         ArgumentNullException.ThrowIfNull(platform);
-        return ForPlatform(FindImages(name), name, platform);
+        List<ArchiveImage> matches = FindImages(name);
+        if (string.IsNullOrEmpty(name) && matches.Count > 1 && !HoldsOneIndex())
+        {
+            throw Ambiguous(name, matches);
+        }
+
+        return ForPlatform(matches, name, platform);
     }
+
+    /// <summary>Whether <c>index.json</c> names one index and nothing else.</summary>
+    private bool HoldsOneIndex() => Index?.Value.Manifests is [{ } only] && MediaTypes.IsIndex(only.MediaType);
 
     /// <summary>
     /// The one image of <paramref name="matches"/>, or, of several with different platforms, the first for

@@ -150,6 +150,22 @@ public class OciLocationTests
     }
 
     [Fact]
+    public async Task Images_listed_side_by_side_stay_ambiguous_without_a_name_whatever_their_platforms()
+    {
+        using TempDirectory dir = new();
+        string layout = await NamedAndUnnamed(dir);
+        using ImageArchive written = ImageArchive.OpenLayout(layout);
+
+        Action unnamed = () => written.FindImage(null, ImageFormat.Model.Platform.Parse("linux/arm64"));
+        Func<Task> copy = () => Copy($"oci:{layout}", $"oci:{dir.Combine("out")}");
+
+        written.Images.Select(i => i.Platform).Should().Equal("linux/arm64", "linux/amd64");
+        unnamed.Should().Throw<AmbiguousNameException>();
+        await copy.Should().ThrowAsync<AmbiguousNameException>();
+        written.FindImage("v1.0", ImageFormat.Model.Platform.Parse("linux/amd64")).Should().BeSameAs(written.Images[0]);
+    }
+
+    [Fact]
     public async Task Archive_ls_of_a_layout_names_untagged_images_by_their_ref_names()
     {
         using TempDirectory dir = new();
