@@ -119,7 +119,7 @@ public sealed class ArchiveArtifact
             return "BuildKit attestation";
         }
 
-        string? name = descriptor.GetAnnotation("org.opencontainers.image.ref.name");
+        string? name = descriptor.GetAnnotation(ImageArchive.RefNameAnnotation);
         if (name is not null && name.StartsWith("sha256-", StringComparison.Ordinal))
         {
             if (name.EndsWith(".sig", StringComparison.Ordinal))

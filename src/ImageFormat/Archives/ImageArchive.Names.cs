@@ -122,7 +122,7 @@ public sealed partial class ImageArchive
         IReadOnlyList<Descriptor> entries = Index?.Value.Manifests ?? [];
         Descriptor? named = string.IsNullOrEmpty(name)
             ? entries.Count == 1 ? entries[0] : null
-            : entries.FirstOrDefault(d => d.GetAnnotation("org.opencontainers.image.ref.name") == name);
+            : entries.FirstOrDefault(d => d.GetAnnotation(RefNameAnnotation) == name);
         if (named is null || !MediaTypes.IsIndex(named.MediaType) || !_storage.TryResolve(BlobPath.Of(named.Digest), out ArchiveFile file, out _))
         {
             return null;

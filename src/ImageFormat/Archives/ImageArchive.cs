@@ -22,8 +22,12 @@ public sealed partial class ImageArchive : IDisposable
     private const string IndexJson = "index.json";
     private const string OciLayoutFile = "oci-layout";
     private const string RepositoriesFile = "repositories";
-    private const string ContainerdNameAnnotation = "io.containerd.image.name";
-    private const string RefNameAnnotation = "org.opencontainers.image.ref.name";
+
+    /// <summary>containerd's image name annotation on an <c>index.json</c> entry: a whole reference.</summary>
+    internal const string ContainerdNameAnnotation = "io.containerd.image.name";
+
+    /// <summary>The OCI ref name annotation on an <c>index.json</c> entry.</summary>
+    internal const string RefNameAnnotation = "org.opencontainers.image.ref.name";
 
     private readonly IArchiveStorage _storage;
     private readonly List<ArchiveProblem> _problems = [];

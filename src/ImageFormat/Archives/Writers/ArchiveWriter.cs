@@ -44,8 +44,6 @@ public static class ArchiveWriter
     private const long ReadAheadThreshold = 4L << 20;
 
     private const string OciLayoutBytes = "{\"imageLayoutVersion\": \"1.0.0\"}";
-    private const string ImageNameAnnotation = "io.containerd.image.name";
-    private const string RefNameAnnotation = "org.opencontainers.image.ref.name";
 
     /// <summary>Writes the images as a tar archive (<see cref="ArchiveFormat.Docker"/>, <see cref="ArchiveFormat.Legacy"/> or <see cref="ArchiveFormat.OciArchive"/>) to a stream, which need not be seekable.</summary>
     /// <param name="images">The images, in the order they are written.</param>
@@ -463,7 +461,7 @@ public static class ArchiveWriter
     }
 
     /// <summary>A descriptor's ref name; <see langword="null"/> when it has none or an empty one (which names nothing).</summary>
-    private static string? RefNameOf(Descriptor descriptor) => descriptor.GetAnnotation(RefNameAnnotation) is { Length: > 0 } name ? name : null;
+    private static string? RefNameOf(Descriptor descriptor) => descriptor.GetAnnotation(ImageArchive.RefNameAnnotation) is { Length: > 0 } name ? name : null;
 
     /// <summary>The annotations without the ref name; <see langword="null"/> when nothing else is left (no <c>annotations</c> field).</summary>
     private static SortedDictionary<string, string>? WithoutRefName(IReadOnlyDictionary<string, string> annotations)
@@ -471,7 +469,7 @@ public static class ArchiveWriter
         var rest = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach ((string key, string value) in annotations)
         {
-            if (key != RefNameAnnotation)
+            if (key != ImageArchive.RefNameAnnotation)
             {
                 rest.Add(key, value);
             }
@@ -482,7 +480,7 @@ public static class ArchiveWriter
 
     /// <summary>Annotations that hold the ref name <paramref name="name"/> alone; none for <see langword="null"/>.</summary>
     private static SortedDictionary<string, string>? RefNameAnnotations(string? name) =>
-        name is null ? null : new SortedDictionary<string, string>(StringComparer.Ordinal) { [RefNameAnnotation] = name };
+        name is null ? null : new SortedDictionary<string, string>(StringComparer.Ordinal) { [ImageArchive.RefNameAnnotation] = name };
 
     private static List<PlannedEntry> PlanOci(IReadOnlyList<ImageToWrite> images, LayerSet layers, bool docker, IReadOnlyList<ArtifactToWrite> artifacts, ArchiveWriterOptions options, ImageIndex? existing = null)
     {
@@ -540,8 +538,8 @@ public static class ArchiveWriter
                     Platform = platform,
                     Annotations = new SortedDictionary<string, string>(StringComparer.Ordinal)
                     {
-                        [ImageNameAnnotation] = tag.ToString(),
-                        [RefNameAnnotation] = tag.Tag!,
+                        [ImageArchive.ContainerdNameAnnotation] = tag.ToString(),
+                        [ImageArchive.RefNameAnnotation] = tag.Tag!,
                     },
                 });
                 if (!repositories.TryGetValue(tag.FamiliarName, out var tags))
