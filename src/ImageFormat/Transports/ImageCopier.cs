@@ -159,18 +159,17 @@ public static class ImageCopier
                 // verbatim is still looked up as a tag, an image ID or a digest. The name may be an index's (or,
                 // without one, index.json may hold one index and nothing else): its images, one per platform,
                 // are all copied with --all, else the one for --platform or this machine, as from a registry.
-                RawDocument<ImageIndex>? index = archive.ReadNamedIndex(source.Reference);
                 List<ArchiveImage> named = source.Reference is null
-                    ? options.All || index is not null ? [.. archive.Images] : [archive.FindImage(null)]
+                    ? []
                     : [.. archive.Images.Where(i => i.RefNames.Contains(source.Reference, StringComparer.Ordinal))];
-                List<ArchiveImage> matches = named.Count > 0 ? named : archive.FindImages(source.Reference);
                 if (options.All)
                 {
-                    sourceIndex.Value = index;
-                    return matches;
+                    sourceIndex.Value = archive.ReadNamedIndex(source.Reference);
+                    return source.Reference is null ? [.. archive.Images] : named.Count > 0 ? named : archive.FindImages(source.Reference);
                 }
 
-                return [ImageArchive.ForPlatform(matches, source.Reference, options.Platform ?? RegistryClient.HostPlatform)];
+                Platform platform = options.Platform ?? RegistryClient.HostPlatform;
+                return [named.Count > 0 ? ImageArchive.ForPlatform(named, source.Reference, platform) : archive.FindImage(source.Reference, platform)];
             }
         }
     }

@@ -121,7 +121,7 @@ public static class StoreTransfer
 internal sealed class PullStatusReporter : IProgress<ImageProgress>
 {
     /// <summary>How many layers Docker 20.10 downloads at once unless told otherwise (<c>max-concurrent-downloads</c>).</summary>
-    internal const int DockerConcurrentDownloads = 3;
+    private const int DockerConcurrentDownloads = 3;
 
     private readonly IProgress<TransferStatus> _status;
     private readonly IProgress<ImageProgress>? _inner;
