@@ -84,15 +84,18 @@ public sealed partial class ImageArchive : IDisposable
     public RawDocument<ImageIndex>? Index { get; private set; }
 
     /// <summary>Reads a small document (JSON) from the archive, refusing anything over the JSON size limit.</summary>
-    internal byte[] ReadDocument(ArchiveFile file)
+    internal byte[] ReadDocument(ArchiveFile file) => ReadDocument(_storage, file, Options.Limits);
+
+    /// <summary>Reads a small document (JSON) from <paramref name="storage"/>, refusing anything over the JSON size limit.</summary>
+    internal static byte[] ReadDocument(IArchiveStorage storage, ArchiveFile file, ImageFormatLimits limits)
     {
-        if (file.Size > Options.Limits.MaxJsonBytes)
+        if (file.Size > limits.MaxJsonBytes)
         {
-            throw new LimitExceededException(file.Name, nameof(ImageFormatLimits.MaxJsonBytes), Options.Limits.MaxJsonBytes, file.Size);
+            throw new LimitExceededException(file.Name, nameof(ImageFormatLimits.MaxJsonBytes), limits.MaxJsonBytes, file.Size);
         }
 
         byte[] bytes = new byte[file.Size];
-        using Stream stream = _storage.Open(file);
+        using Stream stream = storage.Open(file);
         stream.ReadExactly(bytes);
         return bytes;
     }

@@ -219,6 +219,23 @@ public class OciLocationTests
     }
 
     [Fact]
+    public async Task An_existing_index_that_links_out_of_the_layout_is_refused_and_not_followed()
+    {
+        (string a, _) = Sources();
+        using TempDirectory dir = new();
+        string layout = dir.Combine("layout");
+        Directory.CreateDirectory(layout);
+        File.WriteAllText(dir.Combine("outside.json"), "{\"schemaVersion\":2,\"manifests\":[]}");
+        File.CreateSymbolicLink(Path.Combine(layout, "index.json"), dir.Combine("outside.json"));
+
+        Func<Task> copy = () => Copy(a, $"oci:{layout}:v1");
+
+        (await copy.Should().ThrowAsync<InvalidArchiveException>()).Which.Code.Should().Be(ErrorCodes.InvalidArchive);
+        File.ReadAllText(dir.Combine("outside.json")).Should().Be("{\"schemaVersion\":2,\"manifests\":[]}");
+        Directory.GetFileSystemEntries(layout).Should().Equal(Path.Combine(layout, "index.json"));
+    }
+
+    [Fact]
     public void Skopeo_and_imagefmt_build_the_same_index_from_the_same_copies_and_read_each_others_names()
     {
         string skopeo = Peers.RequireSkopeo();

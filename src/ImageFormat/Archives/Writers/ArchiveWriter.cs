@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 using ImageFormat.Compression;
 using ImageFormat.Digests;
 using ImageFormat.Errors;
@@ -404,27 +403,28 @@ public static class ArchiveWriter
         })];
     }
 
-    /// <summary>The <c>index.json</c> of the existing layout <paramref name="layout"/>, or <see langword="null"/> when it has none.</summary>
+    /// <summary>
+    /// The <c>index.json</c> of the existing layout <paramref name="layout"/>, or <see langword="null"/> when it has
+    /// none; read as the layout reader reads it (a regular file inside the directory, within the JSON size limit).
+    /// </summary>
+    /// <exception cref="InvalidArchiveException">It is there but not a regular file inside the layout.</exception>
     /// <exception cref="InvalidDocumentException">It is not an index.</exception>
     /// <exception cref="LimitExceededException">It is larger or deeper than <paramref name="limits"/> allow.</exception>
     private static ImageIndex? ReadExistingIndex(string layout, ImageFormatLimits limits)
     {
-        string path = Path.Combine(layout, "index.json");
-        if (!File.Exists(path))
+        const string IndexJson = "index.json";
+        using var storage = new LayoutDirectoryStorage(layout, limits);
+        if (!storage.Contains(IndexJson))
         {
             return null;
         }
 
-        // Read at most one byte past the limit: the parser refuses what is larger, without this reading it all.
-        using SafeFileHandle file = File.OpenHandle(path);
-        byte[] buffer = new byte[(int)Math.Min(RandomAccess.GetLength(file), limits.MaxJsonBytes + 1L)];
-        int read = 0;
-        while (read < buffer.Length && RandomAccess.Read(file, buffer.AsSpan(read), read) is var n and > 0)
+        if (!storage.TryResolve(IndexJson, out ArchiveFile file, out string? problem))
         {
-            read += n;
+            throw new InvalidArchiveException(ErrorCodes.InvalidArchive, IndexJson, $"{layout}: {IndexJson}: {problem}");
         }
 
-        return ImageDocuments.ParseIndex(buffer.AsMemory(0, read), path, limits).Value;
+        return ImageDocuments.ParseIndex(ImageArchive.ReadDocument(storage, file, limits), Path.Combine(layout, IndexJson), limits).Value;
     }
 
     /// <summary>
