@@ -18,6 +18,10 @@ public class DockerStatusLinesInteropTests(PlainRegistryFixture fixture) : IClas
 {
     private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
+    /// <summary>The output without the layer lines that say <paramref name="status"/>.</summary>
+    private static string Without(string output, string status) =>
+        string.Join('\n', Lines(output).Where(l => !l.EndsWith(": " + status, StringComparison.Ordinal))) + "\n";
+
     /// <summary>The header lines in order, the per-layer lines (those with a 12-hex ID) sorted, the last lines in order.</summary>
     private static (string[] Head, string[] Layers, string[] Tail) Shape(string output, int tail)
     {
@@ -98,13 +102,11 @@ public class DockerStatusLinesInteropTests(PlainRegistryFixture fixture) : IClas
         // A second push finds every layer in the registry, which the engine may know without asking (its blob
         // cache): such an upload ends at once, and a queued one may get its turn before it looks, so says no
         // "Waiting" (seen: one of the two). Ours always says it; the other lines must match.
-        static string WithoutWaiting(string output) => string.Join('\n', Lines(output).Where(l => !l.EndsWith(": Waiting", StringComparison.Ordinal))) + "\n";
-        Shape(WithoutWaiting(Normalise(pushAgain.StdOut, ourManifest)), 1).Should().BeEquivalentTo(Shape(WithoutWaiting(Normalise(dockerPushAgain, theirManifest)), 1), o => o.WithStrictOrdering());
+        Shape(Without(Normalise(pushAgain.StdOut, ourManifest), "Waiting"), 1).Should().BeEquivalentTo(Shape(Without(Normalise(dockerPushAgain, theirManifest), "Waiting"), 1), o => o.WithStrictOrdering());
         // Docker prints "Verifying Checksum" only when its progress reporter gets to it before the download ends,
         // which a small layer often does not; ours always prints it. The other lines must match.
-        static string WithoutVerifying(string output) => string.Join('\n', Lines(output).Where(l => !l.EndsWith(": Verifying Checksum", StringComparison.Ordinal))) + "\n";
         Lines(pull.StdOut).Should().Contain(l => l.EndsWith(": Verifying Checksum", StringComparison.Ordinal));
-        Shape(WithoutVerifying(pull.StdOut), 3).Should().BeEquivalentTo(Shape(WithoutVerifying(dockerPull), 3), o => o.WithStrictOrdering());
+        Shape(Without(pull.StdOut, "Verifying Checksum"), 3).Should().BeEquivalentTo(Shape(Without(dockerPull, "Verifying Checksum"), 3), o => o.WithStrictOrdering());
         Lines(push.StdOut).Should().Contain(l => l.EndsWith(": Pushed", StringComparison.Ordinal));
         Lines(pushAgain.StdOut).Should().Contain(l => l.EndsWith(": Layer already exists", StringComparison.Ordinal));
         Lines(pull.StdOut).Should().Contain(l => l.EndsWith(": Already exists", StringComparison.Ordinal)).And.Contain(l => l.EndsWith(": Pull complete", StringComparison.Ordinal));
